@@ -1,0 +1,192 @@
+//! Reading configuration from the environment, reporting every problem at once.
+//!
+//! Each binary builds its `Config` in `main` through an [`Env`]: every getter records a
+//! problem instead of failing, and [`Env::finish`] returns them all, one line each, naming the
+//! variable, the bad value and what was expected. No other code reads the environment.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Every problem found in the environment, one per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A view of environment variables that collects problems.
+pub struct Env {
+    vars: HashMap<String, String>,
+    problems: Vec<String>,
+}
+
+impl Env {
+    /// The process environment.
+    pub fn from_process() -> Self {
+        Self::from_pairs(std::env::vars())
+    }
+
+    /// A fixed set of variables (tests, or a config built in code).
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// The raw value; an empty value counts as unset.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Records a problem that a getter could not see (a cross-field rule).
+    pub fn problem(&mut self, message: impl Into<String>) {
+        self.problems.push(message.into());
+    }
+
+    /// Parses `name`, or returns `None` when it is unset (or invalid, which is recorded).
+    pub fn opt<T>(&mut self, name: &str, expected: &str) -> Option<T>
+    where
+        T: FromStr,
+    {
+        let raw = self.raw(name)?.to_owned();
+        match raw.trim().parse() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.problems
+                    .push(format!("{name}={raw:?}: expected {expected}"));
+                None
+            }
+        }
+    }
+
+    /// Parses `name`, falling back to `default` when unset or invalid (invalid is recorded).
+    pub fn get<T: FromStr>(&mut self, name: &str, default: T, expected: &str) -> T {
+        self.opt(name, expected).unwrap_or(default)
+    }
+
+    /// An integer in `min..=max`.
+    pub fn int<T>(&mut self, name: &str, default: T, min: T, max: T) -> T
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        let expected = format!("an integer from {min} to {max}");
+        match self.opt::<T>(name, &expected) {
+            Some(v) if v >= min && v <= max => v,
+            Some(v) => {
+                self.problems
+                    .push(format!("{name}=\"{v}\": expected {expected}"));
+                default
+            }
+            None => default,
+        }
+    }
+
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    pub fn bool(&mut self, name: &str, default: bool) -> bool {
+        let Some(raw) = self.raw(name).map(str::to_ascii_lowercase) else {
+            return default;
+        };
+        match raw.trim() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => {
+                self.problems
+                    .push(format!("{name}={raw:?}: expected true or false"));
+                default
+            }
+        }
+    }
+
+    /// A string, or `default` when unset.
+    pub fn string(&mut self, name: &str, default: &str) -> String {
+        self.raw(name).unwrap_or(default).to_owned()
+    }
+
+    /// Ends the pass: `Ok` when no problem was recorded.
+    pub fn finish(self) -> Result<(), ConfigError> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError(self.problems))
+        }
+    }
+}
+
+/// A secret (a database URL with a password) that never reaches a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with its password replaced, for logs.
+    pub fn redacted_url(&self) -> String {
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(s), Some(at)) if at > s => {
+                let creds = &self.0[s + 3..at];
+                let user = creds.split(':').next().unwrap_or("");
+                format!("{}{}:***{}", &self.0[..s + 3], user, &self.0[at..])
+            }
+            _ => self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_reported_with_its_variable() {
+        let mut env = Env::from_pairs([("PORT", "http"), ("POLL", "0"), ("FLAG", "maybe")]);
+        assert_eq!(env.int::<u16>("PORT", 3001, 1, 65535), 3001);
+        assert_eq!(env.int::<u32>("POLL", 5, 1, 300), 5);
+        assert!(env.bool("FLAG", true));
+        let err = env.finish().unwrap_err();
+        assert_eq!(
+            err.0,
+            vec![
+                "PORT=\"http\": expected an integer from 1 to 65535",
+                "POLL=\"0\": expected an integer from 1 to 300",
+                "FLAG=\"maybe\": expected true or false",
+            ]
+        );
+    }
+
+    #[test]
+    fn unset_and_empty_variables_take_the_default() {
+        let mut env = Env::from_pairs([("EMPTY", "")]);
+        assert_eq!(env.int::<u32>("EMPTY", 7, 1, 10), 7);
+        assert_eq!(env.string("MISSING", "x"), "x");
+        assert!(env.finish().is_ok());
+    }
+}

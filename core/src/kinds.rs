@@ -1,0 +1,56 @@
+//! Closed sets of values stored in enum columns and shown as GraphQL enums: what kind of
+//! contract a row is, how far its verification got, and where a tag came from.
+
+use serde::{Deserialize, Serialize};
+
+/// What executes a contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "sqlx",
+    sqlx(type_name = "contract_kind", rename_all = "snake_case")
+)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+pub enum ContractKind {
+    /// Uploaded WASM code.
+    Wasm,
+    /// The built-in Stellar Asset Contract of a classic asset.
+    StellarAsset,
+}
+
+/// Whether the contract's WASM was reproduced from its claimed source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "sqlx",
+    sqlx(type_name = "verification_status", rename_all = "snake_case")
+)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+pub enum VerificationStatus {
+    /// Nobody has submitted a source for it.
+    Unverified,
+    /// A source was submitted and the build is under way.
+    Pending,
+    /// The build reproduced the on-chain WASM byte for byte.
+    Verified,
+    /// The build did not reproduce the WASM.
+    Failed,
+}
+
+/// Where a tag on a contract came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "sqlx",
+    sqlx(type_name = "tag_source", rename_all = "snake_case")
+)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+pub enum TagSource {
+    /// Derived by the indexer from the contract's interface (see the auto-tag rules).
+    Auto,
+    /// Set by a person (the publisher or a curator).
+    Manual,
+}

@@ -1,0 +1,40 @@
+//! `registry-core`: what the registry's server and indexer must agree on.
+//!
+//! - [`ids`]: networks, strkeys (`ContractId`, `AccountId`), `WasmHash`, and the surrogate
+//!   keys of the database. All parsing of user-supplied identifiers happens here.
+//! - [`kinds`]: the closed value sets stored in enum columns.
+//! - [`spec`]: reading a WASM module's interface (`contractspecv0`) and metadata into the
+//!   registry's ABI model, with bounded, panic-free decoding.
+//! - [`text`]: escaping of untrusted strings from contract specs.
+//! - [`notify`]: the `registry_events` channel and its payload.
+//! - [`env`]: configuration from the environment, every problem reported at once.
+//! - [`autotag`]: the rules that derive tags from a contract's interface, in one table.
+//! - `fixtures` (feature `fixtures`): the real WASM modules of `tests/fixtures`, embedded.
+//! - `db` (feature `sqlx`): the embedded migrations. `telemetry` (feature `telemetry`): the
+//!   tracing setup. `testing` (feature `test-util`): a fresh database per test.
+//!
+//! This crate does no I/O of its own outside `db` and `testing`.
+#![warn(missing_docs)]
+
+pub mod autotag;
+pub mod env;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
+pub mod ids;
+pub mod kinds;
+pub mod notify;
+pub mod spec;
+pub mod text;
+
+#[cfg(feature = "sqlx")]
+pub mod db;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;
+#[cfg(feature = "test-util")]
+pub mod testing;
+
+pub use ids::{
+    AccountId, ContractId, ContractPk, EventId, LedgerSeq, Network, PublisherPk, TagPk, WasmHash,
+    WasmPk,
+};
+pub use kinds::{ContractKind, TagSource, VerificationStatus};

@@ -1,0 +1,262 @@
+//! From WASM bytes to XDR values and on to the ABI model.
+//!
+//! A Soroban WASM carries its interface in custom sections (SEP-46/48): `contractspecv0` (a
+//! stream of `ScSpecEntry`), `contractmetav0` (`ScMetaEntry`) and `contractenvmetav0`
+//! (`ScEnvMetaEntry`). A name may occur more than once; the copies are concatenated in module
+//! order, as stellar-cli does. Every read is bounded (module size, XDR depth and length), so
+//! hostile input costs at most a bounded amount of time and memory and never panics.
+
+use std::io::Cursor;
+
+use stellar_xdr::{
+    Limited, Limits, ReadXdr, ScEnvMetaEntry, ScMetaEntry, ScSpecEntry, ScSpecEventDataFormat,
+    ScSpecEventParamLocationV0, ScSpecTypeDef, ScSpecUdtUnionCaseV0,
+};
+
+use super::SpecError;
+use super::model::{
+    ContractSpec, EnumCase, EnumDef, EventDataFormat, EventDef, EventParam, EventParamLocation,
+    Field, Function, StructDef, TypeDef, UnionCase, UnionDef,
+};
+use crate::text::from_untrusted_bytes;
+
+/// The largest module the decoder reads. The network's limit is a setting (128 KiB in 2026);
+/// this leaves room for it to grow while bounding the work per module.
+pub const MAX_WASM_BYTES: usize = 4 << 20;
+
+/// XDR nesting limit while reading a spec; stellar-cli and soroban-spec use the same.
+const XDR_DEPTH: u32 = 500;
+
+/// The three Soroban custom sections of a module, each the concatenation of its copies.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sections {
+    /// `contractspecv0` bytes.
+    pub spec: Vec<u8>,
+    /// `contractmetav0` bytes.
+    pub meta: Vec<u8>,
+    /// `contractenvmetav0` bytes.
+    pub env_meta: Vec<u8>,
+    /// Whether a `contractspecv0` section was present at all.
+    pub has_spec: bool,
+}
+
+/// Reads the Soroban custom sections of a WASM module.
+pub fn sections(code: &[u8]) -> Result<Sections, SpecError> {
+    if code.len() > MAX_WASM_BYTES {
+        return Err(SpecError::TooLarge { size: code.len() });
+    }
+    let mut out = Sections::default();
+    for payload in wasmparser::Parser::new(0).parse_all(code) {
+        let payload = payload.map_err(|e| SpecError::Wasm(e.message().to_owned()))?;
+        if let wasmparser::Payload::CustomSection(reader) = payload {
+            match reader.name() {
+                "contractspecv0" => {
+                    out.has_spec = true;
+                    out.spec.extend_from_slice(reader.data());
+                }
+                "contractmetav0" => out.meta.extend_from_slice(reader.data()),
+                "contractenvmetav0" => out.env_meta.extend_from_slice(reader.data()),
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn read_stream<T: ReadXdr>(bytes: &[u8], section: &'static str) -> Result<Vec<T>, SpecError> {
+    let limits = Limits {
+        depth: XDR_DEPTH,
+        len: bytes.len(),
+    };
+    let mut reader = Limited::new(Cursor::new(bytes), limits);
+    T::read_xdr_iter(&mut reader)
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(|e| SpecError::Xdr {
+            section,
+            message: e.to_string(),
+        })
+}
+
+/// Decodes a `contractspecv0` byte stream.
+pub fn spec_entries(bytes: &[u8]) -> Result<Vec<ScSpecEntry>, SpecError> {
+    read_stream(bytes, "contractspecv0")
+}
+
+/// Decodes a `contractmetav0` byte stream into sanitised key/value pairs.
+pub fn meta_entries(bytes: &[u8]) -> Result<Vec<(String, String)>, SpecError> {
+    Ok(read_stream::<ScMetaEntry>(bytes, "contractmetav0")?
+        .into_iter()
+        .map(|ScMetaEntry::ScMetaV0(m)| {
+            (
+                from_untrusted_bytes(m.key.as_ref(), false),
+                from_untrusted_bytes(m.val.as_ref(), true),
+            )
+        })
+        .collect())
+}
+
+/// Decodes a `contractenvmetav0` byte stream: the `(protocol, pre_release)` of the last
+/// interface-version entry, if any.
+pub fn env_meta(bytes: &[u8]) -> Result<Option<(u32, u32)>, SpecError> {
+    Ok(read_stream::<ScEnvMetaEntry>(bytes, "contractenvmetav0")?
+        .into_iter()
+        .map(|ScEnvMetaEntry::ScEnvMetaKindInterfaceVersion(v)| (v.protocol, v.pre_release))
+        .next_back())
+}
+
+fn text(bytes: &[u8]) -> String {
+    from_untrusted_bytes(bytes, false)
+}
+
+fn doc(bytes: &[u8]) -> String {
+    from_untrusted_bytes(bytes, true)
+}
+
+/// Converts decoded spec entries into the ABI model, sanitising every string.
+pub fn to_model(entries: &[ScSpecEntry]) -> ContractSpec {
+    let mut spec = ContractSpec::default();
+    for entry in entries {
+        match entry {
+            ScSpecEntry::FunctionV0(f) => spec.functions.push(Function {
+                name: text(f.name.as_ref()),
+                doc: doc(f.doc.as_ref()),
+                inputs: f
+                    .inputs
+                    .iter()
+                    .map(|i| Field {
+                        name: text(i.name.as_ref()),
+                        doc: doc(i.doc.as_ref()),
+                        type_: type_def(&i.type_),
+                    })
+                    .collect(),
+                outputs: f.outputs.iter().map(type_def).collect(),
+            }),
+            ScSpecEntry::UdtStructV0(s) => spec.structs.push(StructDef {
+                name: text(s.name.as_ref()),
+                doc: doc(s.doc.as_ref()),
+                lib: text(s.lib.as_ref()),
+                fields: s
+                    .fields
+                    .iter()
+                    .map(|f| Field {
+                        name: text(f.name.as_ref()),
+                        doc: doc(f.doc.as_ref()),
+                        type_: type_def(&f.type_),
+                    })
+                    .collect(),
+            }),
+            ScSpecEntry::UdtUnionV0(u) => spec.unions.push(UnionDef {
+                name: text(u.name.as_ref()),
+                doc: doc(u.doc.as_ref()),
+                lib: text(u.lib.as_ref()),
+                cases: u
+                    .cases
+                    .iter()
+                    .map(|c| match c {
+                        ScSpecUdtUnionCaseV0::VoidV0(v) => UnionCase {
+                            name: text(v.name.as_ref()),
+                            doc: doc(v.doc.as_ref()),
+                            types: vec![],
+                        },
+                        ScSpecUdtUnionCaseV0::TupleV0(t) => UnionCase {
+                            name: text(t.name.as_ref()),
+                            doc: doc(t.doc.as_ref()),
+                            types: t.type_.iter().map(type_def).collect(),
+                        },
+                    })
+                    .collect(),
+            }),
+            ScSpecEntry::UdtEnumV0(e) => spec.enums.push(EnumDef {
+                name: text(e.name.as_ref()),
+                doc: doc(e.doc.as_ref()),
+                lib: text(e.lib.as_ref()),
+                cases: e
+                    .cases
+                    .iter()
+                    .map(|c| EnumCase {
+                        name: text(c.name.as_ref()),
+                        doc: doc(c.doc.as_ref()),
+                        value: c.value,
+                    })
+                    .collect(),
+            }),
+            ScSpecEntry::UdtErrorEnumV0(e) => spec.error_enums.push(EnumDef {
+                name: text(e.name.as_ref()),
+                doc: doc(e.doc.as_ref()),
+                lib: text(e.lib.as_ref()),
+                cases: e
+                    .cases
+                    .iter()
+                    .map(|c| EnumCase {
+                        name: text(c.name.as_ref()),
+                        doc: doc(c.doc.as_ref()),
+                        value: c.value,
+                    })
+                    .collect(),
+            }),
+            ScSpecEntry::EventV0(e) => spec.events.push(EventDef {
+                name: text(e.name.as_ref()),
+                doc: doc(e.doc.as_ref()),
+                lib: text(e.lib.as_ref()),
+                prefix_topics: e.prefix_topics.iter().map(|t| text(t.as_ref())).collect(),
+                params: e
+                    .params
+                    .iter()
+                    .map(|p| EventParam {
+                        name: text(p.name.as_ref()),
+                        doc: doc(p.doc.as_ref()),
+                        type_: type_def(&p.type_),
+                        location: match p.location {
+                            ScSpecEventParamLocationV0::Data => EventParamLocation::Data,
+                            ScSpecEventParamLocationV0::TopicList => EventParamLocation::TopicList,
+                        },
+                    })
+                    .collect(),
+                data_format: match e.data_format {
+                    ScSpecEventDataFormat::SingleValue => EventDataFormat::SingleValue,
+                    ScSpecEventDataFormat::Vec => EventDataFormat::Vec,
+                    ScSpecEventDataFormat::Map => EventDataFormat::Map,
+                },
+            }),
+        }
+    }
+    spec
+}
+
+/// Converts one XDR type. Recursion depth is bounded by the XDR reader's depth limit.
+pub fn type_def(t: &ScSpecTypeDef) -> TypeDef {
+    match t {
+        ScSpecTypeDef::Val => TypeDef::Val,
+        ScSpecTypeDef::Bool => TypeDef::Bool,
+        ScSpecTypeDef::Void => TypeDef::Void,
+        ScSpecTypeDef::Error => TypeDef::Error,
+        ScSpecTypeDef::U32 => TypeDef::U32,
+        ScSpecTypeDef::I32 => TypeDef::I32,
+        ScSpecTypeDef::U64 => TypeDef::U64,
+        ScSpecTypeDef::I64 => TypeDef::I64,
+        ScSpecTypeDef::Timepoint => TypeDef::Timepoint,
+        ScSpecTypeDef::Duration => TypeDef::Duration,
+        ScSpecTypeDef::U128 => TypeDef::U128,
+        ScSpecTypeDef::I128 => TypeDef::I128,
+        ScSpecTypeDef::U256 => TypeDef::U256,
+        ScSpecTypeDef::I256 => TypeDef::I256,
+        ScSpecTypeDef::Bytes => TypeDef::Bytes,
+        ScSpecTypeDef::String => TypeDef::String,
+        ScSpecTypeDef::Symbol => TypeDef::Symbol,
+        ScSpecTypeDef::Address => TypeDef::Address,
+        ScSpecTypeDef::MuxedAddress => TypeDef::MuxedAddress,
+        ScSpecTypeDef::Option(o) => TypeDef::Option(Box::new(type_def(&o.value_type))),
+        ScSpecTypeDef::Result(r) => TypeDef::Result {
+            ok: Box::new(type_def(&r.ok_type)),
+            error: Box::new(type_def(&r.error_type)),
+        },
+        ScSpecTypeDef::Vec(v) => TypeDef::Vec(Box::new(type_def(&v.element_type))),
+        ScSpecTypeDef::Map(m) => TypeDef::Map {
+            key: Box::new(type_def(&m.key_type)),
+            value: Box::new(type_def(&m.value_type)),
+        },
+        ScSpecTypeDef::Tuple(t) => TypeDef::Tuple(t.value_types.iter().map(type_def).collect()),
+        ScSpecTypeDef::BytesN(b) => TypeDef::BytesN(b.n),
+        ScSpecTypeDef::Udt(u) => TypeDef::Udt(text(u.name.as_ref())),
+    }
+}
