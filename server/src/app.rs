@@ -1,0 +1,165 @@
+//! `App`: builds everything from a `Config` and binds the listener (port 0 allowed, so tests
+//! can run many servers), then runs until a shutdown signal.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use registry_core::db::{SchemaState, schema_state};
+use tokio::net::TcpListener;
+
+use crate::cache::Caches;
+use crate::config::Config;
+use crate::db::Db;
+use crate::http::rate_limit::Limiter;
+use crate::state::AppState;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database did not answer.
+    #[error("cannot connect to the database at {url}: {source}")]
+    Database {
+        /// The URL, password redacted.
+        url: String,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// The database lacks migrations this binary needs.
+    #[error(
+        "the database schema is behind this server (missing migrations {missing:?}): run `registry-indexer migrate` first"
+    )]
+    SchemaBehind {
+        /// Versions not applied.
+        missing: Vec<i64>,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A built server, bound and ready to run.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    shutdown_timeout: Duration,
+}
+
+impl App {
+    /// Connects to the database, checks its schema, builds the schema and router, and binds.
+    pub async fn build(config: Config) -> Result<App, StartError> {
+        crate::http::metrics::handle();
+        let db = Db::connect(&config)
+            .await
+            .map_err(|source| StartError::Database {
+                url: config.database_url.redacted_url(),
+                source,
+            })?;
+        match schema_state(&db.pool).await {
+            Ok(SchemaState::Current) => {}
+            Ok(SchemaState::Behind(missing)) => return Err(StartError::SchemaBehind { missing }),
+            Err(source) => {
+                return Err(StartError::Database {
+                    url: config.database_url.redacted_url(),
+                    source,
+                });
+            }
+        }
+        let caches = Arc::new(Caches::new(&config.cache));
+        let schema = crate::schema::build(
+            db.clone(),
+            caches.clone(),
+            config.limits.clone(),
+            config.introspection,
+        );
+        let state = AppState {
+            db,
+            schema,
+            caches,
+            limiter: Limiter::new(&config.rate_limit),
+            limits: config.limits.clone(),
+            graphiql: config.graphiql,
+        };
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        Ok(App {
+            listener,
+            state,
+            shutdown_timeout: config.shutdown_timeout,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The shared state (tests read the statement counter and caches through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most the
+    /// shutdown timeout and closes the pool.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let App {
+            listener,
+            state,
+            shutdown_timeout,
+        } = self;
+        let limiter = state.limiter.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiter.retain_recent();
+            }
+        });
+        let pool = state.db.pool.clone();
+        let router = crate::http::router(state);
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!(
+                "shutting down: draining requests for up to {} s",
+                shutdown_timeout.as_secs()
+            );
+            let _ = stopping_tx.send(());
+        });
+        let deadline = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(shutdown_timeout).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let result = tokio::select! {
+            r = server => r,
+            () = deadline => {
+                tracing::warn!("shutdown timeout reached; closing the remaining connections");
+                Ok(())
+            }
+        };
+        sweeper.abort();
+        pool.close().await;
+        result
+    }
+}

@@ -1,0 +1,124 @@
+//! Caches that live across requests (moka), each bounded by `CACHE_MAX_CAPACITY` entries.
+//!
+//! - `spec`: the decoded ABI and raw spec of a WASM, by its key. A hash's spec never changes, so
+//!   entries live for an hour and are only evicted by size.
+//! - `counts`: `totalCount` of root contract lists, by filter (`CACHE_TTL_SECS`).
+//! - `analytics`: network summaries, series, top lists and tag counts
+//!   (`CACHE_ANALYTICS_TTL_SECS`).
+//!
+//! Lookups go through [`cached`], which shares one computation among concurrent misses
+//! (`try_get_with`) and never caches an error. New chain data makes `counts` and `analytics`
+//! stale; [`Caches::invalidate_lists`] drops them (the live feed calls it on every event).
+
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use moka::future::Cache;
+use registry_core::spec::ContractSpec;
+use registry_core::{ContractPk, Network, WasmPk};
+
+use crate::config::CacheConfig;
+use crate::db::analytics::SummaryRow;
+use crate::db::contracts::ContractFilter;
+use crate::db::tags::TagCountRow;
+use crate::error::{Error, Result};
+
+/// A WASM's decoded documents.
+#[derive(Debug)]
+pub struct SpecDoc {
+    /// The ABI model, when the spec decoded.
+    pub abi: Option<Arc<ContractSpec>>,
+    /// stellar-xdr's JSON of the spec entries.
+    pub raw: Option<Arc<serde_json::Value>>,
+}
+
+/// Keys of the analytics cache.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AnalyticsKey {
+    Summary(Network, NaiveDate),
+    DeploymentsPerDay(Option<Network>, NaiveDate, NaiveDate),
+    TopContracts(Option<Network>, NaiveDate, NaiveDate, i64),
+    TagCounts(Option<Network>),
+}
+
+/// Values of the analytics cache.
+#[derive(Debug, Clone)]
+pub enum AnalyticsValue {
+    Summary(Arc<SummaryRow>),
+    Series(Arc<Vec<(NaiveDate, i64)>>),
+    Top(Arc<Vec<(ContractPk, i64)>>),
+    TagCounts(Arc<Vec<TagCountRow>>),
+}
+
+/// The server's cross-request caches.
+pub struct Caches {
+    enabled: bool,
+    pub spec: Cache<WasmPk, Arc<SpecDoc>>,
+    pub counts: Cache<ContractFilter, i64>,
+    pub analytics: Cache<AnalyticsKey, AnalyticsValue>,
+}
+
+impl Caches {
+    /// Builds the caches (they exist but are bypassed when disabled).
+    pub fn new(config: &CacheConfig) -> Caches {
+        Caches {
+            enabled: config.enabled,
+            spec: Cache::builder()
+                .name("spec")
+                .max_capacity(config.max_capacity)
+                .time_to_idle(Duration::from_secs(3600))
+                .build(),
+            counts: Cache::builder()
+                .name("counts")
+                .max_capacity(config.max_capacity)
+                .time_to_live(config.ttl)
+                .build(),
+            analytics: Cache::builder()
+                .name("analytics")
+                .max_capacity(config.max_capacity)
+                .time_to_live(config.analytics_ttl)
+                .build(),
+        }
+    }
+
+    /// Drops every entry that new chain data can make stale (lists, counts, analytics).
+    pub fn invalidate_lists(&self) {
+        self.counts.invalidate_all();
+        self.analytics.invalidate_all();
+    }
+}
+
+/// Reads `key` from `cache`, computing it with `init` on a miss. Concurrent misses of one key
+/// share one computation; errors are returned, not cached.
+pub async fn cached<K, V, F>(caches: &Caches, cache: &Cache<K, V>, key: K, init: F) -> Result<V>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    F: Future<Output = Result<V>>,
+{
+    let name = cache.name().unwrap_or("unnamed").to_owned();
+    if !caches.enabled {
+        metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => "bypass").increment(1);
+        return init.await;
+    }
+    let missed = AtomicBool::new(false);
+    let result = cache
+        .try_get_with(key, async {
+            missed.store(true, Ordering::Relaxed);
+            init.await
+        })
+        .await
+        .map_err(|e: Arc<Error>| Error::Shared(e));
+    let outcome = if missed.load(Ordering::Relaxed) {
+        "miss"
+    } else {
+        "hit"
+    };
+    metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => outcome)
+        .increment(1);
+    result
+}

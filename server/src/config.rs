@@ -1,0 +1,339 @@
+//! The server's configuration, read once from the environment in `main` (tests build it in
+//! code). Every variable is listed in [`Config::VARS`] and in `.env.example`, with its default
+//! and unit; a unit test keeps the two in step.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use registry_core::env::Secret;
+use registry_core::env::{ConfigError, Env};
+
+/// Query limits (DESIGN.md §4). Each is enforced with a clear error; see `tests/api/limits.rs`.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// `GRAPHQL_MAX_DEPTH` (default 12): deepest selection nesting.
+    pub max_depth: usize,
+    /// `GRAPHQL_MAX_COMPLEXITY` (default 20000): complexity points, where a list field costs its
+    /// page size times its children.
+    pub max_complexity: usize,
+    /// `GRAPHQL_MAX_ALIASES` (default 30): aliased fields in one document.
+    pub max_aliases: usize,
+    /// `GRAPHQL_MAX_BODY_BYTES` (default 65536): request body size.
+    pub max_body_bytes: usize,
+    /// `GRAPHQL_MAX_BATCH` (default 10): operations in one batched request.
+    pub max_batch: usize,
+    /// `GRAPHQL_MAX_PAGE_SIZE` (default 100): largest `first`/`last`.
+    pub max_page_size: usize,
+    /// `DB_STATEMENT_TIMEOUT_MS` (default 5000): `statement_timeout` on every pooled connection.
+    pub statement_timeout: Duration,
+}
+
+/// Per-client request rate (governor).
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    /// `RATE_LIMIT_PER_SECOND` (default 50): sustained requests per second per client IP;
+    /// 0 turns the limiter off.
+    pub per_second: u32,
+    /// `RATE_LIMIT_BURST` (default 100): requests a client may send at once.
+    pub burst: u32,
+    /// `TRUSTED_PROXIES` (default empty): comma-separated IPs or CIDR ranges whose
+    /// `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// An IP network (`10.0.0.0/8`, `::1/128`, or a bare address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// Whether `ip` is inside this network.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn masked(bytes: &[u8], prefix: u8) -> Vec<u8> {
+            bytes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let bits = (prefix as i32 - 8 * i as i32).clamp(0, 8) as u32;
+                    if bits == 0 {
+                        0
+                    } else {
+                        b & (0xffu8 << (8 - bits))
+                    }
+                })
+                .collect()
+        }
+        match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                masked(&n.octets(), self.prefix) == masked(&a.octets(), self.prefix)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                masked(&n.octets(), self.prefix) == masked(&a.octets(), self.prefix)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for IpNet {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (
+                a.parse::<IpAddr>().map_err(|_| ())?,
+                Some(p.parse::<u8>().map_err(|_| ())?),
+            ),
+            None => (s.parse::<IpAddr>().map_err(|_| ())?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        if prefix > max {
+            return Err(());
+        }
+        Ok(IpNet { addr, prefix })
+    }
+}
+
+/// Cache settings (moka).
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// `CACHE_ENABLED` (default true).
+    pub enabled: bool,
+    /// `CACHE_MAX_CAPACITY` (default 10000): entries per cache.
+    pub max_capacity: u64,
+    /// `CACHE_TTL_SECS` (default 5): lifetime of list, count and lookup entries.
+    pub ttl: Duration,
+    /// `CACHE_ANALYTICS_TTL_SECS` (default 30): lifetime of analytics entries.
+    pub analytics_ttl: Duration,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL` (required).
+    pub database_url: Secret,
+    /// `DATABASE_READ_URL` (optional): a read replica for analytics queries.
+    pub database_read_url: Option<Secret>,
+    /// `HOST` (default 127.0.0.1) and `PORT` (default 3001; 0 picks a free port).
+    pub listen: SocketAddr,
+    /// `DB_MAX_CONNECTIONS` (default 10).
+    pub db_max_connections: u32,
+    /// `DB_ACQUIRE_TIMEOUT_MS` (default 3000): how long a request waits for a connection
+    /// before it fails with UNAVAILABLE.
+    pub db_acquire_timeout: Duration,
+    /// Query limits.
+    pub limits: Limits,
+    /// Rate limiting.
+    pub rate_limit: RateLimit,
+    /// Caches.
+    pub cache: CacheConfig,
+    /// `GRAPHQL_INTROSPECTION` (default true).
+    pub introspection: bool,
+    /// `GRAPHIQL` (default true): serve GraphiQL at `GET /graphql` to browsers.
+    pub graphiql: bool,
+    /// `SHUTDOWN_TIMEOUT_SECS` (default 10): how long in-flight requests may finish after a
+    /// shutdown signal.
+    pub shutdown_timeout: Duration,
+    /// `RUST_LOG` (default `info`).
+    pub log_filter: String,
+    /// `LOG_FORMAT` (default text): `text` or `json`.
+    pub log_format: String,
+}
+
+impl Config {
+    /// Every variable the server reads.
+    pub const VARS: &'static [&'static str] = &[
+        "DATABASE_URL",
+        "DATABASE_READ_URL",
+        "HOST",
+        "PORT",
+        "DB_MAX_CONNECTIONS",
+        "DB_ACQUIRE_TIMEOUT_MS",
+        "DB_STATEMENT_TIMEOUT_MS",
+        "GRAPHQL_MAX_DEPTH",
+        "GRAPHQL_MAX_COMPLEXITY",
+        "GRAPHQL_MAX_ALIASES",
+        "GRAPHQL_MAX_BODY_BYTES",
+        "GRAPHQL_MAX_BATCH",
+        "GRAPHQL_MAX_PAGE_SIZE",
+        "GRAPHQL_INTROSPECTION",
+        "GRAPHIQL",
+        "RATE_LIMIT_PER_SECOND",
+        "RATE_LIMIT_BURST",
+        "TRUSTED_PROXIES",
+        "CACHE_ENABLED",
+        "CACHE_MAX_CAPACITY",
+        "CACHE_TTL_SECS",
+        "CACHE_ANALYTICS_TTL_SECS",
+        "SHUTDOWN_TIMEOUT_SECS",
+        "RUST_LOG",
+        "LOG_FORMAT",
+    ];
+
+    /// Reads the configuration, reporting every problem at once.
+    pub fn from_env(env: &mut Env) -> Result<Config, ConfigError> {
+        let database_url = env.raw("DATABASE_URL").map(Secret::new);
+        if database_url.is_none() {
+            env.problem(
+                "DATABASE_URL is not set: expected a postgres:// URL (make run sets one up)",
+            );
+        }
+        for (name, url) in [
+            ("DATABASE_URL", &database_url),
+            (
+                "DATABASE_READ_URL",
+                &env.raw("DATABASE_READ_URL").map(Secret::new),
+            ),
+        ] {
+            if let Some(u) = url
+                && !u.expose().starts_with("postgres://")
+                && !u.expose().starts_with("postgresql://")
+            {
+                env.problem(format!(
+                    "{name}: expected a postgres:// URL, got {}",
+                    u.redacted_url()
+                ));
+            }
+        }
+        let host: IpAddr = env.get(
+            "HOST",
+            IpAddr::from([127, 0, 0, 1]),
+            "an IP address to listen on",
+        );
+        let port = env.int::<u16>("PORT", 3001, 0, 65535);
+        let db_max_connections = env.int::<u32>("DB_MAX_CONNECTIONS", 10, 1, 1000);
+        let limits = Limits {
+            max_depth: env.int("GRAPHQL_MAX_DEPTH", 12, 2, 100),
+            max_complexity: env.int("GRAPHQL_MAX_COMPLEXITY", 20_000, 10, 10_000_000),
+            max_aliases: env.int("GRAPHQL_MAX_ALIASES", 30, 0, 10_000),
+            max_body_bytes: env.int("GRAPHQL_MAX_BODY_BYTES", 65_536, 256, 16 << 20),
+            max_batch: env.int("GRAPHQL_MAX_BATCH", 10, 1, 1000),
+            max_page_size: env.int("GRAPHQL_MAX_PAGE_SIZE", 100, 1, 10_000),
+            statement_timeout: Duration::from_millis(env.int(
+                "DB_STATEMENT_TIMEOUT_MS",
+                5000,
+                10,
+                3_600_000,
+            )),
+        };
+        let proxies_raw = env.string("TRUSTED_PROXIES", "");
+        let mut trusted_proxies = Vec::new();
+        for p in proxies_raw
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            match p.parse::<IpNet>() {
+                Ok(n) => trusted_proxies.push(n),
+                Err(()) => env.problem(format!(
+                    "TRUSTED_PROXIES: {p:?} is not an IP address or CIDR range"
+                )),
+            }
+        }
+        let rate_limit = RateLimit {
+            per_second: env.int("RATE_LIMIT_PER_SECOND", 50, 0, 10_000_000),
+            burst: env.int("RATE_LIMIT_BURST", 100, 1, 10_000_000),
+            trusted_proxies,
+        };
+        let cache = CacheConfig {
+            enabled: env.bool("CACHE_ENABLED", true),
+            max_capacity: env.int("CACHE_MAX_CAPACITY", 10_000, 1, 100_000_000),
+            ttl: Duration::from_secs(env.int("CACHE_TTL_SECS", 5, 1, 86_400)),
+            analytics_ttl: Duration::from_secs(env.int("CACHE_ANALYTICS_TTL_SECS", 30, 1, 86_400)),
+        };
+        let config = Config {
+            database_read_url: env.raw("DATABASE_READ_URL").map(Secret::new),
+            database_url: database_url.unwrap_or_else(|| Secret::new("")),
+            listen: SocketAddr::new(host, port),
+            db_max_connections,
+            db_acquire_timeout: Duration::from_millis(env.int(
+                "DB_ACQUIRE_TIMEOUT_MS",
+                3000,
+                10,
+                600_000,
+            )),
+            limits,
+            rate_limit,
+            cache,
+            introspection: env.bool("GRAPHQL_INTROSPECTION", true),
+            graphiql: env.bool("GRAPHIQL", true),
+            shutdown_timeout: Duration::from_secs(env.int("SHUTDOWN_TIMEOUT_SECS", 10, 0, 3600)),
+            log_filter: env.string("RUST_LOG", "info"),
+            log_format: env.string("LOG_FORMAT", "text"),
+        };
+        if !matches!(config.log_format.as_str(), "text" | "json") {
+            env.problem(format!(
+                "LOG_FORMAT={:?}: expected text or json",
+                config.log_format
+            ));
+        }
+        Ok(config)
+    }
+
+    /// A configuration for tests and embedding: the given database, port 0, defaults otherwise.
+    pub fn for_database(url: &str) -> Config {
+        let mut env = Env::from_pairs([
+            ("DATABASE_URL", url),
+            ("PORT", "0"),
+            ("DB_MAX_CONNECTIONS", "5"),
+        ]);
+        let config = Config::from_env(&mut env);
+        match (config, env.finish()) {
+            (Ok(c), Ok(())) => c,
+            (_, Err(e)) | (Err(e), _) => panic!("built-in configuration is invalid: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variable_is_documented_in_env_example() {
+        let example = include_str!("../../.env.example");
+        for var in Config::VARS {
+            assert!(
+                example
+                    .lines()
+                    .any(|l| l.trim_start_matches("# ").starts_with(&format!("{var}="))),
+                "{var} is missing from .env.example"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_values_are_all_reported_by_name() {
+        let mut env = Env::from_pairs([
+            ("PORT", "x"),
+            ("GRAPHQL_MAX_DEPTH", "1"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8,nope"),
+        ]);
+        let _ = Config::from_env(&mut env);
+        let err = env.finish().unwrap_err().to_string();
+        assert!(err.contains("DATABASE_URL is not set"), "{err}");
+        assert!(err.contains("PORT=\"x\""), "{err}");
+        assert!(err.contains("GRAPHQL_MAX_DEPTH=\"1\""), "{err}");
+        assert!(err.contains("\"nope\""), "{err}");
+    }
+
+    #[test]
+    fn cidr_ranges_contain_their_addresses() {
+        let net: IpNet = "10.1.0.0/16".parse().unwrap();
+        assert!(net.contains("10.1.200.3".parse().unwrap()));
+        assert!(!net.contains("10.2.0.1".parse().unwrap()));
+        let one: IpNet = "::1".parse().unwrap();
+        assert!(one.contains("::1".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<IpNet>().is_err());
+    }
+
+    #[test]
+    fn database_password_is_redacted_in_logs() {
+        let s = registry_core::env::Secret::new("postgres://app:hunter2@db:5432/registry");
+        assert_eq!(s.redacted_url(), "postgres://app:***@db:5432/registry");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+    }
+}

@@ -1,0 +1,104 @@
+//! Network-wide aggregates. They read `Db::analytics` (a replica when one is configured) and
+//! their callers cache them for `CACHE_ANALYTICS_TTL_SECS`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use registry_core::{ContractPk, Network};
+use sqlx::FromRow;
+
+use super::Db;
+use crate::error::Result;
+
+/// Totals for one network.
+#[derive(Debug, Clone, FromRow)]
+pub struct SummaryRow {
+    pub contracts: i64,
+    pub wasm_contracts: i64,
+    pub asset_contracts: i64,
+    pub wasms: i64,
+    pub publishers: i64,
+    pub deployments_today: i64,
+    pub invocations_today: i64,
+}
+
+/// The indexer's position on one network.
+#[derive(Debug, Clone, FromRow)]
+pub struct CursorRow {
+    pub network: Network,
+    pub last_ledger: i64,
+    pub last_ledger_close_at: DateTime<Utc>,
+    pub network_latest_ledger: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Totals for one network as of `today` (UTC).
+pub async fn summary(db: &Db, network: Network, today: NaiveDate) -> Result<SummaryRow> {
+    db.count();
+    Ok(sqlx::query_as::<_, SummaryRow>(
+        "SELECT count(*) AS contracts, \
+                count(*) FILTER (WHERE kind = 'wasm') AS wasm_contracts, \
+                count(*) FILTER (WHERE kind = 'stellar_asset') AS asset_contracts, \
+                count(DISTINCT wasm_pk) AS wasms, \
+                count(DISTINCT publisher_pk) AS publishers, \
+                count(*) FILTER (WHERE created_at >= $2::date AND created_at < $2::date + 1) AS deployments_today, \
+                coalesce((SELECT sum(s.invocations) FROM contract_daily_stats s JOIN contracts c2 ON c2.pk = s.contract_pk \
+                          WHERE s.day = $2 AND c2.network = $1), 0)::bigint AS invocations_today \
+         FROM contracts WHERE network = $1",
+    )
+    .bind(network)
+    .bind(today)
+    .fetch_one(&db.analytics)
+    .await?)
+}
+
+/// Deployments per UTC day within `[from, to]` (days without deployments are absent).
+pub async fn deployments_per_day(
+    db: &Db,
+    network: Option<Network>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, i64)>> {
+    db.count();
+    Ok(sqlx::query_as::<_, (NaiveDate, i64)>(
+        "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) FROM contracts \
+         WHERE ($1::network IS NULL OR network = $1) AND created_at >= $2::date AND created_at < $3::date + 1 \
+         GROUP BY 1 ORDER BY 1",
+    )
+    .bind(network)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.analytics)
+    .await?)
+}
+
+/// The most invoked contracts within `[from, to]`, with their invocation counts.
+pub async fn top_contracts(
+    db: &Db,
+    network: Option<Network>,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+) -> Result<Vec<(ContractPk, i64)>> {
+    db.count();
+    Ok(sqlx::query_as::<_, (ContractPk, i64)>(
+        "SELECT s.contract_pk, sum(s.invocations)::bigint AS n FROM contract_daily_stats s \
+         JOIN contracts c ON c.pk = s.contract_pk \
+         WHERE s.day >= $2 AND s.day <= $3 AND ($1::network IS NULL OR c.network = $1) \
+         GROUP BY s.contract_pk HAVING sum(s.invocations) > 0 ORDER BY n DESC, s.contract_pk DESC LIMIT $4",
+    )
+    .bind(network)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(&db.analytics)
+    .await?)
+}
+
+/// The indexer's checkpoint on every network it has indexed.
+pub async fn cursors(db: &Db) -> Result<Vec<CursorRow>> {
+    db.count();
+    Ok(sqlx::query_as::<_, CursorRow>(
+        "SELECT network, last_ledger, last_ledger_close_at, network_latest_ledger, updated_at FROM indexer_cursors ORDER BY network",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -1,0 +1,347 @@
+//! Contracts: lookups, filtered keyset pages and counts.
+//!
+//! Pages are keyset pages over `(sort expression, pk)`, in the direction of the ordering (or
+//! its reverse, for `last`/`before`); the sort expressions match the indexes of the migration.
+//! Nested lists (a publisher's, a wasm's or a tag's contracts) run the same page once for many
+//! parents with `unnest … CROSS JOIN LATERAL`, so a nested list costs one statement however
+//! many parents it has.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use registry_core::spec::sac::stellar_asset_spec;
+use registry_core::{ContractKind, ContractPk, Network, PublisherPk, VerificationStatus, WasmPk};
+use sqlx::{FromRow, Postgres, QueryBuilder};
+
+use super::Db;
+use crate::error::Result;
+
+/// The columns of a contract as the API needs them, with the wasm's hash and size and the
+/// publisher's address and name joined in (they are shown in nearly every list).
+#[derive(Debug, Clone, FromRow)]
+pub struct ContractRow {
+    pub pk: ContractPk,
+    pub network: Network,
+    pub contract_id: String,
+    pub kind: ContractKind,
+    pub wasm_pk: Option<WasmPk>,
+    pub wasm_hash: Option<Vec<u8>>,
+    pub wasm_size: Option<i32>,
+    pub deployer: Option<String>,
+    pub created_ledger: i64,
+    pub created_at: DateTime<Utc>,
+    pub created_tx: Option<Vec<u8>>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub publisher_pk: Option<PublisherPk>,
+    pub publisher_address: Option<String>,
+    pub publisher_name: Option<String>,
+    pub verification: VerificationStatus,
+    /// The value the page was sorted by (only on page queries).
+    #[sqlx(default)]
+    pub sort_at: Option<DateTime<Utc>>,
+    #[sqlx(default)]
+    pub sort_text: Option<String>,
+    #[sqlx(default)]
+    pub sort_num: Option<i64>,
+    #[sqlx(default)]
+    pub sort_rank: Option<f32>,
+    /// The parent a nested page row belongs to (only on scoped page queries).
+    #[sqlx(default)]
+    pub scope_key: Option<i64>,
+}
+
+const COLUMNS: &str = "c.pk, c.network, c.contract_id, c.kind, c.wasm_pk, w.hash AS wasm_hash, \
+     w.size_bytes AS wasm_size, c.deployer, c.created_ledger, c.created_at, c.created_tx, c.name, \
+     c.description, c.publisher_pk, p.address AS publisher_address, p.display_name AS publisher_name, \
+     c.verification";
+
+const FROM: &str = " FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk \
+     LEFT JOIN publishers p ON p.pk = c.publisher_pk";
+
+/// Conditions on contracts; every field narrows the set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ContractFilter {
+    pub network: Option<Network>,
+    pub kind: Option<ContractKind>,
+    pub tag: Option<String>,
+    pub publisher_address: Option<String>,
+    pub deployer: Option<String>,
+    pub verification: Option<VerificationStatus>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub implements_function: Option<String>,
+    pub search: Option<String>,
+    /// sha256 of the contract's current WASM.
+    pub wasm_hash: Option<[u8; 32]>,
+}
+
+/// How a page is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// Newest deployment first.
+    Newest,
+    /// Oldest deployment first.
+    Oldest,
+    /// By name (the contract id for unnamed contracts), A to Z.
+    Name,
+    /// Most invocations in the last `days` days (UTC, today included) first.
+    MostInvoked { days: i32 },
+    /// Best text-search match first (needs a search filter).
+    Relevance,
+}
+
+/// A position in an ordering: the sort value and the tie-breaking pk of a row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SortValue {
+    At(DateTime<Utc>),
+    Text(String),
+    Num(i64),
+    /// A text-search rank, as the bits of its `real` value (exact, and hashable).
+    RankBits(u32),
+}
+
+/// One page request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageQuery {
+    pub filter: ContractFilter,
+    pub order: Order,
+    /// Start strictly after this position (in the direction of travel).
+    pub seek: Option<(SortValue, ContractPk)>,
+    /// Travel against the ordering (`last`/`before`); rows come back in travel order.
+    pub backward: bool,
+    /// Rows to fetch (callers ask for one more than they show, to learn if more exist).
+    pub limit: i64,
+    /// The UTC day "today" is, for invocation windows.
+    pub today: NaiveDate,
+}
+
+/// Which parent a nested page is scoped to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Publisher,
+    Wasm,
+    Tag,
+}
+
+impl Scope {
+    fn condition(self) -> &'static str {
+        match self {
+            Scope::Publisher => "c.publisher_pk = q.key",
+            Scope::Wasm => "c.wasm_pk = q.key",
+            Scope::Tag => {
+                "EXISTS (SELECT 1 FROM contract_tags st WHERE st.contract_pk = c.pk AND st.tag_pk = q.key)"
+            }
+        }
+    }
+}
+
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &ContractFilter) {
+    if let Some(n) = f.network {
+        qb.push(" AND c.network = ").push_bind(n);
+    }
+    if let Some(k) = f.kind {
+        qb.push(" AND c.kind = ").push_bind(k);
+    }
+    if let Some(tag) = &f.tag {
+        qb.push(" AND EXISTS (SELECT 1 FROM contract_tags ct JOIN tags t ON t.pk = ct.tag_pk WHERE ct.contract_pk = c.pk AND t.name = ")
+            .push_bind(tag.clone())
+            .push(")");
+    }
+    if let Some(a) = &f.publisher_address {
+        qb.push(" AND c.publisher_pk = (SELECT pk FROM publishers WHERE address = ")
+            .push_bind(a.clone())
+            .push(")");
+    }
+    if let Some(d) = &f.deployer {
+        qb.push(" AND c.deployer = ").push_bind(d.clone());
+    }
+    if let Some(v) = f.verification {
+        qb.push(" AND c.verification = ").push_bind(v);
+    }
+    if let Some(t) = f.created_after {
+        qb.push(" AND c.created_at >= ").push_bind(t);
+    }
+    if let Some(t) = f.created_before {
+        qb.push(" AND c.created_at < ").push_bind(t);
+    }
+    if let Some(func) = &f.implements_function {
+        // A Stellar asset contract has no WASM; it implements the built-in interface.
+        let sac_implements = stellar_asset_spec().function(func).is_some();
+        qb.push(" AND (c.wasm_pk IN (SELECT pk FROM wasm_codes WHERE function_names @> ARRAY[")
+            .push_bind(func.clone())
+            .push("]::text[])");
+        if sac_implements {
+            qb.push(" OR c.kind = 'stellar_asset'");
+        }
+        qb.push(")");
+    }
+    if let Some(q) = &f.search {
+        qb.push(" AND c.search @@ websearch_to_tsquery('english', ")
+            .push_bind(q.clone())
+            .push(")");
+    }
+    if let Some(h) = &f.wasm_hash {
+        qb.push(" AND c.wasm_pk = (SELECT pk FROM wasm_codes WHERE hash = ")
+            .push_bind(h.to_vec())
+            .push(")");
+    }
+}
+
+/// The sort expression of an ordering, whether it runs descending, and the column it is
+/// selected as.
+fn sort_expr(order: Order) -> (&'static str, bool, &'static str) {
+    match order {
+        Order::Newest => ("c.created_at", true, "sort_at"),
+        Order::Oldest => ("c.created_at", false, "sort_at"),
+        Order::Name => ("lower(coalesce(c.name, c.contract_id))", false, "sort_text"),
+        Order::MostInvoked { .. } => ("coalesce(inv.n, 0)", true, "sort_num"),
+        Order::Relevance => (
+            "ts_rank(c.search, websearch_to_tsquery('english', ",
+            true,
+            "sort_rank",
+        ),
+    }
+}
+
+fn push_sort_expr(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery) {
+    let (expr, _, _) = sort_expr(q.order);
+    qb.push(expr);
+    if q.order == Order::Relevance {
+        qb.push_bind(q.filter.search.clone().unwrap_or_default())
+            .push("))");
+    }
+}
+
+fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<Scope>) {
+    let (_, desc, column) = sort_expr(q.order);
+    qb.push("SELECT ").push(COLUMNS).push(", ");
+    push_sort_expr(qb, q);
+    qb.push(" AS ").push(column);
+    if scope.is_some() {
+        qb.push(", q.key AS scope_key");
+    }
+    qb.push(FROM);
+    if let Order::MostInvoked { .. } = q.order {
+        qb.push(" LEFT JOIN inv ON inv.contract_pk = c.pk");
+    }
+    qb.push(" WHERE true");
+    if let Some(scope) = scope {
+        qb.push(" AND ").push(scope.condition());
+    }
+    push_filter(qb, &q.filter);
+    let descending = desc != q.backward;
+    if let Some((value, pk)) = &q.seek {
+        qb.push(" AND (");
+        push_sort_expr(qb, q);
+        qb.push(", c.pk) ")
+            .push(if descending { "<" } else { ">" })
+            .push(" (");
+        match value {
+            SortValue::At(t) => qb.push_bind(*t),
+            SortValue::Text(s) => qb.push_bind(s.clone()),
+            SortValue::Num(n) => qb.push_bind(*n),
+            SortValue::RankBits(r) => qb.push_bind(f32::from_bits(*r)),
+        };
+        qb.push(", ").push_bind(*pk).push(")");
+    }
+    let dir = if descending { " DESC" } else { " ASC" };
+    qb.push(" ORDER BY ");
+    push_sort_expr(qb, q);
+    qb.push(dir)
+        .push(", c.pk")
+        .push(dir)
+        .push(" LIMIT ")
+        .push_bind(q.limit);
+}
+
+fn push_invocations_cte(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery) {
+    if let Order::MostInvoked { days } = q.order {
+        let since = q.today - chrono::Days::new(days.max(1) as u64 - 1);
+        qb.push("WITH inv AS (SELECT contract_pk, sum(invocations)::bigint AS n FROM contract_daily_stats WHERE day >= ")
+            .push_bind(since)
+            .push(" AND day <= ")
+            .push_bind(q.today)
+            .push(" GROUP BY contract_pk) ");
+    }
+}
+
+/// One page of contracts.
+pub async fn page(db: &Db, q: &PageQuery) -> Result<Vec<ContractRow>> {
+    let mut qb = QueryBuilder::new("");
+    push_invocations_cte(&mut qb, q);
+    push_page(&mut qb, q, None);
+    db.count();
+    Ok(qb
+        .build_query_as::<ContractRow>()
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// The same page for many parents at once; rows carry their parent in `scope_key`.
+pub async fn pages_scoped(
+    db: &Db,
+    q: &PageQuery,
+    scope: Scope,
+    keys: &[i64],
+) -> Result<Vec<ContractRow>> {
+    let mut qb = QueryBuilder::new("");
+    push_invocations_cte(&mut qb, q);
+    qb.push("SELECT x.* FROM unnest(")
+        .push_bind(keys.to_vec())
+        .push("::bigint[]) AS q(key) CROSS JOIN LATERAL (");
+    push_page(&mut qb, q, Some(scope));
+    qb.push(") x");
+    db.count();
+    Ok(qb
+        .build_query_as::<ContractRow>()
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// How many contracts match a filter.
+pub async fn count(db: &Db, filter: &ContractFilter) -> Result<i64> {
+    let mut qb = QueryBuilder::new("SELECT count(*) FROM contracts c WHERE true");
+    push_filter(&mut qb, filter);
+    db.count();
+    Ok(qb.build_query_scalar::<i64>().fetch_one(&db.pool).await?)
+}
+
+/// How many contracts match a filter, per parent.
+pub async fn counts_scoped(
+    db: &Db,
+    filter: &ContractFilter,
+    scope: Scope,
+    keys: &[i64],
+) -> Result<Vec<(i64, i64)>> {
+    let mut qb = QueryBuilder::new("SELECT q.key, (SELECT count(*) FROM contracts c WHERE ");
+    qb.push(scope.condition());
+    push_filter(&mut qb, filter);
+    qb.push(") FROM unnest(")
+        .push_bind(keys.to_vec())
+        .push("::bigint[]) AS q(key)");
+    db.count();
+    Ok(qb
+        .build_query_as::<(i64, i64)>()
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// A contract by its network and strkey.
+pub async fn by_key(db: &Db, network: Network, contract_id: &str) -> Result<Option<ContractRow>> {
+    let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.network = $1 AND c.contract_id = $2");
+    db.count();
+    Ok(sqlx::query_as::<_, ContractRow>(&sql)
+        .bind(network)
+        .bind(contract_id)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// Contracts by surrogate key (any order; missing keys are absent).
+pub async fn by_pks(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractRow>> {
+    let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.pk = ANY($1)");
+    db.count();
+    Ok(sqlx::query_as::<_, ContractRow>(&sql)
+        .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
+        .fetch_all(&db.pool)
+        .await?)
+}

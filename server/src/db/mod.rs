@@ -1,0 +1,89 @@
+//! All SQL the server runs. Resolvers and loaders call these functions; nothing else touches
+//! a pool. Every statement goes through [`Db`], which counts it: the count is exported as a
+//! metric and lets tests prove that a query's statement count depends on its shape, not on
+//! how many rows it returns.
+
+pub mod analytics;
+pub mod contracts;
+pub mod publishers;
+pub mod stats;
+pub mod tags;
+pub mod wasm;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+
+use crate::config::Config;
+use crate::error::Result;
+
+/// The server's database handles.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// The primary pool (reads of everything).
+    pub pool: PgPool,
+    /// The pool for analytics: a read replica when `DATABASE_READ_URL` is set, else `pool`.
+    pub analytics: PgPool,
+    /// Statements issued since start; incremented by every function in `db::`.
+    statements: Arc<AtomicU64>,
+}
+
+impl Db {
+    /// Opens the pools. Every connection gets the configured `statement_timeout` as a startup
+    /// parameter, so no statement can run longer, whatever code issued it.
+    pub async fn connect(config: &Config) -> Result<Db, sqlx::Error> {
+        let pool = pool(config, config.database_url.expose()).await?;
+        let analytics = match &config.database_read_url {
+            Some(url) => self::pool(config, url.expose()).await?,
+            None => pool.clone(),
+        };
+        Ok(Db {
+            pool,
+            analytics,
+            statements: Arc::default(),
+        })
+    }
+
+    /// Wraps an existing pool (tests, tools).
+    pub fn from_pool(pool: PgPool) -> Db {
+        Db {
+            analytics: pool.clone(),
+            pool,
+            statements: Arc::default(),
+        }
+    }
+
+    /// Counts one statement; call once per query sent.
+    pub(crate) fn count(&self) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Statements issued so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+async fn pool(config: &Config, url: &str) -> Result<PgPool, sqlx::Error> {
+    let timeout_ms = config.limits.statement_timeout.as_millis().to_string();
+    let opts = PgConnectOptions::from_str(url)?
+        .application_name("registry-server")
+        .options([
+            ("statement_timeout", timeout_ms.as_str()),
+            ("TimeZone", "UTC"),
+        ])
+        .log_statements(tracing::log::LevelFilter::Trace)
+        .log_slow_statements(
+            tracing::log::LevelFilter::Warn,
+            std::time::Duration::from_millis(500),
+        );
+    PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .min_connections(1.min(config.db_max_connections))
+        .acquire_timeout(config.db_acquire_timeout)
+        .connect_with(opts)
+        .await
+}

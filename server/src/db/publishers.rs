@@ -1,0 +1,72 @@
+//! Publishers: the accounts that claim contracts.
+
+use chrono::{DateTime, Utc};
+use registry_core::PublisherPk;
+use sqlx::FromRow;
+
+use super::Db;
+use crate::error::Result;
+
+/// A publisher row.
+#[derive(Debug, Clone, FromRow)]
+pub struct PublisherRow {
+    pub pk: PublisherPk,
+    pub address: String,
+    pub display_name: Option<String>,
+    pub website: Option<String>,
+    pub github: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "pk, address, display_name, website, github, created_at";
+
+/// Publishers by surrogate key.
+pub async fn by_pks(db: &Db, pks: &[PublisherPk]) -> Result<Vec<PublisherRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM publishers WHERE pk = ANY($1)");
+    db.count();
+    Ok(sqlx::query_as::<_, PublisherRow>(&sql)
+        .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// A publisher by its `G…` address.
+pub async fn by_address(db: &Db, address: &str) -> Result<Option<PublisherRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM publishers WHERE address = $1");
+    db.count();
+    Ok(sqlx::query_as::<_, PublisherRow>(&sql)
+        .bind(address)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// A keyset page of publishers in registration order (`pk`), forward or backward from `seek`.
+pub async fn page(
+    db: &Db,
+    seek: Option<PublisherPk>,
+    backward: bool,
+    limit: i64,
+) -> Result<Vec<PublisherRow>> {
+    let (cmp, dir) = if backward {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM publishers WHERE ($1::bigint IS NULL OR pk {cmp} $1) ORDER BY pk {dir} LIMIT $2"
+    );
+    db.count();
+    Ok(sqlx::query_as::<_, PublisherRow>(&sql)
+        .bind(seek)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// How many publishers there are.
+pub async fn count(db: &Db) -> Result<i64> {
+    db.count();
+    Ok(sqlx::query_scalar("SELECT count(*) FROM publishers")
+        .fetch_one(&db.pool)
+        .await?)
+}

@@ -1,0 +1,110 @@
+//! Usage statistics and version history of contracts, batched over many contracts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use registry_core::ContractPk;
+use sqlx::FromRow;
+
+use super::Db;
+use crate::error::Result;
+
+/// One contract's usage on one UTC day.
+#[derive(Debug, Clone, FromRow)]
+pub struct DailyStatRow {
+    pub contract_pk: ContractPk,
+    pub day: NaiveDate,
+    pub invocations: i64,
+    pub failed_invocations: i64,
+    pub distinct_callers: i64,
+    pub events_emitted: i64,
+}
+
+/// Calls of one function over a range of days.
+#[derive(Debug, Clone, FromRow)]
+pub struct FunctionStatRow {
+    pub contract_pk: ContractPk,
+    pub function: String,
+    pub calls: i64,
+    pub failed_calls: i64,
+}
+
+/// One executable a contract has run.
+#[derive(Debug, Clone, FromRow)]
+pub struct VersionRow {
+    pub contract_pk: ContractPk,
+    pub ledger: i64,
+    pub changed_at: DateTime<Utc>,
+    pub tx_hash: Option<Vec<u8>>,
+    pub old_hash: Option<Vec<u8>>,
+    pub new_hash: Option<Vec<u8>>,
+}
+
+/// Daily rows of many contracts within `[from, to]`, oldest day first.
+pub async fn daily(
+    db: &Db,
+    pks: &[ContractPk],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DailyStatRow>> {
+    db.count();
+    Ok(sqlx::query_as::<_, DailyStatRow>(
+        "SELECT contract_pk, day, invocations, failed_invocations, distinct_callers, events_emitted \
+         FROM contract_daily_stats WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 ORDER BY contract_pk, day",
+    )
+    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Per-function call counts of many contracts within `[from, to]`, most called first.
+pub async fn functions(
+    db: &Db,
+    pks: &[ContractPk],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<FunctionStatRow>> {
+    db.count();
+    Ok(sqlx::query_as::<_, FunctionStatRow>(
+        "SELECT contract_pk, function, sum(calls)::bigint AS calls, sum(failed_calls)::bigint AS failed_calls \
+         FROM contract_function_stats WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 \
+         GROUP BY contract_pk, function ORDER BY contract_pk, calls DESC, function",
+    )
+    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Total invocations of many contracts within `[from, to]`.
+pub async fn invocations(
+    db: &Db,
+    pks: &[ContractPk],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(ContractPk, i64)>> {
+    db.count();
+    Ok(sqlx::query_as::<_, (ContractPk, i64)>(
+        "SELECT contract_pk, sum(invocations)::bigint FROM contract_daily_stats \
+         WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 GROUP BY contract_pk",
+    )
+    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Version history of many contracts, oldest first.
+pub async fn versions(db: &Db, pks: &[ContractPk]) -> Result<Vec<VersionRow>> {
+    db.count();
+    Ok(sqlx::query_as::<_, VersionRow>(
+        "SELECT v.contract_pk, v.ledger, v.changed_at, v.tx_hash, ow.hash AS old_hash, nw.hash AS new_hash \
+         FROM contract_versions v LEFT JOIN wasm_codes ow ON ow.pk = v.old_wasm_pk LEFT JOIN wasm_codes nw ON nw.pk = v.new_wasm_pk \
+         WHERE v.contract_pk = ANY($1) ORDER BY v.contract_pk, v.ledger",
+    )
+    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -1,0 +1,63 @@
+//! Tags: the labels on contracts and how often each is used.
+
+use registry_core::{ContractPk, Network, TagPk, TagSource};
+use sqlx::FromRow;
+
+use super::Db;
+use crate::error::Result;
+
+/// A tag on one contract.
+#[derive(Debug, Clone, FromRow)]
+pub struct ContractTagRow {
+    pub contract_pk: ContractPk,
+    pub name: String,
+    pub source: TagSource,
+}
+
+/// A tag with the number of contracts that carry it.
+#[derive(Debug, Clone, FromRow)]
+pub struct TagCountRow {
+    pub pk: TagPk,
+    pub name: String,
+    pub contracts: i64,
+}
+
+/// The tags of many contracts, by name within each contract.
+pub async fn for_contracts(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractTagRow>> {
+    db.count();
+    Ok(sqlx::query_as::<_, ContractTagRow>(
+        "SELECT ct.contract_pk, t.name, ct.source FROM contract_tags ct JOIN tags t ON t.pk = ct.tag_pk \
+         WHERE ct.contract_pk = ANY($1) ORDER BY ct.contract_pk, t.name",
+    )
+    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// One tag by name, with its use count (on one network, or all).
+pub async fn by_name(db: &Db, name: &str, network: Option<Network>) -> Result<Option<TagCountRow>> {
+    db.count();
+    Ok(sqlx::query_as::<_, TagCountRow>(
+        "SELECT t.pk, t.name, (SELECT count(*) FROM contract_tags ct JOIN contracts c ON c.pk = ct.contract_pk \
+           WHERE ct.tag_pk = t.pk AND ($2::network IS NULL OR c.network = $2)) AS contracts \
+         FROM tags t WHERE t.name = $1",
+    )
+    .bind(name)
+    .bind(network)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Every tag with its use count, most used first (ties by name). Tags unused on the network
+/// are left out.
+pub async fn counts(db: &Db, network: Option<Network>) -> Result<Vec<TagCountRow>> {
+    db.count();
+    Ok(sqlx::query_as::<_, TagCountRow>(
+        "SELECT t.pk, t.name, count(*) AS contracts FROM tags t \
+         JOIN contract_tags ct ON ct.tag_pk = t.pk JOIN contracts c ON c.pk = ct.contract_pk \
+         WHERE ($1::network IS NULL OR c.network = $1) GROUP BY t.pk, t.name ORDER BY contracts DESC, t.name",
+    )
+    .bind(network)
+    .fetch_all(&db.analytics)
+    .await?)
+}

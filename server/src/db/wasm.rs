@@ -1,0 +1,79 @@
+//! WASM codes: metadata rows (cheap, batched) and the spec and ABI documents (large, loaded
+//! one hash at a time and cached across requests by the caller, since they never change).
+
+use chrono::{DateTime, Utc};
+use registry_core::{Network, WasmPk};
+use sqlx::FromRow;
+
+use super::Db;
+use crate::error::Result;
+
+/// A WASM code without its bytes or spec documents.
+#[derive(Debug, Clone, FromRow)]
+pub struct WasmRow {
+    pub pk: WasmPk,
+    pub hash: Vec<u8>,
+    pub size_bytes: Option<i32>,
+    pub first_seen_network: Network,
+    pub first_seen_ledger: i64,
+    pub first_seen_at: DateTime<Utc>,
+    pub spec_error: Option<String>,
+    pub meta: serde_json::Value,
+    pub interface_protocol: Option<i32>,
+    pub interface_pre_release: Option<i32>,
+    pub sdk_version: Option<String>,
+    pub function_names: Vec<String>,
+}
+
+const COLUMNS: &str = "pk, hash, size_bytes, first_seen_network, first_seen_ledger, first_seen_at, spec_error, \
+     meta, interface_protocol, interface_pre_release, sdk_version, function_names";
+
+/// The decoded documents of a WASM: the ABI model and the raw spec JSON.
+#[derive(Debug, Clone, FromRow)]
+pub struct SpecDocs {
+    pub abi: Option<serde_json::Value>,
+    pub spec: Option<serde_json::Value>,
+}
+
+/// WASM codes by surrogate key.
+pub async fn by_pks(db: &Db, pks: &[WasmPk]) -> Result<Vec<WasmRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM wasm_codes WHERE pk = ANY($1)");
+    db.count();
+    Ok(sqlx::query_as::<_, WasmRow>(&sql)
+        .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// A WASM code by its hash.
+pub async fn by_hash(db: &Db, hash: &[u8; 32]) -> Result<Option<WasmRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM wasm_codes WHERE hash = $1");
+    db.count();
+    Ok(sqlx::query_as::<_, WasmRow>(&sql)
+        .bind(hash.as_slice())
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// The spec documents of one WASM code.
+pub async fn spec_docs(db: &Db, pk: WasmPk) -> Result<Option<SpecDocs>> {
+    db.count();
+    Ok(
+        sqlx::query_as::<_, SpecDocs>("SELECT abi, spec FROM wasm_codes WHERE pk = $1")
+            .bind(pk)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+/// The module bytes of one WASM code (NULL while unknown).
+pub async fn code(db: &Db, hash: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+    db.count();
+    Ok(
+        sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT code FROM wasm_codes WHERE hash = $1")
+            .bind(hash.as_slice())
+            .fetch_optional(&db.pool)
+            .await?
+            .flatten(),
+    )
+}

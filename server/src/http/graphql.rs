@@ -1,0 +1,242 @@
+//! GraphQL over HTTP: `POST /graphql` (one operation or a batch) and `GET /graphql` (a query in
+//! the URL, or GraphiQL for a browser).
+//!
+//! Follows the GraphQL-over-HTTP draft: a client that accepts
+//! `application/graphql-response+json` gets that media type and a 4xx status when the request
+//! could not be executed at all (parse or validation errors); a client that accepts only
+//! `application/json` always gets 200 with the errors in the body. Body size and batch length
+//! are checked here, before the engine sees anything; every error carries a code.
+
+use std::time::Instant;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse, Request};
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::metrics::operation_label;
+use super::{new_trace_id, with_trace_id};
+use crate::error::{ErrorCode, classify_engine_error, http_error};
+use crate::loaders::Loaders;
+use crate::state::AppState;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(GRAPHQL_RESPONSE_JSON))
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// `POST /graphql`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let limit = state.limits.max_body_bytes;
+    let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            metrics::counter!("registry_server_http_rejections_total", "reason" => "body_too_large").increment(1);
+            return http_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body is larger than the limit of {limit} bytes"),
+                ErrorCode::BadUserInput,
+            );
+        }
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    if !content_type.starts_with("application/json")
+        && !content_type.starts_with(GRAPHQL_RESPONSE_JSON)
+    {
+        return http_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!("unsupported content type {content_type:?}: send application/json"),
+            ErrorCode::BadUserInput,
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                &format!("malformed GraphQL request body: {e}"),
+                ErrorCode::BadUserInput,
+            );
+        }
+    };
+    if let BatchRequest::Batch(items) = &batch {
+        if items.is_empty() {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                "a batch must hold at least one operation",
+                ErrorCode::BadUserInput,
+            );
+        }
+        if items.len() > state.limits.max_batch {
+            metrics::counter!("registry_server_http_rejections_total", "reason" => "batch_too_long").increment(1);
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "a batch of {} operations is over the limit of {}",
+                    items.len(),
+                    state.limits.max_batch
+                ),
+                ErrorCode::BadUserInput,
+            );
+        }
+    }
+    execute(&state, batch, wants_graphql_response(&headers)).await
+}
+
+/// Query-string parameters of `GET /graphql`.
+#[derive(Deserialize)]
+pub struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// `GET /graphql`: GraphiQL for a browser (when enabled), else a query from the URL.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<GetParams>,
+) -> Response {
+    let Some(query) = params.query else {
+        if state.graphiql && wants_html(&headers) {
+            return Html(
+                GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .title("Soroban Registry")
+                    .finish(),
+            )
+            .into_response();
+        }
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "missing `query` parameter",
+            ErrorCode::BadUserInput,
+        );
+    };
+    let mut request = Request::new(query);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    for (name, raw) in [
+        ("variables", &params.variables),
+        ("extensions", &params.extensions),
+    ] {
+        if let Some(raw) = raw {
+            match serde_json::from_str::<serde_json::Value>(raw) {
+                Ok(v) if name == "variables" => {
+                    request = request.variables(async_graphql::Variables::from_json(v))
+                }
+                Ok(v) => request.extensions = serde_json::from_value(v).unwrap_or_default(),
+                Err(e) => {
+                    return http_error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("`{name}` is not valid JSON: {e}"),
+                        ErrorCode::BadUserInput,
+                    );
+                }
+            }
+        }
+    }
+    // GET must not change state; the schema has no mutations, so every operation is safe.
+    execute(
+        &state,
+        BatchRequest::Single(request),
+        wants_graphql_response(&headers),
+    )
+    .await
+}
+
+async fn execute(state: &AppState, batch: BatchRequest, graphql_response: bool) -> Response {
+    let trace_id = new_trace_id();
+    let started = Instant::now();
+    let names: Vec<String> = batch
+        .iter()
+        .map(|r| operation_label(r.operation_name.as_deref()))
+        .collect();
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(r.data(Loaders::new(&state.db))),
+        BatchRequest::Batch(rs) => BatchRequest::Batch(
+            rs.into_iter()
+                .map(|r| r.data(Loaders::new(&state.db)))
+                .collect(),
+        ),
+    };
+    let mut response = with_trace_id(trace_id.clone(), state.schema.execute_batch(batch)).await;
+    let mut unexecuted = false;
+    let responses: Vec<&mut async_graphql::Response> = match &mut response {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(rs) => rs.iter_mut().collect(),
+    };
+    for r in responses {
+        for e in &mut r.errors {
+            classify_engine_error(e);
+            let code = e
+                .extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            metrics::counter!("registry_server_graphql_errors_total", "code" => code.trim_matches('"').to_owned()).increment(1);
+        }
+        if r.data == async_graphql::Value::Null
+            && !r.errors.is_empty()
+            && r.errors.iter().all(|e| e.path.is_empty())
+        {
+            unexecuted = true;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    for name in names {
+        metrics::counter!("registry_server_graphql_requests_total", "operation" => name.clone())
+            .increment(1);
+        metrics::histogram!("registry_server_graphql_request_duration_seconds", "operation" => name).record(elapsed);
+    }
+    let body = match serde_json::to_vec(&response) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "response serialisation failed: {e}");
+            return http_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                ErrorCode::InternalServerError,
+            );
+        }
+    };
+    let status = if graphql_response && unexecuted {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let content_type = if graphql_response {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    };
+    let mut res = (status, body).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&trace_id) {
+        res.headers_mut().insert("x-trace-id", v);
+    }
+    res
+}

@@ -1,0 +1,24 @@
+//! `registry-server`: the registry's GraphQL API.
+//!
+//! - [`app`]: `App::build(Config)` wires everything and binds; `App::run` serves.
+//! - [`config`]: every environment variable the server reads.
+//! - [`http`]: routes (`/graphql`, `/health`, `/ready`, `/metrics`), rate limiting, GraphQL
+//!   over HTTP.
+//! - [`schema`]: GraphQL types and resolvers (no SQL); [`loaders`]: per-request batching;
+//!   [`db`]: all SQL; [`cache`]: cross-request caches.
+//! - [`error`]: the one error type and the codes clients see.
+//!
+//! The server only reads; the indexer is the only writer.
+
+pub mod app;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod loaders;
+pub mod schema;
+pub mod state;
+
+pub use app::App;
+pub use config::Config;

@@ -1,0 +1,142 @@
+//! Loaders of contracts and the rows hanging off them (wasm, publisher, tags, nested pages).
+
+use std::collections::HashMap;
+
+use registry_core::{ContractPk, PublisherPk, WasmPk};
+
+use super::{BatchFn, group_by_args};
+use crate::db::contracts::{ContractFilter, ContractRow, PageQuery, Scope};
+use crate::db::publishers::PublisherRow;
+use crate::db::tags::ContractTagRow;
+use crate::db::wasm::WasmRow;
+use crate::db::{self, Db};
+use crate::error::Result;
+
+/// `ContractPk → ContractRow`.
+pub struct ContractByPk;
+
+impl BatchFn for ContractByPk {
+    type Key = ContractPk;
+    type Value = ContractRow;
+
+    async fn load(
+        &self,
+        db: &Db,
+        keys: Vec<ContractPk>,
+    ) -> Result<HashMap<ContractPk, ContractRow>> {
+        Ok(db::contracts::by_pks(db, &keys)
+            .await?
+            .into_iter()
+            .map(|r| (r.pk, r))
+            .collect())
+    }
+}
+
+/// `WasmPk → WasmRow`.
+pub struct WasmByPk;
+
+impl BatchFn for WasmByPk {
+    type Key = WasmPk;
+    type Value = WasmRow;
+
+    async fn load(&self, db: &Db, keys: Vec<WasmPk>) -> Result<HashMap<WasmPk, WasmRow>> {
+        Ok(db::wasm::by_pks(db, &keys)
+            .await?
+            .into_iter()
+            .map(|r| (r.pk, r))
+            .collect())
+    }
+}
+
+/// `PublisherPk → PublisherRow`.
+pub struct PublisherByPk;
+
+impl BatchFn for PublisherByPk {
+    type Key = PublisherPk;
+    type Value = PublisherRow;
+
+    async fn load(
+        &self,
+        db: &Db,
+        keys: Vec<PublisherPk>,
+    ) -> Result<HashMap<PublisherPk, PublisherRow>> {
+        Ok(db::publishers::by_pks(db, &keys)
+            .await?
+            .into_iter()
+            .map(|r| (r.pk, r))
+            .collect())
+    }
+}
+
+/// `ContractPk → its tags` (every key gets a value, possibly empty).
+pub struct TagsByContract;
+
+impl BatchFn for TagsByContract {
+    type Key = ContractPk;
+    type Value = Vec<ContractTagRow>;
+
+    async fn load(
+        &self,
+        db: &Db,
+        keys: Vec<ContractPk>,
+    ) -> Result<HashMap<ContractPk, Vec<ContractTagRow>>> {
+        let mut out: HashMap<ContractPk, Vec<ContractTagRow>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in db::tags::for_contracts(db, &keys).await? {
+            out.entry(row.contract_pk).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// `(scope, parent key, page) → the page of that parent's contracts`: one statement per
+/// distinct page shape, whatever the number of parents.
+pub struct ScopedPages;
+
+impl BatchFn for ScopedPages {
+    type Key = (Scope, i64, PageQuery);
+    type Value = Vec<ContractRow>;
+
+    async fn load(
+        &self,
+        db: &Db,
+        keys: Vec<Self::Key>,
+    ) -> Result<HashMap<Self::Key, Vec<ContractRow>>> {
+        let pairs: Vec<(i64, (Scope, PageQuery))> =
+            keys.into_iter().map(|(s, k, q)| (k, (s, q))).collect();
+        let mut out = HashMap::new();
+        for ((scope, query), parents) in group_by_args(&pairs) {
+            for p in &parents {
+                out.insert((scope, *p, query.clone()), Vec::new());
+            }
+            for row in db::contracts::pages_scoped(db, &query, scope, &parents).await? {
+                if let Some(key) = row.scope_key {
+                    out.entry((scope, key, query.clone()))
+                        .or_insert_with(Vec::new)
+                        .push(row);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `(scope, parent key, filter) → how many of that parent's contracts match`.
+pub struct ScopedCounts;
+
+impl BatchFn for ScopedCounts {
+    type Key = (Scope, i64, ContractFilter);
+    type Value = i64;
+
+    async fn load(&self, db: &Db, keys: Vec<Self::Key>) -> Result<HashMap<Self::Key, i64>> {
+        let pairs: Vec<(i64, (Scope, ContractFilter))> =
+            keys.into_iter().map(|(s, k, f)| (k, (s, f))).collect();
+        let mut out = HashMap::new();
+        for ((scope, filter), parents) in group_by_args(&pairs) {
+            for (key, n) in db::contracts::counts_scoped(db, &filter, scope, &parents).await? {
+                out.insert((scope, key, filter.clone()), n);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,52 @@
+//! `registry-server`: serves the registry's GraphQL API.
+//!
+//! Run: `DATABASE_URL=postgres://… registry-server` (or `make run`). Every variable is listed
+//! in `.env.example`. `registry-server --print-schema` prints the SDL (`make schema`).
+
+use registry_core::env::Env;
+use registry_core::telemetry::{self, LogFormat};
+use registry_server::{App, Config};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    if std::env::args().any(|a| a == "--print-schema") {
+        print!("{}", registry_server::schema::sdl());
+        return Ok(());
+    }
+    let _ = dotenvy::dotenv();
+    let mut env = Env::from_process();
+    let config = Config::from_env(&mut env);
+    if let Err(problems) = env.finish() {
+        eprintln!("registry-server: invalid configuration:\n{problems}");
+        std::process::exit(2);
+    }
+    let config = config?;
+    telemetry::init(
+        config.log_format.parse().unwrap_or(LogFormat::Text),
+        &config.log_filter,
+    );
+    tracing::info!(database = %config.database_url.redacted_url(), listen = %config.listen, "starting registry-server");
+    let app = App::build(config).await?;
+    tracing::info!(port = app.port(), "listening on port {}", app.port());
+    app.run(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,238 @@
+//! Network-wide figures: summaries, deployment series, top contracts, tag distribution and
+//! the indexer's progress. Everything except the indexer status is cached for
+//! `CACHE_ANALYTICS_TTL_SECS`.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use registry_core::{ContractPk, Network};
+
+use super::contracts::{Contract, StatsWindow, stats_range};
+use super::scalars::Date;
+use super::tags::{Tag, tag_counts};
+use super::{Ctx, today};
+use crate::cache::{AnalyticsKey, AnalyticsValue, cached};
+use crate::error::{Error, GqlResultExt};
+
+/// Totals for one network.
+#[derive(SimpleObject)]
+pub struct NetworkSummary {
+    pub network: Network,
+    /// Contracts of every kind.
+    pub contracts: i64,
+    pub wasm_contracts: i64,
+    pub asset_contracts: i64,
+    /// Distinct WASM codes run by the network's contracts.
+    pub wasms: i64,
+    /// Publishers with a contract on the network.
+    pub publishers: i64,
+    /// Contracts deployed today (UTC).
+    pub deployments_today: i64,
+    /// Invocations today (UTC).
+    pub invocations_today: i64,
+}
+
+/// A count on one UTC day.
+#[derive(SimpleObject)]
+pub struct DailyCount {
+    pub day: Date,
+    pub count: i64,
+}
+
+/// A contract with its invocations in a window.
+#[derive(SimpleObject)]
+pub struct ContractUsage {
+    pub contract: Contract,
+    pub invocations: i64,
+}
+
+/// The indexer's progress on one network.
+#[derive(SimpleObject)]
+pub struct IndexerStatus {
+    pub network: Network,
+    /// The last ledger written to the registry.
+    pub last_ledger: i64,
+    /// Its close time.
+    pub last_ledger_closed_at: DateTime<Utc>,
+    /// The newest ledger the network had at the indexer's last poll.
+    pub latest_ledger: Option<i64>,
+    /// How many ledgers the registry is behind the network.
+    pub lag_ledgers: Option<i64>,
+    /// Seconds between now and the close of the last indexed ledger.
+    pub lag_seconds: i64,
+    /// When the indexer last wrote.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Network-wide figures.
+#[derive(Default)]
+pub struct Analytics;
+
+#[Object]
+impl Analytics {
+    /// Totals for a network.
+    async fn network_summary(
+        &self,
+        ctx: &Context<'_>,
+        network: Network,
+    ) -> async_graphql::Result<NetworkSummary> {
+        let (caches, db, day) = (ctx.caches(), ctx.db(), today());
+        let v = cached(
+            caches,
+            &caches.analytics,
+            AnalyticsKey::Summary(network, day),
+            async move {
+                Ok(AnalyticsValue::Summary(Arc::new(
+                    crate::db::analytics::summary(db, network, day).await?,
+                )))
+            },
+        )
+        .await
+        .gql()?;
+        let AnalyticsValue::Summary(s) = v else {
+            return Err(Error::Corrupt("analytics cache".into())).gql();
+        };
+        Ok(NetworkSummary {
+            network,
+            contracts: s.contracts,
+            wasm_contracts: s.wasm_contracts,
+            asset_contracts: s.asset_contracts,
+            wasms: s.wasms,
+            publishers: s.publishers,
+            deployments_today: s.deployments_today,
+            invocations_today: s.invocations_today,
+        })
+    }
+
+    /// Deployments per UTC day over the last `days` days (default 30) or `from`..=`to`, every
+    /// day of the range present (zero when nothing was deployed).
+    async fn deployments_per_day(
+        &self,
+        ctx: &Context<'_>,
+        network: Option<Network>,
+        #[graphql(default = 30)] days: i32,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> async_graphql::Result<Vec<DailyCount>> {
+        let range = stats_range(days, from, to).gql()?;
+        let (caches, db) = (ctx.caches(), ctx.db());
+        let v = cached(
+            caches,
+            &caches.analytics,
+            AnalyticsKey::DeploymentsPerDay(network, range.from, range.to),
+            async move {
+                Ok(AnalyticsValue::Series(Arc::new(
+                    crate::db::analytics::deployments_per_day(db, network, range.from, range.to)
+                        .await?,
+                )))
+            },
+        )
+        .await
+        .gql()?;
+        let AnalyticsValue::Series(rows) = v else {
+            return Err(Error::Corrupt("analytics cache".into())).gql();
+        };
+        let counts: std::collections::HashMap<_, _> = rows.iter().copied().collect();
+        Ok(range
+            .from
+            .iter_days()
+            .take_while(|d| *d <= range.to)
+            .map(|d| DailyCount {
+                day: Date(d),
+                count: counts.get(&d).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// The most invoked contracts in a window (default the last 7 days), at most `first`
+    /// (default 10, at most 100).
+    async fn top_contracts(
+        &self,
+        ctx: &Context<'_>,
+        network: Option<Network>,
+        #[graphql(default_with = "StatsWindow::Last7Days")] window: StatsWindow,
+        #[graphql(default = 10)] first: i32,
+    ) -> async_graphql::Result<Vec<ContractUsage>> {
+        if !(1..=100).contains(&first) {
+            return Err(Error::BadInput(format!(
+                "`first` must be between 1 and 100, got {first}"
+            )))
+            .gql();
+        }
+        let range = window.range();
+        let (caches, db) = (ctx.caches(), ctx.db());
+        let key = AnalyticsKey::TopContracts(network, range.from, range.to, first as i64);
+        let v = cached(caches, &caches.analytics, key, async move {
+            Ok(AnalyticsValue::Top(Arc::new(
+                crate::db::analytics::top_contracts(
+                    db,
+                    network,
+                    range.from,
+                    range.to,
+                    first as i64,
+                )
+                .await?,
+            )))
+        })
+        .await
+        .gql()?;
+        let AnalyticsValue::Top(top) = v else {
+            return Err(Error::Corrupt("analytics cache".into())).gql();
+        };
+        let loaders = ctx.loaders();
+        let rows =
+            futures::future::try_join_all(top.iter().map(|(pk, _)| loaders.contract.load(*pk)))
+                .await?;
+        Ok(top
+            .iter()
+            .zip(rows)
+            .filter_map(|((_, n), row): (&(ContractPk, i64), _)| {
+                Some(ContractUsage {
+                    contract: Contract::from(row?),
+                    invocations: *n,
+                })
+            })
+            .collect())
+    }
+
+    /// Tags with their use counts on a network (or all), most used first.
+    async fn tag_distribution(
+        &self,
+        ctx: &Context<'_>,
+        network: Option<Network>,
+    ) -> async_graphql::Result<Vec<Tag>> {
+        tag_counts(ctx, network).await
+    }
+
+    /// The indexer's progress on every network it indexes.
+    async fn indexer_status(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IndexerStatus>> {
+        let now = Utc::now();
+        Ok(crate::db::analytics::cursors(ctx.db())
+            .await
+            .gql()?
+            .into_iter()
+            .map(|c| IndexerStatus {
+                network: c.network,
+                last_ledger: c.last_ledger,
+                last_ledger_closed_at: c.last_ledger_close_at,
+                latest_ledger: c.network_latest_ledger,
+                lag_ledgers: c.network_latest_ledger.map(|l| (l - c.last_ledger).max(0)),
+                lag_seconds: (now - c.last_ledger_close_at).num_seconds().max(0),
+                updated_at: c.updated_at,
+            })
+            .collect())
+    }
+}
+
+/// The root field `analytics`.
+#[derive(Default)]
+pub struct AnalyticsQuery;
+
+#[Object]
+impl AnalyticsQuery {
+    /// Network-wide figures.
+    async fn analytics(&self) -> Analytics {
+        Analytics
+    }
+}

@@ -1,0 +1,689 @@
+//! Contracts in the API: the `Contract` type, its connection, its filter and orderings, and the
+//! root fields `contracts` and `contract`.
+
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use registry_core::spec::sac::stellar_asset_spec;
+use registry_core::{
+    AccountId, ContractId, ContractKind, Network, TagSource, VerificationStatus, WasmHash,
+};
+
+use super::abi::Abi;
+use super::pagination::{PageInfo, Paging, assemble, encode_cursor};
+use super::publishers::Publisher;
+use super::scalars::Date;
+use super::wasm::{Wasm, spec_doc};
+use super::{Ctx, global_id, today};
+use crate::cache::cached;
+use crate::db::contracts::{ContractFilter, ContractRow, Order, PageQuery, Scope, SortValue};
+use crate::db::stats::{DailyStatRow, FunctionStatRow, VersionRow};
+use crate::error::{Error, GqlResultExt};
+use crate::loaders::StatsRange;
+
+/// A deployed contract instance on one network.
+#[derive(Clone)]
+pub struct Contract {
+    pub(crate) row: ContractRow,
+}
+
+impl From<ContractRow> for Contract {
+    fn from(row: ContractRow) -> Self {
+        Contract { row }
+    }
+}
+
+/// A window of recent UTC days, today included.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum StatsWindow {
+    /// Today.
+    LastDay,
+    /// The last 7 days.
+    Last7Days,
+    /// The last 30 days.
+    Last30Days,
+}
+
+impl StatsWindow {
+    pub fn days(self) -> i32 {
+        match self {
+            StatsWindow::LastDay => 1,
+            StatsWindow::Last7Days => 7,
+            StatsWindow::Last30Days => 30,
+        }
+    }
+
+    pub fn range(self) -> StatsRange {
+        let to = today();
+        StatsRange {
+            from: to - chrono::Days::new(self.days() as u64 - 1),
+            to,
+        }
+    }
+}
+
+/// Resolves the `days`/`from`/`to` arguments of a statistics field into a range of at most
+/// 366 days.
+pub fn stats_range(days: i32, from: Option<Date>, to: Option<Date>) -> Result<StatsRange, Error> {
+    if !(1..=366).contains(&days) {
+        return Err(Error::BadInput(format!(
+            "`days` must be between 1 and 366, got {days}"
+        )));
+    }
+    let to = to.map(|d| d.0).unwrap_or_else(today);
+    let from = from
+        .map(|d| d.0)
+        .unwrap_or_else(|| to - chrono::Days::new(days as u64 - 1));
+    if from > to {
+        return Err(Error::BadInput(format!(
+            "`from` ({from}) is after `to` ({to})"
+        )));
+    }
+    if (to - from).num_days() >= 366 {
+        return Err(Error::BadInput(
+            "a statistics range spans at most 366 days".into(),
+        ));
+    }
+    Ok(StatsRange { from, to })
+}
+
+#[Object]
+impl Contract {
+    /// Relay global id.
+    pub async fn id(&self) -> ID {
+        global_id(
+            "Contract",
+            &format!("{}:{}", self.row.network, self.row.contract_id),
+        )
+    }
+
+    /// The contract's address, a `C…` strkey.
+    async fn contract_id(&self) -> &str {
+        &self.row.contract_id
+    }
+
+    async fn network(&self) -> Network {
+        self.row.network
+    }
+
+    /// WASM code or a Stellar Asset Contract.
+    async fn kind(&self) -> ContractKind {
+        self.row.kind
+    }
+
+    /// Display name (from the publisher or the contract's metadata).
+    async fn name(&self) -> Option<&str> {
+        self.row.name.as_deref()
+    }
+
+    async fn description(&self) -> Option<&str> {
+        self.row.description.as_deref()
+    }
+
+    /// The account or contract that deployed it (a `G…` or `C…` strkey), when known.
+    async fn deployer(&self) -> Option<&str> {
+        self.row.deployer.as_deref()
+    }
+
+    /// Ledger in which it was deployed.
+    async fn created_ledger(&self) -> i64 {
+        self.row.created_ledger
+    }
+
+    /// Close time of that ledger.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+
+    /// Hash of the deploying transaction (hex), when known.
+    async fn created_tx(&self) -> Option<String> {
+        self.row.created_tx.as_deref().map(hex::encode)
+    }
+
+    /// sha256 of the current WASM (hex); null for a Stellar Asset Contract or while unknown.
+    async fn wasm_hash(&self) -> Option<String> {
+        self.row.wasm_hash.as_deref().map(hex::encode)
+    }
+
+    /// The current WASM code.
+    async fn wasm(&self) -> Option<Wasm> {
+        Some(Wasm::partial(
+            self.row.wasm_pk?,
+            self.row.wasm_hash.as_deref()?,
+            self.row.wasm_size,
+        ))
+    }
+
+    /// The contract's interface: from its WASM's spec, or the built-in interface of a Stellar
+    /// Asset Contract. Null while the code is unknown or when its spec does not decode.
+    async fn abi(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Abi>> {
+        if self.row.kind == ContractKind::StellarAsset {
+            return Ok(Some(Abi::built_in(stellar_asset_spec())));
+        }
+        let Some(pk) = self.row.wasm_pk else {
+            return Ok(None);
+        };
+        let doc = spec_doc(ctx, pk).await?;
+        Ok(doc.and_then(Abi::from_doc))
+    }
+
+    /// Every executable the contract has run, oldest first (deployment, then upgrades).
+    async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContractVersion>> {
+        let rows = ctx
+            .loaders()
+            .versions
+            .load(self.row.pk)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(ContractVersion).collect())
+    }
+
+    /// Labels, by name.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContractTag>> {
+        let rows = ctx
+            .loaders()
+            .tags
+            .load(self.row.pk)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|r| ContractTag {
+                name: r.name,
+                source: r.source,
+            })
+            .collect())
+    }
+
+    /// The account that claims this contract.
+    async fn publisher(&self) -> Option<Publisher> {
+        Some(Publisher::partial(
+            self.row.publisher_pk?,
+            self.row.publisher_address.clone()?,
+            self.row.publisher_name.clone(),
+        ))
+    }
+
+    async fn verification(&self) -> VerificationStatus {
+        self.row.verification
+    }
+
+    /// Usage per UTC day, oldest first; days without activity are absent. The range is the
+    /// last `days` days (default 30), or `from`..=`to`.
+    async fn daily_stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 30)] days: i32,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> async_graphql::Result<Vec<DailyStat>> {
+        let range = stats_range(days, from, to).gql()?;
+        let rows = ctx
+            .loaders()
+            .daily
+            .load((self.row.pk, range))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(DailyStat).collect())
+    }
+
+    /// Calls per function over the range (as for `dailyStats`), most called first.
+    async fn function_stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 30)] days: i32,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> async_graphql::Result<Vec<FunctionStat>> {
+        let range = stats_range(days, from, to).gql()?;
+        let rows = ctx
+            .loaders()
+            .functions
+            .load((self.row.pk, range))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(FunctionStat).collect())
+    }
+
+    /// Total invocations in a window.
+    async fn invocations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "StatsWindow::Last7Days")] window: StatsWindow,
+    ) -> async_graphql::Result<i64> {
+        Ok(ctx
+            .loaders()
+            .invocations
+            .load((self.row.pk, window.range()))
+            .await?
+            .unwrap_or(0))
+    }
+}
+
+/// A tag as used on one contract.
+#[derive(SimpleObject, Clone)]
+pub struct ContractTag {
+    /// The tag's name.
+    pub name: String,
+    /// Whether a rule or a person put it there.
+    pub source: TagSource,
+}
+
+/// One executable a contract has run.
+pub struct ContractVersion(VersionRow);
+
+#[Object]
+impl ContractVersion {
+    /// Ledger of the deployment or upgrade.
+    async fn ledger(&self) -> i64 {
+        self.0.ledger
+    }
+
+    async fn changed_at(&self) -> DateTime<Utc> {
+        self.0.changed_at
+    }
+
+    /// The transaction that made the change (hex), when known.
+    async fn tx_hash(&self) -> Option<String> {
+        self.0.tx_hash.as_deref().map(hex::encode)
+    }
+
+    /// The WASM before the change (null at deployment).
+    async fn old_wasm_hash(&self) -> Option<String> {
+        self.0.old_hash.as_deref().map(hex::encode)
+    }
+
+    /// The WASM after the change.
+    async fn new_wasm_hash(&self) -> Option<String> {
+        self.0.new_hash.as_deref().map(hex::encode)
+    }
+}
+
+/// One contract's usage on one UTC day.
+pub struct DailyStat(DailyStatRow);
+
+#[Object]
+impl DailyStat {
+    async fn day(&self) -> Date {
+        Date(self.0.day)
+    }
+
+    /// Invocations, failed ones included.
+    async fn invocations(&self) -> i64 {
+        self.0.invocations
+    }
+
+    async fn failed_invocations(&self) -> i64 {
+        self.0.failed_invocations
+    }
+
+    async fn distinct_callers(&self) -> i64 {
+        self.0.distinct_callers
+    }
+
+    async fn events_emitted(&self) -> i64 {
+        self.0.events_emitted
+    }
+}
+
+/// Calls of one function over a range of days.
+pub struct FunctionStat(FunctionStatRow);
+
+#[Object]
+impl FunctionStat {
+    /// The function's name.
+    async fn function(&self) -> &str {
+        &self.0.function
+    }
+
+    async fn calls(&self) -> i64 {
+        self.0.calls
+    }
+
+    async fn failed_calls(&self) -> i64 {
+        self.0.failed_calls
+    }
+}
+
+/// Conditions on contracts; all given conditions must hold.
+#[derive(InputObject, Default, Clone)]
+#[graphql(name = "ContractFilter")]
+pub struct ContractFilterInput {
+    pub network: Option<Network>,
+    pub kind: Option<ContractKind>,
+    /// Carries this tag.
+    pub tag: Option<String>,
+    /// Claimed by this publisher (`G…`).
+    pub publisher: Option<String>,
+    /// Deployed by this account or contract (`G…` or `C…`).
+    pub deployer: Option<String>,
+    pub verification: Option<VerificationStatus>,
+    /// Deployed at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Deployed before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Exports a function of this name.
+    pub implements_function: Option<String>,
+    /// Full-text search over name, description, tags and function names (web-search syntax:
+    /// words, "quoted phrases", -excluded).
+    pub search: Option<String>,
+    /// Currently runs the WASM with this sha256 (hex).
+    pub wasm_hash: Option<String>,
+}
+
+impl ContractFilterInput {
+    /// Validates the input into a database filter.
+    pub fn parse(self) -> Result<ContractFilter, Error> {
+        let bad = |e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string());
+        let publisher_address = match self.publisher {
+            Some(p) => Some(p.parse::<AccountId>().map_err(bad)?.to_string()),
+            None => None,
+        };
+        let deployer = match self.deployer {
+            Some(d) if d.starts_with('C') => {
+                Some(d.parse::<ContractId>().map_err(bad)?.to_string())
+            }
+            Some(d) => Some(d.parse::<AccountId>().map_err(bad)?.to_string()),
+            None => None,
+        };
+        let wasm_hash = match self.wasm_hash {
+            Some(h) => Some(h.parse::<WasmHash>().map_err(bad)?.0),
+            None => None,
+        };
+        let search = self
+            .search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        if search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+            return Err(Error::BadInput(
+                "`search` is limited to 200 characters".into(),
+            ));
+        }
+        if let Some(f) = &self.implements_function
+            && (f.is_empty() || f.len() > 32)
+        {
+            return Err(Error::BadInput(
+                "`implementsFunction` must be a function name of 1 to 32 characters".into(),
+            ));
+        }
+        if let (Some(a), Some(b)) = (self.created_after, self.created_before)
+            && a >= b
+        {
+            return Err(Error::BadInput(
+                "`createdAfter` must be before `createdBefore`".into(),
+            ));
+        }
+        Ok(ContractFilter {
+            network: self.network,
+            kind: self.kind,
+            tag: self.tag.map(|t| t.trim().to_lowercase()),
+            publisher_address,
+            deployer,
+            verification: self.verification,
+            created_after: self.created_after,
+            created_before: self.created_before,
+            implements_function: self.implements_function,
+            search,
+            wasm_hash,
+        })
+    }
+}
+
+/// How a list of contracts is ordered.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ContractOrder {
+    /// Most recently deployed first.
+    Newest,
+    /// Earliest deployed first.
+    Oldest,
+    /// By name, A to Z (unnamed contracts by address).
+    Name,
+    /// Most invocations today first.
+    MostInvoked1D,
+    /// Most invocations in the last 7 days first.
+    MostInvoked7D,
+    /// Most invocations in the last 30 days first.
+    MostInvoked30D,
+    /// Best match of `filter.search` first.
+    Relevance,
+}
+
+impl ContractOrder {
+    fn db(self) -> Order {
+        match self {
+            ContractOrder::Newest => Order::Newest,
+            ContractOrder::Oldest => Order::Oldest,
+            ContractOrder::Name => Order::Name,
+            ContractOrder::MostInvoked1D => Order::MostInvoked { days: 1 },
+            ContractOrder::MostInvoked7D => Order::MostInvoked { days: 7 },
+            ContractOrder::MostInvoked30D => Order::MostInvoked { days: 30 },
+            ContractOrder::Relevance => Order::Relevance,
+        }
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            ContractOrder::Newest => "newest",
+            ContractOrder::Oldest => "oldest",
+            ContractOrder::Name => "name",
+            ContractOrder::MostInvoked1D => "most_invoked_1d",
+            ContractOrder::MostInvoked7D => "most_invoked_7d",
+            ContractOrder::MostInvoked30D => "most_invoked_30d",
+            ContractOrder::Relevance => "relevance",
+        }
+    }
+}
+
+/// Where a connection's `totalCount` comes from.
+#[derive(Clone)]
+enum Total {
+    Root(ContractFilter),
+    Scoped(Scope, i64, ContractFilter),
+}
+
+/// A page of contracts.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct ContractConnection {
+    pub edges: Vec<ContractEdge>,
+    pub page_info: PageInfo,
+    #[graphql(skip)]
+    total: Total,
+}
+
+/// A contract in a page, with its cursor.
+#[derive(SimpleObject, Clone)]
+pub struct ContractEdge {
+    pub cursor: String,
+    pub node: Contract,
+}
+
+#[ComplexObject]
+impl ContractConnection {
+    /// The contracts of the page (the same as `edges.node`).
+    async fn nodes(&self) -> Vec<Contract> {
+        self.edges.iter().map(|e| e.node.clone()).collect()
+    }
+
+    /// How many contracts match, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        match &self.total {
+            Total::Root(filter) => {
+                let caches = ctx.caches();
+                let db = ctx.db();
+                cached(
+                    caches,
+                    &caches.counts,
+                    filter.clone(),
+                    crate::db::contracts::count(db, filter),
+                )
+                .await
+                .gql()
+            }
+            Total::Scoped(scope, key, filter) => Ok(ctx
+                .loaders()
+                .scoped_counts
+                .load((*scope, *key, filter.clone()))
+                .await?
+                .unwrap_or(0)),
+        }
+    }
+}
+
+fn sort_value(order: Order, value: &str) -> Option<SortValue> {
+    Some(match order {
+        Order::Newest | Order::Oldest => {
+            SortValue::At(DateTime::from_timestamp_micros(value.parse().ok()?)?)
+        }
+        Order::Name => SortValue::Text(value.to_owned()),
+        Order::MostInvoked { .. } => SortValue::Num(value.parse().ok()?),
+        Order::Relevance => SortValue::RankBits(value.parse().ok()?),
+    })
+}
+
+fn cursor_value(row: &ContractRow) -> String {
+    if let Some(t) = row.sort_at {
+        t.timestamp_micros().to_string()
+    } else if let Some(s) = &row.sort_text {
+        s.clone()
+    } else if let Some(n) = row.sort_num {
+        n.to_string()
+    } else if let Some(r) = row.sort_rank {
+        r.to_bits().to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// Arguments of every contract list.
+pub struct ListArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+    pub filter: Option<ContractFilterInput>,
+    pub order: ContractOrder,
+}
+
+/// Resolves a contract list, at the root (`scope` None) or under a parent.
+pub async fn contract_list(
+    ctx: &Context<'_>,
+    args: ListArgs,
+    scope: Option<(Scope, i64)>,
+) -> async_graphql::Result<ContractConnection> {
+    let limits = ctx.limits();
+    let paging = Paging::parse(
+        args.first,
+        args.after,
+        args.last,
+        args.before,
+        limits.max_page_size,
+        args.order.tag(),
+    )
+    .gql()?;
+    let filter = args.filter.unwrap_or_default().parse().gql()?;
+    let order = args.order.db();
+    if order == Order::Relevance && filter.search.is_none() {
+        return Err(Error::BadInput(
+            "ordering RELEVANCE needs `filter.search`".into(),
+        ))
+        .gql();
+    }
+    let seek = match &paging.cursor {
+        Some((pk, value)) => Some((
+            sort_value(order, value)
+                .ok_or_else(|| {
+                    Error::BadInput("malformed cursor: pass a cursor returned by this list".into())
+                })
+                .gql()?,
+            registry_core::ContractPk(*pk),
+        )),
+        None => None,
+    };
+    let query = PageQuery {
+        filter: filter.clone(),
+        order,
+        seek,
+        backward: paging.backward,
+        limit: paging.size as i64 + 1,
+        today: today(),
+    };
+    let rows = match scope {
+        None => crate::db::contracts::page(ctx.db(), &query).await.gql()?,
+        Some((scope, key)) => ctx
+            .loaders()
+            .scoped_pages
+            .load((scope, key, query))
+            .await?
+            .unwrap_or_default(),
+    };
+    let tag = args.order.tag();
+    let (edges, page_info) = assemble(rows, &paging, |r| {
+        encode_cursor(tag, r.pk.0, &cursor_value(r))
+    });
+    Ok(ContractConnection {
+        edges: edges
+            .into_iter()
+            .map(|(cursor, row)| ContractEdge {
+                cursor,
+                node: Contract::from(row),
+            })
+            .collect(),
+        page_info,
+        total: match scope {
+            None => Total::Root(filter),
+            Some((s, k)) => Total::Scoped(s, k, filter),
+        },
+    })
+}
+
+/// Root fields about contracts.
+#[derive(Default)]
+pub struct ContractQuery;
+
+#[Object]
+impl ContractQuery {
+    /// Contracts matching `filter`, in `orderBy` order (default newest first), a page at a time.
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn contracts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ContractFilterInput>,
+        order_by: Option<ContractOrder>,
+    ) -> async_graphql::Result<ContractConnection> {
+        contract_list(
+            ctx,
+            ListArgs {
+                first,
+                after,
+                last,
+                before,
+                filter,
+                order: order_by.unwrap_or(ContractOrder::Newest),
+            },
+            None,
+        )
+        .await
+    }
+
+    /// A contract by network and address; null when the registry does not know it.
+    async fn contract(
+        &self,
+        ctx: &Context<'_>,
+        network: Network,
+        contract_id: String,
+    ) -> async_graphql::Result<Option<Contract>> {
+        let id: ContractId = contract_id
+            .parse()
+            .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
+            .gql()?;
+        let row = crate::db::contracts::by_key(ctx.db(), network, &id.to_string())
+            .await
+            .gql()?;
+        Ok(row.map(Contract::from))
+    }
+}

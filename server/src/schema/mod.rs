@@ -1,0 +1,240 @@
+//! The GraphQL schema: types and resolvers, no SQL. Roots are split by domain and merged
+//! here; `build` applies the limits of DESIGN.md §4 that the engine enforces (depth,
+//! complexity, aliases, introspection).
+
+pub mod abi;
+pub mod analytics;
+pub mod contracts;
+pub mod pagination;
+pub mod publishers;
+pub mod scalars;
+pub mod tags;
+pub mod wasm;
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, ID, Interface, MergedObject, Object, Schema,
+    SchemaBuilder, ServerError, ServerResult, Variables,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDate;
+use registry_core::{ContractId, Network, WasmHash};
+
+use crate::cache::Caches;
+use crate::config::Limits;
+use crate::db::Db;
+use crate::error::{Error, GqlResultExt};
+use crate::loaders::Loaders;
+
+pub use contracts::Contract;
+pub use publishers::Publisher;
+pub use tags::Tag;
+pub use wasm::Wasm;
+
+/// The server's schema type.
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Every root query field, merged from the domain modules.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    contracts::ContractQuery,
+    wasm::WasmQuery,
+    publishers::PublisherQuery,
+    tags::TagQuery,
+    analytics::AnalyticsQuery,
+    NodeQuery,
+);
+
+/// Relay's object-identification interface.
+#[derive(Interface)]
+#[allow(clippy::large_enum_variant)] // built once per `node` lookup, never stored
+#[graphql(field(name = "id", ty = "ID", desc = "The object's global id."))]
+pub enum Node {
+    Contract(Contract),
+    Wasm(Wasm),
+    Publisher(Publisher),
+    Tag(Tag),
+}
+
+/// Builds a global id: `base64url("<Type>:<natural key>")`. Natural keys, not surrogate
+/// keys, so ids survive a re-index.
+pub fn global_id(type_name: &str, key: &str) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}")))
+}
+
+#[derive(Default)]
+struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global id; null when it no longer exists.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let bad = || {
+            Error::BadInput(format!(
+                "malformed id {:?}: pass an `id` returned by this API",
+                id.as_str()
+            ))
+        };
+        let text = URL_SAFE_NO_PAD
+            .decode(id.as_str())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(bad)
+            .gql()?;
+        let (kind, key) = text.split_once(':').ok_or_else(bad).gql()?;
+        let db = ctx.db();
+        Ok(match kind {
+            "Contract" => {
+                let (network, contract_id) = key.split_once(':').ok_or_else(bad).gql()?;
+                let network: Network = network.parse().map_err(|_| bad()).gql()?;
+                let contract_id: ContractId = contract_id.parse().map_err(|_| bad()).gql()?;
+                crate::db::contracts::by_key(db, network, &contract_id.to_string())
+                    .await
+                    .gql()?
+                    .map(|r| Node::Contract(r.into()))
+            }
+            "Wasm" => {
+                let hash: WasmHash = key.parse().map_err(|_| bad()).gql()?;
+                crate::db::wasm::by_hash(db, &hash.0)
+                    .await
+                    .gql()?
+                    .map(|r| Node::Wasm(Wasm::from_row(r)))
+            }
+            "Publisher" => crate::db::publishers::by_address(db, key)
+                .await
+                .gql()?
+                .map(|r| Node::Publisher(Publisher::from_row(r))),
+            "Tag" => crate::db::tags::by_name(db, key, None)
+                .await
+                .gql()?
+                .map(|r| Node::Tag(r.into())),
+            _ => return Err(bad()).gql(),
+        })
+    }
+}
+
+/// Typed access to the request's shared data.
+pub trait Ctx {
+    /// The database handles.
+    fn db(&self) -> &Db;
+    /// The cross-request caches.
+    fn caches(&self) -> &Caches;
+    /// This request's loaders.
+    fn loaders(&self) -> &Loaders;
+    /// The query limits.
+    fn limits(&self) -> &Limits;
+}
+
+impl Ctx for Context<'_> {
+    fn db(&self) -> &Db {
+        self.data_unchecked::<Db>()
+    }
+
+    fn caches(&self) -> &Caches {
+        self.data_unchecked::<Arc<Caches>>()
+    }
+
+    fn loaders(&self) -> &Loaders {
+        self.data_unchecked::<Loaders>()
+    }
+
+    fn limits(&self) -> &Limits {
+        self.data_unchecked::<Limits>()
+    }
+}
+
+/// Today's date in UTC: the end of every default statistics window.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// Builds the schema with the engine-enforced limits. Per-request data (`Loaders`) is added
+/// by the HTTP layer.
+pub fn build(db: Db, caches: Arc<Caches>, limits: Limits, introspection: bool) -> AppSchema {
+    let mut builder: SchemaBuilder<Query, EmptyMutation, EmptySubscription> =
+        Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+            .data(db)
+            .data(caches)
+            .limit_depth(limits.max_depth)
+            .limit_complexity(limits.max_complexity)
+            .extension(AliasLimit(limits.max_aliases))
+            .data(limits);
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+/// Rejects documents with more aliased fields than allowed: aliases let one request repeat
+/// an expensive field many times at the same depth, which depth limits do not see.
+struct AliasLimit(usize);
+
+impl ExtensionFactory for AliasLimit {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AliasLimitExtension(self.0))
+    }
+}
+
+struct AliasLimitExtension(usize);
+
+fn count_aliases(set: &SelectionSet, depth: usize) -> usize {
+    if depth > 64 {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(f) => {
+                usize::from(f.node.alias.is_some())
+                    + count_aliases(&f.node.selection_set.node, depth + 1)
+            }
+            Selection::InlineFragment(i) => count_aliases(&i.node.selection_set.node, depth + 1),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+#[async_trait::async_trait]
+impl Extension for AliasLimitExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let mut n = 0;
+        for (_, op) in doc.operations.iter() {
+            n += count_aliases(&op.node.selection_set.node, 0);
+        }
+        for f in doc.fragments.values() {
+            n += count_aliases(&f.node.selection_set.node, 0);
+        }
+        if n > self.0 {
+            let mut err = ServerError::new(
+                format!(
+                    "Too many aliases: the document has {n}, the limit is {}",
+                    self.0
+                ),
+                None,
+            );
+            err.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "QUERY_TOO_COMPLEX");
+            return Err(err);
+        }
+        Ok(doc)
+    }
+}

@@ -1,0 +1,220 @@
+//! WASM codes in the API, and the root field `wasm(hash)`.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use registry_core::spec::ContractSpec;
+use registry_core::{Network, WasmHash, WasmPk};
+
+use super::abi::Abi;
+use super::contracts::{
+    ContractConnection, ContractFilterInput, ContractOrder, ListArgs, contract_list,
+};
+use super::{Ctx, global_id};
+use crate::cache::{SpecDoc, cached};
+use crate::db::contracts::Scope;
+use crate::db::wasm::WasmRow;
+use crate::error::{Error, GqlResultExt};
+
+/// An uploaded WASM module, identified by the sha256 of its bytes.
+#[derive(Clone)]
+pub struct Wasm {
+    pk: WasmPk,
+    hash: [u8; 32],
+    size: Option<i32>,
+    row: Option<Arc<WasmRow>>,
+}
+
+impl Wasm {
+    /// A WASM known by key, hash and size; other fields load on demand.
+    pub fn partial(pk: WasmPk, hash: &[u8], size: Option<i32>) -> Wasm {
+        let mut h = [0u8; 32];
+        if hash.len() == 32 {
+            h.copy_from_slice(hash);
+        }
+        Wasm {
+            pk,
+            hash: h,
+            size,
+            row: None,
+        }
+    }
+
+    /// A WASM from its full row.
+    pub fn from_row(row: WasmRow) -> Wasm {
+        let mut w = Wasm::partial(row.pk, &row.hash, row.size_bytes);
+        w.row = Some(Arc::new(row));
+        w
+    }
+
+    async fn row(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<WasmRow>> {
+        match &self.row {
+            Some(r) => Ok(r.clone()),
+            None => Ok(Arc::new(ctx.loaders().wasm.load_required(self.pk).await?)),
+        }
+    }
+}
+
+/// The decoded documents of a WASM, through the spec cache (a hash's spec never changes).
+pub async fn spec_doc(
+    ctx: &Context<'_>,
+    pk: WasmPk,
+) -> async_graphql::Result<Option<Arc<SpecDoc>>> {
+    let caches = ctx.caches();
+    let db = ctx.db();
+    let doc = cached(caches, &caches.spec, pk, async move {
+        let docs = crate::db::wasm::spec_docs(db, pk).await?;
+        let (abi, raw) = match docs {
+            Some(d) => (d.abi, d.spec),
+            None => (None, None),
+        };
+        let abi = match abi {
+            Some(v) => Some(Arc::new(
+                serde_json::from_value::<ContractSpec>(v)
+                    .map_err(|e| Error::Corrupt(format!("abi of wasm {pk}: {e}")))?,
+            )),
+            None => None,
+        };
+        Ok(Arc::new(SpecDoc {
+            abi,
+            raw: raw.map(Arc::new),
+        }))
+    })
+    .await
+    .gql()?;
+    Ok(Some(doc))
+}
+
+/// The env interface a WASM was built for.
+#[derive(SimpleObject)]
+pub struct InterfaceVersion {
+    /// Protocol version.
+    pub protocol: i32,
+    /// Pre-release number (0 for a released protocol).
+    pub pre_release: i32,
+}
+
+/// One `contractmetav0` entry.
+#[derive(SimpleObject, serde::Deserialize)]
+pub struct MetaEntry {
+    pub key: String,
+    pub value: String,
+}
+
+#[Object]
+impl Wasm {
+    /// Relay global id.
+    pub async fn id(&self) -> ID {
+        global_id("Wasm", &hex::encode(self.hash))
+    }
+
+    /// sha256 of the module (hex).
+    async fn hash(&self) -> String {
+        hex::encode(self.hash)
+    }
+
+    /// Module size in bytes; null while the bytes are unknown.
+    async fn size_bytes(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        if self.size.is_some() {
+            return Ok(self.size);
+        }
+        Ok(self.row(ctx).await?.size_bytes)
+    }
+
+    /// The network where the registry first saw it.
+    async fn first_seen_network(&self, ctx: &Context<'_>) -> async_graphql::Result<Network> {
+        Ok(self.row(ctx).await?.first_seen_network)
+    }
+
+    async fn first_seen_ledger(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(self.row(ctx).await?.first_seen_ledger)
+    }
+
+    async fn first_seen_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
+        Ok(self.row(ctx).await?.first_seen_at)
+    }
+
+    /// Why the spec could not be decoded, when it could not.
+    async fn spec_error(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.row(ctx).await?.spec_error.clone())
+    }
+
+    /// The env interface version from `contractenvmetav0`.
+    async fn interface_version(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<InterfaceVersion>> {
+        let row = self.row(ctx).await?;
+        Ok(row.interface_protocol.map(|protocol| InterfaceVersion {
+            protocol,
+            pre_release: row.interface_pre_release.unwrap_or(0),
+        }))
+    }
+
+    /// The soroban-sdk version it was built with (`rssdkver` meta), when recorded.
+    async fn sdk_version(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.row(ctx).await?.sdk_version.clone())
+    }
+
+    /// `contractmetav0` entries.
+    async fn meta(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MetaEntry>> {
+        let row = self.row(ctx).await?;
+        serde_json::from_value(row.meta.clone())
+            .map_err(|e| Error::Corrupt(format!("meta of wasm {}: {e}", self.pk)))
+            .gql()
+    }
+
+    /// Names of the exported functions.
+    async fn function_names(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(self.row(ctx).await?.function_names.clone())
+    }
+
+    /// The interface decoded from its spec.
+    async fn abi(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Abi>> {
+        Ok(spec_doc(ctx, self.pk).await?.and_then(Abi::from_doc))
+    }
+
+    /// Contracts currently running this WASM, on every network.
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn contracts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ContractFilterInput>,
+        order_by: Option<ContractOrder>,
+    ) -> async_graphql::Result<ContractConnection> {
+        let args = ListArgs {
+            first,
+            after,
+            last,
+            before,
+            filter,
+            order: order_by.unwrap_or(ContractOrder::Newest),
+        };
+        contract_list(ctx, args, Some((Scope::Wasm, self.pk.0))).await
+    }
+}
+
+/// Root fields about WASM codes.
+#[derive(Default)]
+pub struct WasmQuery;
+
+#[Object]
+impl WasmQuery {
+    /// A WASM by its sha256 (64 hex characters); null when the registry has not seen it.
+    async fn wasm(&self, ctx: &Context<'_>, hash: String) -> async_graphql::Result<Option<Wasm>> {
+        let hash: WasmHash = hash
+            .parse()
+            .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
+            .gql()?;
+        Ok(crate::db::wasm::by_hash(ctx.db(), &hash.0)
+            .await
+            .gql()?
+            .map(Wasm::from_row))
+    }
+}

@@ -1,0 +1,26 @@
+//! `AppState`: what every handler shares. Cloning is cheap (handles and `Arc`s).
+
+use std::sync::Arc;
+
+use crate::cache::Caches;
+use crate::config::Limits;
+use crate::db::Db;
+use crate::http::rate_limit::Limiter;
+use crate::schema::AppSchema;
+
+/// Shared state of one server process.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database pools and the statement counter.
+    pub db: Db,
+    /// The GraphQL schema (holds its own handles to `db` and `caches`).
+    pub schema: AppSchema,
+    /// Cross-request caches.
+    pub caches: Arc<Caches>,
+    /// Per-IP request limiter.
+    pub limiter: Arc<Limiter>,
+    /// Request limits checked outside the engine (body size, batch length).
+    pub limits: Limits,
+    /// Whether browsers get GraphiQL at `GET /graphql`.
+    pub graphiql: bool,
+}

@@ -1,0 +1,183 @@
+//! GraphQL over HTTP: GET, content negotiation, GraphiQL, probes and metrics.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, data, known};
+
+#[tokio::test]
+async fn get_runs_a_query_from_the_url() {
+    let app = TestApp::spawn().await;
+    known(&app.db).await;
+    let res = app
+        .client
+        .get(format!("{}/graphql", app.url))
+        .query(&[
+            ("query", "query($n: Network) { tags(network: $n) { name } }"),
+            ("variables", "{\"n\":\"TESTNET\"}"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        data(&body)["tags"],
+        json!([{ "name": "sep-41" }, { "name": "stellar-asset" }])
+    );
+}
+
+#[tokio::test]
+async fn browsers_get_graphiql() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(format!("{}/graphql", app.url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("graphiql"));
+    let off = TestApp::spawn_with(|c| c.graphiql = false).await;
+    let res = off
+        .client
+        .get(format!("{}/graphql", off.url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn graphql_response_json_clients_get_400_for_invalid_documents() {
+    let app = TestApp::spawn().await;
+    let send = |accept: &'static str| {
+        app.client
+            .post(format!("{}/graphql", app.url))
+            .header("accept", accept)
+            .json(&json!({ "query": "{ nope }" }))
+            .send()
+    };
+    let res = send("application/graphql-response+json").await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let res = send("application/json").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn malformed_json_and_wrong_content_type_are_client_errors() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .header("content-type", "application/json")
+        .body("{\"query\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let res = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .header("content-type", "text/plain")
+        .body("{ tags { name } }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 415);
+}
+
+#[tokio::test]
+async fn probes_report_health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let health: Value = app
+        .client
+        .get(format!("{}/health", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    let res = app
+        .client
+        .get(format!("{}/ready", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let ready: Value = res.json().await.unwrap();
+    assert_eq!(ready["migrations"], "current");
+    // A schema behind the binary makes the server unready.
+    sqlx::query("DELETE FROM _sqlx_migrations")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .get(format!("{}/ready", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    let ready: Value = res.json().await.unwrap();
+    assert_eq!(ready["migrations"], "behind");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_errors_cache_and_pool() {
+    let app = TestApp::spawn().await;
+    app.post(json!({ "query": "query ListTags { tags { name } }", "operationName": "ListTags" }))
+        .await;
+    app.post(json!({ "query": "{ nope }" })).await;
+    app.post(json!({ "query": "{ contracts { totalCount } }" }))
+        .await;
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "registry_server_graphql_requests_total{operation=\"ListTags\"}",
+        "registry_server_graphql_request_duration_seconds_bucket{operation=\"ListTags\"",
+        "registry_server_graphql_errors_total{code=\"BAD_USER_INPUT\"}",
+        "registry_server_cache_requests_total{cache=\"counts\",result=\"miss\"}",
+        "registry_server_db_pool_connections{state=\"idle\"}",
+        "registry_server_db_statements_total",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn server_refuses_to_start_on_a_database_behind_its_migrations() {
+    let db = registry_core::testing::TestDb::new().await;
+    sqlx::query("DELETE FROM _sqlx_migrations")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let err = registry_server::App::build(registry_server::Config::for_database(&db.url))
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string()
+            .contains("run `registry-indexer migrate` first"),
+        "{err}"
+    );
+}

@@ -1,0 +1,207 @@
+//! Every query limit of DESIGN.md §4, and the error a client gets past it.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, first_error, known};
+
+#[tokio::test]
+async fn too_deep_a_query_is_refused() {
+    let app = TestApp::spawn_with(|c| c.limits.max_depth = 4).await;
+    let body = app
+        .graphql(
+            "{ contracts { nodes { publisher { contracts { nodes { contractId } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        first_error(&body),
+        (
+            "QUERY_TOO_COMPLEX".into(),
+            "Query is nested too deep.".into()
+        )
+    );
+    assert_eq!(body["data"], json!(null));
+}
+
+#[tokio::test]
+async fn complexity_counts_page_sizes() {
+    let app = TestApp::spawn_with(|c| c.limits.max_complexity = 1000).await;
+    // 50 × 50 nested contracts exceed 1000 points; the same shape with small pages does not.
+    let big =
+        "{ publishers(first: 50) { nodes { contracts(first: 50) { nodes { contractId } } } } }";
+    let small =
+        "{ publishers(first: 5) { nodes { contracts(first: 5) { nodes { contractId } } } } }";
+    assert_eq!(
+        first_error(&app.graphql(big, json!({})).await),
+        ("QUERY_TOO_COMPLEX".into(), "Query is too complex.".into())
+    );
+    assert!(app.graphql(small, json!({})).await.get("errors").is_none());
+}
+
+#[tokio::test]
+async fn too_many_aliases_are_refused() {
+    let app = TestApp::spawn_with(|c| c.limits.max_aliases = 3).await;
+    let body = app
+        .graphql(
+            "{ a: tags { name } b: tags { name } c: tags { name } d: tags { name } }",
+            json!({}),
+        )
+        .await;
+    let (code, message) = first_error(&body);
+    assert_eq!(code, "QUERY_TOO_COMPLEX");
+    assert_eq!(
+        message,
+        "Too many aliases: the document has 4, the limit is 3"
+    );
+    let ok = app
+        .graphql(
+            "{ a: tags { name } b: tags { name } c: tags { name } }",
+            json!({}),
+        )
+        .await;
+    assert!(ok.get("errors").is_none(), "{ok}");
+}
+
+#[tokio::test]
+async fn oversized_body_gets_413() {
+    let app = TestApp::spawn_with(|c| c.limits.max_body_bytes = 1024).await;
+    let padding = " ".repeat(2000);
+    let res = app
+        .post(json!({ "query": format!("{{ tags {{ name }} }}{padding}") }))
+        .await;
+    assert_eq!(res.status(), 413);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        first_error(&body),
+        (
+            "BAD_USER_INPUT".into(),
+            "request body is larger than the limit of 1024 bytes".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn batches_are_capped() {
+    let app = TestApp::spawn_with(|c| c.limits.max_batch = 2).await;
+    let op = json!({ "query": "{ tags { name } }" });
+    let ok = app.post(json!([op, op])).await;
+    assert_eq!(ok.status(), 200);
+    let replies: serde_json::Value = ok.json().await.unwrap();
+    assert_eq!(replies.as_array().unwrap().len(), 2);
+    let res = app.post(json!([op, op, op])).await;
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        first_error(&body),
+        (
+            "BAD_USER_INPUT".into(),
+            "a batch of 3 operations is over the limit of 2".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn page_size_is_capped() {
+    let app = TestApp::spawn_with(|c| c.limits.max_page_size = 10).await;
+    let body = app
+        .graphql("{ contracts(first: 11) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        first_error(&body),
+        (
+            "BAD_USER_INPUT".into(),
+            "`first` must be between 0 and 10, got 11".into()
+        )
+    );
+    let body = app
+        .graphql("{ contracts(last: -1) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(first_error(&body).0, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn statement_timeout_ends_a_slow_query() {
+    let app =
+        TestApp::spawn_with(|c| c.limits.statement_timeout = Duration::from_millis(200)).await;
+    known(&app.db).await;
+    // Hold a lock the server's query must wait for; lock waits count against statement_timeout.
+    let mut tx = app.db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE contracts IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let body = app
+        .graphql(
+            "{ contracts(first: 1) { nodes { contractId } } }",
+            json!({}),
+        )
+        .await;
+    tx.rollback().await.unwrap();
+    let (code, message) = first_error(&body);
+    assert_eq!(code, "QUERY_TOO_COMPLEX");
+    assert!(message.contains("statement timeout"), "{message}");
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate_limit.per_second = 1;
+        c.rate_limit.burst = 2;
+    })
+    .await;
+    let op = json!({ "query": "{ tags { name } }" });
+    assert_eq!(app.post(op.clone()).await.status(), 200);
+    assert_eq!(app.post(op.clone()).await.status(), 200);
+    let res = app.post(op.clone()).await;
+    assert_eq!(res.status(), 429);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(first_error(&body).0, "RATE_LIMITED");
+    // Probes are not rate limited.
+    let health = app
+        .client
+        .get(format!("{}/health", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn forwarded_for_from_an_untrusted_peer_does_not_change_the_bucket() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate_limit.per_second = 1;
+        c.rate_limit.burst = 1;
+    })
+    .await;
+    let send = |ip: &'static str| {
+        app.client
+            .post(format!("{}/graphql", app.url))
+            .header("x-forwarded-for", ip)
+            .json(&json!({ "query": "{ tags { name } }" }))
+            .send()
+    };
+    assert_eq!(send("203.0.113.1").await.unwrap().status(), 200);
+    assert_eq!(send("203.0.113.2").await.unwrap().status(), 429);
+}
+
+#[tokio::test]
+async fn introspection_can_be_turned_off() {
+    let app = TestApp::spawn_with(|c| c.introspection = false).await;
+    let body = app
+        .graphql("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["__schema"], json!(null), "{body}");
+    let on = TestApp::spawn().await;
+    let body = on
+        .graphql("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+}

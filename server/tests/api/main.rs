@@ -1,0 +1,13 @@
+//! The server's integration tests: one binary, one module per concern. Each test runs the real
+//! server on port 0 against its own fresh database (`TestDb`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod abi;
+mod contracts;
+mod errors;
+mod helpers;
+mod http;
+mod limits;
+mod lookups;
+mod sdl;
+mod statements;

@@ -1,0 +1,88 @@
+//! No N+1: the number of statements a query sends depends on its shape, not on how many rows
+//! it returns.
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, data, seeded};
+
+const DEEP: &str = r#"
+query Deep($publishers: Int!) {
+  publishers(first: $publishers) {
+    nodes {
+      address displayName
+      contracts(first: 10) { nodes { contractId network name tags { name } wasm { sizeBytes } } }
+    }
+  }
+}"#;
+
+async fn statements_for(app: &TestApp, publishers: i64) -> (u64, usize) {
+    let before = app.statements();
+    let body = app.graphql(DEEP, json!({ "publishers": publishers })).await;
+    let contracts: usize = data(&body)["publishers"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["contracts"]["nodes"].as_array().unwrap().len())
+        .sum();
+    (app.statements() - before, contracts)
+}
+
+#[tokio::test]
+async fn three_level_query_costs_the_same_statements_for_20_or_2_publishers() {
+    let app = TestApp::spawn_with(|c| c.cache.enabled = false).await;
+    seeded(&app.db, 2000).await;
+    let (many, many_rows) = statements_for(&app, 20).await;
+    let (few, few_rows) = statements_for(&app, 2).await;
+    assert!(
+        many_rows > 5 * few_rows,
+        "the larger query returns more rows ({many_rows} vs {few_rows})"
+    );
+    assert_eq!(many, few, "statements depend on the number of rows");
+    // publishers page + nested contract pages + tags
+    assert_eq!(many, 3);
+}
+
+#[tokio::test]
+async fn list_with_every_relation_costs_a_fixed_number_of_statements() {
+    let app = TestApp::spawn_with(|c| c.cache.enabled = false).await;
+    seeded(&app.db, 300).await;
+    let q = "query($n: Int!) { contracts(first: $n) { nodes { contractId tags { name } publisher { displayName website } wasm { sizeBytes functionNames } versions { ledger } invocations } } }";
+    let before = app.statements();
+    data(&app.graphql(q, json!({ "n": 50 })).await);
+    let fifty = app.statements() - before;
+    let before = app.statements();
+    data(&app.graphql(q, json!({ "n": 3 })).await);
+    assert_eq!(app.statements() - before, fifty);
+}
+
+#[tokio::test]
+async fn cached_total_count_is_not_recomputed_and_disabled_cache_always_asks() {
+    for (enabled, expected_second) in [(true, 1), (false, 2)] {
+        let app = TestApp::spawn_with(|c| c.cache.enabled = enabled).await;
+        seeded(&app.db, 50).await;
+        let q = "{ contracts(first: 1) { totalCount nodes { contractId } } }";
+        data(&app.graphql(q, json!({})).await);
+        let before = app.statements();
+        data(&app.graphql(q, json!({})).await);
+        assert_eq!(
+            app.statements() - before,
+            expected_second,
+            "cache enabled: {enabled}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cache_capacity_bounds_the_entries() {
+    let app = TestApp::spawn_with(|c| c.cache.max_capacity = 2).await;
+    for network in ["MAINNET", "TESTNET", "FUTURENET", "LOCAL"] {
+        let q = format!("{{ contracts(filter: {{ network: {network} }}) {{ totalCount }} }}");
+        data(&app.graphql(&q, json!({})).await);
+    }
+    app.state.caches.counts.run_pending_tasks().await;
+    assert!(
+        app.state.caches.counts.entry_count() <= 2,
+        "{}",
+        app.state.caches.counts.entry_count()
+    );
+}
