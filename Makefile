@@ -1,0 +1,69 @@
+# Soroban Registry. `make run` and `make test` do all the set-up on a fresh machine.
+# Without DATABASE_URL, a private PostgreSQL cluster is started under .data/ (scripts/db-up).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+DB_URL = $$(scripts/database-url registry)
+
+.PHONY: run run-server migrate seed db-up db-down test lint fmt schema bench deny snapshots clean-db tools
+
+## run: migrate, then serve the API on PORT (default 3001)
+run: tools
+	$(CARGO) build --release -p registry-server -p registry-indexer
+	@export DATABASE_URL=$(DB_URL); \
+	  ./target/release/registry-indexer migrate && \
+	  echo "registry: GraphiQL at http://127.0.0.1:$${PORT:-3001}/graphql (database $$DATABASE_URL)" && \
+	  exec ./target/release/registry-server
+
+## run-server: serve the API only (the database must be migrated)
+run-server:
+	@export DATABASE_URL=$(DB_URL); $(CARGO) run --release -p registry-server
+
+## migrate: apply migrations/ to the database
+migrate:
+	@export DATABASE_URL=$(DB_URL); $(CARGO) run --release -p registry-indexer -- migrate
+
+## seed: fill the database with deterministic data (COUNT=5000 SEED=42; RESET=1 replaces existing rows)
+seed: migrate
+	@export DATABASE_URL=$(DB_URL); $(CARGO) run --release -p registry-indexer --bin registry-seed -- \
+	  --count $${COUNT:-5000} --seed $${SEED:-42} $${RESET:+--reset}
+
+## db-up / db-down: start or stop the private PostgreSQL cluster
+db-up:
+	@scripts/db-up
+db-down:
+	@scripts/db-up --stop
+
+## test: the whole suite (unit, integration, end to end) against real PostgreSQL
+test: tools
+	@export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$(scripts/db-up)}; \
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	  $(CARGO) nextest run --workspace --all-features --no-tests=warn; \
+	else \
+	  $(CARGO) test --workspace --all-features; \
+	fi
+
+## lint: formatting and clippy, warnings are errors
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## schema: regenerate schema.graphql from the server's code
+schema:
+	$(CARGO) run -q -p registry-server -- --print-schema > schema.graphql
+
+## snapshots: review changed insta snapshots
+snapshots:
+	INSTA_UPDATE=always $(MAKE) test || true
+	@echo "review the *.snap.new files, then move them over the .snap files"
+
+## bench: whole-system load benchmarks (see benches/README.md)
+bench: tools
+	benches/run
+
+## tools: install what the build and tests need and the machine lacks
+tools:
+	@scripts/ensure-tools
