@@ -61,8 +61,7 @@ CREATE TABLE contracts (
 );
 CREATE INDEX contracts_created_at_idx ON contracts (created_at DESC, pk DESC);
 CREATE INDEX contracts_network_created_at_idx ON contracts (network, created_at DESC, pk DESC);
-CREATE INDEX contracts_publisher_pk_created_at_idx ON contracts (publisher_pk, created_at DESC, pk DESC)
-    WHERE publisher_pk IS NOT NULL;
+CREATE INDEX contracts_publisher_pk_created_at_idx ON contracts (publisher_pk, created_at DESC, pk DESC);
 CREATE INDEX contracts_wasm_pk_idx ON contracts (wasm_pk);
 CREATE INDEX contracts_name_idx ON contracts (lower(coalesce(name, contract_id)), pk);
 CREATE INDEX contracts_search_idx ON contracts USING gin (search);

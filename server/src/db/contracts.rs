@@ -211,15 +211,26 @@ fn push_sort_expr(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery) {
     }
 }
 
+/// The contract columns of `ContractRow`, as selected from `contracts c`.
+const CONTRACT_COLUMNS: &str = "c.pk, c.network, c.contract_id, c.kind, c.wasm_pk, c.deployer, c.created_ledger, \
+     c.created_at, c.created_tx, c.name, c.description, c.publisher_pk, c.verification";
+
+/// The page is chosen and cut from `contracts` alone, then joined to its wasm and publisher:
+/// joining first would make PostgreSQL hash every WASM and publisher for a 20-row page.
 fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<Scope>) {
     let (_, desc, column) = sort_expr(q.order);
-    qb.push("SELECT ").push(COLUMNS).push(", ");
-    push_sort_expr(qb, q);
-    qb.push(" AS ").push(column);
+    let descending = desc != q.backward;
+    let dir = if descending { " DESC" } else { " ASC" };
+    qb.push("SELECT x.pk, x.network, x.contract_id, x.kind, x.wasm_pk, w.hash AS wasm_hash, w.size_bytes AS wasm_size, \
+         x.deployer, x.created_ledger, x.created_at, x.created_tx, x.name, x.description, x.publisher_pk, \
+         p.address AS publisher_address, p.display_name AS publisher_name, x.verification, x.sort_value AS ")
+        .push(column);
     if scope.is_some() {
         qb.push(", q.key AS scope_key");
     }
-    qb.push(FROM);
+    qb.push(" FROM (SELECT ").push(CONTRACT_COLUMNS).push(", ");
+    push_sort_expr(qb, q);
+    qb.push(" AS sort_value FROM contracts c");
     if let Order::MostInvoked { .. } = q.order {
         qb.push(" LEFT JOIN inv ON inv.contract_pk = c.pk");
     }
@@ -228,7 +239,6 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<S
         qb.push(" AND ").push(scope.condition());
     }
     push_filter(qb, &q.filter);
-    let descending = desc != q.backward;
     if let Some((value, pk)) = &q.seek {
         qb.push(" AND (");
         push_sort_expr(qb, q);
@@ -243,7 +253,6 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<S
         };
         qb.push(", ").push_bind(*pk).push(")");
     }
-    let dir = if descending { " DESC" } else { " ASC" };
     qb.push(" ORDER BY ");
     push_sort_expr(qb, q);
     qb.push(dir)
@@ -251,6 +260,10 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<S
         .push(dir)
         .push(" LIMIT ")
         .push_bind(q.limit);
+    qb.push(") x LEFT JOIN wasm_codes w ON w.pk = x.wasm_pk LEFT JOIN publishers p ON p.pk = x.publisher_pk ORDER BY x.sort_value")
+        .push(dir)
+        .push(", x.pk")
+        .push(dir);
 }
 
 fn push_invocations_cte(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery) {

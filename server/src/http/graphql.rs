@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{BatchRequest, BatchResponse, Request};
+use async_graphql::{BatchRequest, BatchResponse, Request, ServerError};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,6 +21,7 @@ use super::metrics::operation_label;
 use super::{new_trace_id, with_trace_id};
 use crate::error::{ErrorCode, classify_engine_error, http_error};
 use crate::loaders::Loaders;
+use crate::schema::aliases;
 use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -173,15 +174,36 @@ async fn execute(state: &AppState, batch: BatchRequest, graphql_response: bool) 
         .iter()
         .map(|r| operation_label(r.operation_name.as_deref()))
         .collect();
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(r.data(Loaders::new(&state.db))),
-        BatchRequest::Batch(rs) => BatchRequest::Batch(
-            rs.into_iter()
-                .map(|r| r.data(Loaders::new(&state.db)))
-                .collect(),
-        ),
+    let run = |mut request: Request| async move {
+        // Parse here (the engine reuses the parse) to refuse documents with too many aliases.
+        if let Ok(doc) = request.parsed_query() {
+            let n = aliases(doc);
+            if n > state.limits.max_aliases {
+                let message = format!(
+                    "Too many aliases: the document has {n}, the limit is {}",
+                    state.limits.max_aliases
+                );
+                let mut err = ServerError::new(message, None);
+                err.extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", ErrorCode::QueryTooComplex.as_str());
+                return async_graphql::Response::from_errors(vec![err]);
+            }
+        }
+        state
+            .schema
+            .execute(request.data(Loaders::new(&state.db)))
+            .await
     };
-    let mut response = with_trace_id(trace_id.clone(), state.schema.execute_batch(batch)).await;
+    let mut response = with_trace_id(trace_id.clone(), async move {
+        match batch {
+            BatchRequest::Single(r) => BatchResponse::Single(run(r).await),
+            BatchRequest::Batch(rs) => {
+                BatchResponse::Batch(futures::future::join_all(rs.into_iter().map(run)).await)
+            }
+        }
+    })
+    .await;
     let mut unexecuted = false;
     let responses: Vec<&mut async_graphql::Response> = match &mut response {
         BatchResponse::Single(r) => vec![r],

@@ -13,11 +13,10 @@ pub mod wasm;
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{
     Context, EmptyMutation, EmptySubscription, ID, Interface, MergedObject, Object, Schema,
-    SchemaBuilder, ServerError, ServerResult, Variables,
+    SchemaBuilder,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -161,7 +160,6 @@ pub fn build(db: Db, caches: Arc<Caches>, limits: Limits, introspection: bool) -
             .data(caches)
             .limit_depth(limits.max_depth)
             .limit_complexity(limits.max_complexity)
-            .extension(AliasLimit(limits.max_aliases))
             .data(limits);
     if !introspection {
         builder = builder.disable_introspection();
@@ -176,17 +174,24 @@ pub fn sdl() -> String {
         .sdl()
 }
 
-/// Rejects documents with more aliased fields than allowed: aliases let one request repeat
-/// an expensive field many times at the same depth, which depth limits do not see.
-struct AliasLimit(usize);
-
-impl ExtensionFactory for AliasLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimitExtension(self.0))
-    }
+/// Counts the aliased fields of a document (operations and fragments). Aliases let one
+/// request repeat an expensive field many times at the same depth, which the depth limit does
+/// not see; the HTTP layer refuses documents over `GRAPHQL_MAX_ALIASES`. (Counted there, on
+/// the parse the engine then reuses, rather than in an engine extension: an extension adds a
+/// hook to every field resolution.)
+pub fn aliases(doc: &ExecutableDocument) -> usize {
+    let ops: usize = doc
+        .operations
+        .iter()
+        .map(|(_, op)| count_aliases(&op.node.selection_set.node, 0))
+        .sum();
+    let fragments: usize = doc
+        .fragments
+        .values()
+        .map(|f| count_aliases(&f.node.selection_set.node, 0))
+        .sum();
+    ops + fragments
 }
-
-struct AliasLimitExtension(usize);
 
 fn count_aliases(set: &SelectionSet, depth: usize) -> usize {
     if depth > 64 {
@@ -203,38 +208,4 @@ fn count_aliases(set: &SelectionSet, depth: usize) -> usize {
             Selection::FragmentSpread(_) => 0,
         })
         .sum()
-}
-
-#[async_trait::async_trait]
-impl Extension for AliasLimitExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let mut n = 0;
-        for (_, op) in doc.operations.iter() {
-            n += count_aliases(&op.node.selection_set.node, 0);
-        }
-        for f in doc.fragments.values() {
-            n += count_aliases(&f.node.selection_set.node, 0);
-        }
-        if n > self.0 {
-            let mut err = ServerError::new(
-                format!(
-                    "Too many aliases: the document has {n}, the limit is {}",
-                    self.0
-                ),
-                None,
-            );
-            err.extensions
-                .get_or_insert_with(Default::default)
-                .set("code", "QUERY_TOO_COMPLEX");
-            return Err(err);
-        }
-        Ok(doc)
-    }
 }
