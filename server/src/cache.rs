@@ -5,6 +5,8 @@
 //! - `counts`: `totalCount` of root contract lists, by filter (`CACHE_TTL_SECS`).
 //! - `analytics`: network summaries, series, top lists and tag counts
 //!   (`CACHE_ANALYTICS_TTL_SECS`).
+//! - `responses`: whole answers by request body (`RESPONSE_CACHE_TTL_MS`, bounded in bytes):
+//!   a burst of identical requests (a popular page, a dashboard polling) runs once.
 //!
 //! Lookups go through [`cached`], which shares one computation among concurrent misses
 //! (`try_get_with`) and never caches an error. New chain data makes `counts` and `analytics`
@@ -54,9 +56,24 @@ pub enum AnalyticsValue {
     TagCounts(Arc<Vec<TagCountRow>>),
 }
 
+/// A finished answer to a read request, served again to identical requests.
+#[derive(Debug)]
+pub struct CachedResponse {
+    /// The JSON body.
+    pub body: bytes::Bytes,
+    /// Whether the request never executed (parse or validation errors), which decides the
+    /// status for `application/graphql-response+json` clients.
+    pub unexecuted: bool,
+    /// Whether the answer has no errors (only such answers are kept).
+    pub clean: bool,
+}
+
 /// The server's cross-request caches.
 pub struct Caches {
     enabled: bool,
+    /// Whole answers by request body (`None` when `RESPONSE_CACHE_TTL_MS` is 0 or caching is
+    /// off). Only answers without errors are kept.
+    pub responses: Option<Cache<bytes::Bytes, Arc<CachedResponse>>>,
     pub spec: Cache<WasmPk, Arc<SpecDoc>>,
     pub counts: Cache<ContractFilter, i64>,
     pub analytics: Cache<AnalyticsKey, AnalyticsValue>,
@@ -65,8 +82,19 @@ pub struct Caches {
 impl Caches {
     /// Builds the caches (they exist but are bypassed when disabled).
     pub fn new(config: &CacheConfig) -> Caches {
+        let responses = (config.enabled && !config.response_ttl.is_zero()).then(|| {
+            Cache::builder()
+                .name("responses")
+                .weigher(|k: &bytes::Bytes, v: &Arc<CachedResponse>| {
+                    u32::try_from(k.len() + v.body.len() + 64).unwrap_or(u32::MAX)
+                })
+                .max_capacity(config.response_max_bytes)
+                .time_to_live(config.response_ttl)
+                .build()
+        });
         Caches {
             enabled: config.enabled,
+            responses,
             spec: Cache::builder()
                 .name("spec")
                 .max_capacity(config.max_capacity)
@@ -89,6 +117,9 @@ impl Caches {
     pub fn invalidate_lists(&self) {
         self.counts.invalidate_all();
         self.analytics.invalidate_all();
+        if let Some(r) = &self.responses {
+            r.invalidate_all();
+        }
     }
 }
 

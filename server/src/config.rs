@@ -108,6 +108,12 @@ pub struct CacheConfig {
     pub ttl: Duration,
     /// `CACHE_ANALYTICS_TTL_SECS` (default 30): lifetime of analytics entries.
     pub analytics_ttl: Duration,
+    /// `RESPONSE_CACHE_TTL_MS` (default 1000; 0 turns it off): how long an identical read
+    /// request (same body) is answered from the previous answer. Entries are also dropped as
+    /// soon as the indexer commits new data.
+    pub response_ttl: Duration,
+    /// `RESPONSE_CACHE_MAX_BYTES` (default 67108864): memory the response cache may hold.
+    pub response_max_bytes: u64,
 }
 
 /// Everything the server needs to start.
@@ -168,6 +174,8 @@ impl Config {
         "CACHE_MAX_CAPACITY",
         "CACHE_TTL_SECS",
         "CACHE_ANALYTICS_TTL_SECS",
+        "RESPONSE_CACHE_TTL_MS",
+        "RESPONSE_CACHE_MAX_BYTES",
         "SHUTDOWN_TIMEOUT_SECS",
         "RUST_LOG",
         "LOG_FORMAT",
@@ -243,6 +251,13 @@ impl Config {
             max_capacity: env.int("CACHE_MAX_CAPACITY", 10_000, 1, 100_000_000),
             ttl: Duration::from_secs(env.int("CACHE_TTL_SECS", 5, 1, 86_400)),
             analytics_ttl: Duration::from_secs(env.int("CACHE_ANALYTICS_TTL_SECS", 30, 1, 86_400)),
+            response_ttl: Duration::from_millis(env.int(
+                "RESPONSE_CACHE_TTL_MS",
+                1000,
+                0,
+                3_600_000,
+            )),
+            response_max_bytes: env.int("RESPONSE_CACHE_MAX_BYTES", 64 << 20, 1 << 16, 1 << 40),
         };
         let config = Config {
             database_read_url: env.raw("DATABASE_READ_URL").map(Secret::new),

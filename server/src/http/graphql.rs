@@ -13,12 +13,17 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Request, ServerError};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::json;
 
 use super::metrics::operation_label;
 use super::{new_trace_id, with_trace_id};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::cache::CachedResponse;
 use crate::error::{ErrorCode, classify_engine_error, http_error};
 use crate::loaders::Loaders;
 use crate::schema::aliases;
@@ -68,6 +73,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             ErrorCode::BadUserInput,
         );
     }
+    let graphql_response = wants_graphql_response(&headers);
     let batch: BatchRequest = match serde_json::from_slice(&bytes) {
         Ok(b) => b,
         Err(e) => {
@@ -99,7 +105,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             );
         }
     }
-    execute(&state, batch, wants_graphql_response(&headers)).await
+    execute(&state, batch, graphql_response, Some(bytes)).await
 }
 
 /// Query-string parameters of `GET /graphql`.
@@ -116,6 +122,7 @@ pub struct GetParams {
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
+    uri: Uri,
     Query(params): Query<GetParams>,
 ) -> Response {
     let Some(query) = params.query else {
@@ -159,21 +166,68 @@ pub async fn get(
         }
     }
     // GET must not change state; the schema has no mutations, so every operation is safe.
+    let graphql_response = wants_graphql_response(&headers);
+    let key = Bytes::from(format!("GET {}", uri.query().unwrap_or("")));
     execute(
         &state,
         BatchRequest::Single(request),
-        wants_graphql_response(&headers),
+        graphql_response,
+        Some(key),
     )
     .await
 }
 
-async fn execute(state: &AppState, batch: BatchRequest, graphql_response: bool) -> Response {
+/// Answers a request, through the response cache when it is on: concurrent identical
+/// requests share one execution, and answers without errors are kept for the TTL.
+async fn execute(
+    state: &AppState,
+    batch: BatchRequest,
+    graphql_response: bool,
+    cache_key: Option<Bytes>,
+) -> Response {
     let trace_id = new_trace_id();
     let started = Instant::now();
     let names: Vec<String> = batch
         .iter()
         .map(|r| operation_label(r.operation_name.as_deref()))
         .collect();
+    let rendered = match (&state.caches.responses, cache_key) {
+        (Some(cache), Some(key)) => {
+            let missed = AtomicBool::new(false);
+            let result = cache
+                .try_get_with(key, async {
+                    missed.store(true, Ordering::Relaxed);
+                    let r = run(state, batch, &trace_id).await;
+                    if r.clean { Ok(Arc::new(r)) } else { Err(r) }
+                })
+                .await;
+            let outcome = if missed.load(Ordering::Relaxed) {
+                "miss"
+            } else {
+                "hit"
+            };
+            metrics::counter!("registry_server_cache_requests_total", "cache" => "responses", "result" => outcome)
+                .increment(1);
+            result.unwrap_or_else(|shared| shared)
+        }
+        _ => Arc::new(run(state, batch, &trace_id).await),
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    for name in names {
+        metrics::counter!("registry_server_graphql_requests_total", "operation" => name.clone())
+            .increment(1);
+        metrics::histogram!("registry_server_graphql_request_duration_seconds", "operation" => name).record(elapsed);
+    }
+    finish(
+        rendered.body.clone(),
+        rendered.unexecuted,
+        graphql_response,
+        &trace_id,
+    )
+}
+
+/// Executes a request (or batch) and serialises the answer.
+async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedResponse {
     let run = |mut request: Request| async move {
         // Parse here (the engine reuses the parse) to refuse documents with too many aliases.
         if let Ok(doc) = request.parsed_query() {
@@ -195,7 +249,7 @@ async fn execute(state: &AppState, batch: BatchRequest, graphql_response: bool) 
             .execute(request.data(Loaders::new(&state.db)))
             .await
     };
-    let mut response = with_trace_id(trace_id.clone(), async move {
+    let mut response = with_trace_id(trace_id.to_owned(), async move {
         match batch {
             BatchRequest::Single(r) => BatchResponse::Single(run(r).await),
             BatchRequest::Batch(rs) => {
@@ -227,23 +281,31 @@ async fn execute(state: &AppState, batch: BatchRequest, graphql_response: bool) 
             unexecuted = true;
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    for name in names {
-        metrics::counter!("registry_server_graphql_requests_total", "operation" => name.clone())
-            .increment(1);
-        metrics::histogram!("registry_server_graphql_request_duration_seconds", "operation" => name).record(elapsed);
-    }
+    let clean = match &response {
+        BatchResponse::Single(r) => r.errors.is_empty(),
+        BatchResponse::Batch(rs) => rs.iter().all(|r| r.errors.is_empty()),
+    };
     let body = match serde_json::to_vec(&response) {
-        Ok(b) => b,
+        Ok(b) => Bytes::from(b),
         Err(e) => {
             tracing::error!(error = %e, "response serialisation failed: {e}");
-            return http_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-                ErrorCode::InternalServerError,
-            );
+            let body = json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] });
+            return CachedResponse {
+                body: Bytes::from(body.to_string()),
+                unexecuted: true,
+                clean: false,
+            };
         }
     };
+    CachedResponse {
+        body,
+        unexecuted,
+        clean,
+    }
+}
+
+/// The HTTP answer for a GraphQL body: status and media type per GraphQL over HTTP.
+fn finish(body: Bytes, unexecuted: bool, graphql_response: bool, trace_id: &str) -> Response {
     let status = if graphql_response && unexecuted {
         StatusCode::BAD_REQUEST
     } else {
@@ -257,7 +319,7 @@ async fn execute(state: &AppState, batch: BatchRequest, graphql_response: bool) 
     let mut res = (status, body).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&trace_id) {
+    if let Ok(v) = HeaderValue::from_str(trace_id) {
         res.headers_mut().insert("x-trace-id", v);
     }
     res

@@ -23,12 +23,16 @@ use crate::loaders::StatsRange;
 /// A deployed contract instance on one network.
 #[derive(Clone)]
 pub struct Contract {
-    pub(crate) row: ContractRow,
+    /// Shared: a page's nodes appear in `edges` and `nodes`, and events hand one row to every
+    /// subscriber.
+    pub(crate) row: std::sync::Arc<ContractRow>,
 }
 
 impl From<ContractRow> for Contract {
     fn from(row: ContractRow) -> Self {
-        Contract { row }
+        Contract {
+            row: std::sync::Arc::new(row),
+        }
     }
 }
 

@@ -37,6 +37,8 @@ impl TestApp {
         let db = TestDb::new().await;
         let mut config = Config::for_database(&db.url);
         config.rate_limit.per_second = 0;
+        // Tests look at the database after every request; the response cache has its own tests.
+        config.cache.response_ttl = std::time::Duration::ZERO;
         tweak(&mut config);
         let app = App::build(config).await.expect("server starts");
         let url = format!("http://127.0.0.1:{}", app.port());

@@ -86,3 +86,46 @@ async fn cache_capacity_bounds_the_entries() {
         app.state.caches.counts.entry_count()
     );
 }
+
+#[tokio::test]
+async fn identical_requests_share_one_answer_until_it_expires_or_is_invalidated() {
+    let app =
+        TestApp::spawn_with(|c| c.cache.response_ttl = std::time::Duration::from_millis(300)).await;
+    seeded(&app.db, 30).await;
+    let q = "{ contracts(first: 5) { totalCount nodes { contractId name tags { name } } } }";
+    let first = app.graphql(q, json!({})).await;
+    let before = app.statements();
+    let concurrent = futures::future::join_all((0..8).map(|_| app.graphql(q, json!({})))).await;
+    assert_eq!(app.statements(), before, "served from the response cache");
+    assert!(concurrent.iter().all(|b| *b == first));
+    // New data, then the cache is dropped (as the live feed does on every event).
+    sqlx::query("UPDATE contracts SET name = 'Renamed' WHERE pk = (SELECT pk FROM contracts ORDER BY created_at DESC, pk DESC LIMIT 1)").execute(&app.db.pool).await.unwrap();
+    app.state.caches.invalidate_lists();
+    let fresh = app.graphql(q, json!({})).await;
+    assert!(app.statements() > before);
+    assert_ne!(fresh, first);
+    // And without invalidation, the TTL bounds staleness.
+    sqlx::query("UPDATE contracts SET name = 'Again' WHERE pk = (SELECT pk FROM contracts ORDER BY created_at DESC, pk DESC LIMIT 1)").execute(&app.db.pool).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let later = app.graphql(q, json!({})).await;
+    assert_ne!(later, fresh);
+}
+
+#[tokio::test]
+async fn answers_with_errors_are_not_kept() {
+    let app =
+        TestApp::spawn_with(|c| c.cache.response_ttl = std::time::Duration::from_secs(60)).await;
+    let q = "{ contract(network: MAINNET, contractId: \"bad\") { name } }";
+    app.graphql(q, json!({})).await;
+    app.state
+        .caches
+        .responses
+        .as_ref()
+        .unwrap()
+        .run_pending_tasks()
+        .await;
+    assert_eq!(
+        app.state.caches.responses.as_ref().unwrap().entry_count(),
+        0
+    );
+}
