@@ -6,6 +6,7 @@
 //! - [`spec`]: reading a WASM module's interface (`contractspecv0`) and metadata into the
 //!   registry's ABI model, with bounded, panic-free decoding.
 //! - [`text`]: escaping of untrusted strings from contract specs.
+//! - [`stellar`]: contract-id derivation and strkeys of XDR addresses.
 //! - [`notify`]: the `registry_events` channel and its payload.
 //! - [`env`]: configuration from the environment, every problem reported at once.
 //! - [`autotag`]: the rules that derive tags from a contract's interface, in one table.
@@ -24,6 +25,7 @@ pub mod ids;
 pub mod kinds;
 pub mod notify;
 pub mod spec;
+pub mod stellar;
 pub mod text;
 
 #[cfg(feature = "sqlx")]

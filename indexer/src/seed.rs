@@ -609,7 +609,9 @@ pub fn generate(opts: &SeedOptions) -> Dataset {
             // Statistics draw from a generator of their own: how many days they span depends on
             // the anchor's hour, and must not shift the main stream (contract ids stay stable
             // across anchors, so benchmark variables stay valid).
-            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ (pk as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                opts.seed ^ (pk as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
             let level = rng.random_range(1.0f64..6.0).exp();
             let fns: Vec<&String> = match current {
                 Some(w) if !w.function_names.is_empty() => {

@@ -1,4 +1,5 @@
 //! The indexer's integration tests: one binary, one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod recorded;
 mod seed;

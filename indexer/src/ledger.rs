@@ -1,0 +1,249 @@
+//! Decoding a ledger: `LedgerCloseMeta` (v0, v1, v2) from base64 XDR into the ledger's header
+//! facts and its transactions, each with its envelope (joined by hash), result and meta.
+//!
+//! Envelopes live only in the transaction set and results in `txProcessing`, in apply order;
+//! they are joined by hashing each envelope with the network id (for a fee bump, the outer
+//! hash, which is what `txProcessing` records). Reads are bounded in depth and length, so a
+//! hostile or corrupt ledger fails to decode instead of exhausting the process.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use stellar_xdr::{
+    FeeBumpTransactionInnerTx, GeneralizedTransactionSet, LedgerCloseMeta,
+    LedgerHeaderHistoryEntry, Limits, MuxedAccount, Operation, ReadXdr, TransactionEnvelope,
+    TransactionMeta, TransactionPhase, TransactionResultResult, TxSetComponent,
+};
+
+/// Nesting limit while decoding ledger XDR (ScVal trees can nest deeply).
+const XDR_DEPTH: u32 = 1000;
+/// The largest ledger the decoder accepts (a busy mainnet ledger is around a megabyte).
+pub const MAX_LEDGER_BYTES: usize = 64 << 20;
+
+/// Why a ledger could not be decoded (deterministic: fetching it again will not help).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("ledger {seq}: {message}")]
+pub struct DecodeError {
+    /// The ledger's sequence as the RPC reported it.
+    pub seq: u32,
+    /// What failed.
+    pub message: String,
+}
+
+/// One transaction of a ledger.
+#[derive(Debug, Clone)]
+pub struct Tx {
+    /// The hash `txProcessing` records (the outer hash of a fee bump).
+    pub hash: [u8; 32],
+    /// The inner transaction's source account, when the envelope was found.
+    pub source: Option<MuxedAccount>,
+    /// The inner transaction's operations (empty when the envelope was not found).
+    pub operations: Vec<Operation>,
+    /// Whether the transaction (the inner one, for a fee bump) succeeded.
+    pub success: bool,
+    /// What applying it changed.
+    pub meta: TransactionMeta,
+}
+
+/// A decoded ledger.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub seq: u32,
+    pub hash: [u8; 32],
+    pub close_time: DateTime<Utc>,
+    pub protocol: u32,
+    /// Transactions in apply order.
+    pub txs: Vec<Tx>,
+    /// Size of the `LedgerCloseMeta` XDR in bytes.
+    pub xdr_bytes: usize,
+}
+
+fn header_facts(h: &LedgerHeaderHistoryEntry) -> ([u8; 32], u32, DateTime<Utc>, u32) {
+    let close = i64::try_from(h.header.scp_value.close_time.0).unwrap_or(0);
+    (
+        h.hash.0,
+        h.header.ledger_seq,
+        DateTime::from_timestamp(close, 0).unwrap_or_default(),
+        h.header.ledger_version,
+    )
+}
+
+fn envelopes(set: &GeneralizedTransactionSet) -> Vec<&TransactionEnvelope> {
+    let GeneralizedTransactionSet::V1(v1) = set;
+    let mut out = Vec::new();
+    for phase in v1.phases.iter() {
+        match phase {
+            TransactionPhase::V0(components) => {
+                for TxSetComponent::TxsetCompTxsMaybeDiscountedFee(c) in components.iter() {
+                    out.extend(c.txs.iter());
+                }
+            }
+            TransactionPhase::V1(parallel) => {
+                for stage in parallel.execution_stages.iter() {
+                    for cluster in stage.0.iter() {
+                        out.extend(cluster.0.iter());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The source and operations of the transaction an envelope carries (the inner one for a fee
+/// bump).
+fn inner(env: &TransactionEnvelope) -> (MuxedAccount, Vec<Operation>) {
+    match env {
+        TransactionEnvelope::TxV0(e) => (
+            MuxedAccount::Ed25519(e.tx.source_account_ed25519.clone()),
+            e.tx.operations.to_vec(),
+        ),
+        TransactionEnvelope::Tx(e) => (e.tx.source_account.clone(), e.tx.operations.to_vec()),
+        TransactionEnvelope::TxFeeBump(e) => {
+            let FeeBumpTransactionInnerTx::Tx(inner) = &e.tx.inner_tx;
+            (
+                inner.tx.source_account.clone(),
+                inner.tx.operations.to_vec(),
+            )
+        }
+    }
+}
+
+fn succeeded(r: &TransactionResultResult) -> bool {
+    matches!(
+        r,
+        TransactionResultResult::TxSuccess(_) | TransactionResultResult::TxFeeBumpInnerSuccess(_)
+    )
+}
+
+/// Decodes one ledger's `metadataXdr`. `seq` is the sequence the RPC reported (for errors).
+pub fn decode(seq: u32, metadata_xdr: &str, network_id: [u8; 32]) -> Result<Ledger, DecodeError> {
+    let err = |message: String| DecodeError { seq, message };
+    if metadata_xdr.len() > MAX_LEDGER_BYTES * 4 / 3 + 4 {
+        return Err(err(format!(
+            "metadataXdr is {} bytes, over the limit",
+            metadata_xdr.len()
+        )));
+    }
+    let meta = LedgerCloseMeta::from_xdr_base64(
+        metadata_xdr,
+        Limits {
+            depth: XDR_DEPTH,
+            len: MAX_LEDGER_BYTES,
+        },
+    )
+    .map_err(|e| err(format!("LedgerCloseMeta does not decode: {e}")))?;
+    let xdr_bytes = metadata_xdr.len() * 3 / 4;
+    let (header, envs, processing): (
+        _,
+        Vec<&TransactionEnvelope>,
+        Vec<(&stellar_xdr::TransactionResultPair, &TransactionMeta)>,
+    ) = match &meta {
+        LedgerCloseMeta::V0(m) => (
+            &m.ledger_header,
+            m.tx_set.txs.iter().collect(),
+            m.tx_processing
+                .iter()
+                .map(|p| (&p.result, &p.tx_apply_processing))
+                .collect(),
+        ),
+        LedgerCloseMeta::V1(m) => (
+            &m.ledger_header,
+            envelopes(&m.tx_set),
+            m.tx_processing
+                .iter()
+                .map(|p| (&p.result, &p.tx_apply_processing))
+                .collect(),
+        ),
+        LedgerCloseMeta::V2(m) => (
+            &m.ledger_header,
+            envelopes(&m.tx_set),
+            m.tx_processing
+                .iter()
+                .map(|p| (&p.result, &p.tx_apply_processing))
+                .collect(),
+        ),
+    };
+    let (hash, header_seq, close_time, protocol) = header_facts(header);
+    if header_seq != seq {
+        return Err(err(format!("header says ledger {header_seq}")));
+    }
+    let mut by_hash: HashMap<[u8; 32], &TransactionEnvelope> = HashMap::with_capacity(envs.len());
+    for env in envs {
+        let h = env
+            .hash(network_id)
+            .map_err(|e| err(format!("transaction envelope does not hash: {e}")))?;
+        by_hash.insert(h, env);
+    }
+    let txs = processing
+        .into_iter()
+        .map(|(result, apply)| {
+            let hash = result.transaction_hash.0;
+            let (source, operations) = match by_hash.get(&hash) {
+                Some(env) => {
+                    let (s, ops) = inner(env);
+                    (Some(s), ops)
+                }
+                None => (None, Vec::new()),
+            };
+            Tx {
+                hash,
+                source,
+                operations,
+                success: succeeded(&result.result.result),
+                meta: apply.clone(),
+            }
+        })
+        .collect();
+    Ok(Ledger {
+        seq,
+        hash,
+        close_time,
+        protocol,
+        txs,
+        xdr_bytes,
+    })
+}
+
+/// Decodes a `LedgerHeaderHistoryEntry` (getLedgers' `headerXdr`): `(hash, seq, close time)`.
+pub fn decode_header(header_xdr: &str) -> Result<([u8; 32], u32, DateTime<Utc>), String> {
+    let h = LedgerHeaderHistoryEntry::from_xdr_base64(
+        header_xdr,
+        Limits {
+            depth: XDR_DEPTH,
+            len: 1 << 20,
+        },
+    )
+    .map_err(|e| format!("LedgerHeaderHistoryEntry does not decode: {e}"))?;
+    let (hash, seq, close, _) = header_facts(&h);
+    Ok((hash, seq, close))
+}
+
+/// Builds a transaction from the fields of a `getTransaction(s)` record: `envelopeXdr`,
+/// `resultXdr` (a `TransactionResult`) and `resultMetaXdr`.
+pub fn tx_from_rpc(
+    envelope_xdr: &str,
+    result_xdr: &str,
+    meta_xdr: &str,
+    network_id: [u8; 32],
+) -> Result<Tx, String> {
+    let limits = || Limits {
+        depth: XDR_DEPTH,
+        len: MAX_LEDGER_BYTES,
+    };
+    let env = TransactionEnvelope::from_xdr_base64(envelope_xdr, limits())
+        .map_err(|e| format!("envelope: {e}"))?;
+    let result = stellar_xdr::TransactionResult::from_xdr_base64(result_xdr, limits())
+        .map_err(|e| format!("result: {e}"))?;
+    let meta =
+        TransactionMeta::from_xdr_base64(meta_xdr, limits()).map_err(|e| format!("meta: {e}"))?;
+    let hash = env.hash(network_id).map_err(|e| format!("hash: {e}"))?;
+    let (source, operations) = inner(&env);
+    Ok(Tx {
+        hash,
+        source: Some(source),
+        operations,
+        success: succeeded(&result.result),
+        meta,
+    })
+}
