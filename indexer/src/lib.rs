@@ -9,3 +9,4 @@ pub mod extract;
 pub mod ledger;
 pub mod migrate;
 pub mod seed;
+pub mod sim;

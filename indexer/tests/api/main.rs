@@ -3,3 +3,4 @@
 
 mod recorded;
 mod seed;
+mod sim_chain;
