@@ -626,7 +626,7 @@ impl Chain {
         let target = self.contracts.choose(&mut self.rng)?.id;
         self.invocation_counter += 1;
         let n = self.invocation_counter;
-        let success = self.profile.fail_every == 0 || n % self.profile.fail_every != 0;
+        let success = self.profile.fail_every == 0 || !n.is_multiple_of(self.profile.fail_every);
         let function = *["transfer", "swap", "deposit", "hello", "increment", "vote"]
             .choose(&mut self.rng)
             .unwrap_or(&"hello");
@@ -663,7 +663,7 @@ impl Chain {
                 auth: vec![].try_into().unwrap_or_default(),
             }),
             success,
-            fee_bump: self.profile.fee_bump_every != 0 && n % self.profile.fee_bump_every == 0,
+            fee_bump: self.profile.fee_bump_every != 0 && n.is_multiple_of(self.profile.fee_bump_every),
             changes: vec![],
             events,
         })
@@ -723,15 +723,15 @@ impl Chain {
         self.close_time += self.profile.close_seconds;
         let p = self.profile.clone();
         let mut soroban: Vec<Plan> = Vec::new();
-        if p.upload_every != 0 && (seq % p.upload_every == 0 || self.uploaded.is_empty()) {
+        if p.upload_every != 0 && (seq.is_multiple_of(p.upload_every) || self.uploaded.is_empty()) {
             soroban.push(self.upload(seq));
         }
-        if p.deploy_every != 0 && seq % p.deploy_every == 0 {
+        if p.deploy_every != 0 && seq.is_multiple_of(p.deploy_every) {
             if let Some(plan) = self.deploy(seq) {
                 soroban.push(plan);
             }
         }
-        if p.upgrade_every != 0 && seq % p.upgrade_every == 0 {
+        if p.upgrade_every != 0 && seq.is_multiple_of(p.upgrade_every) {
             if let Some(plan) = self.upgrade(seq) {
                 soroban.push(plan);
             }
