@@ -663,7 +663,8 @@ impl Chain {
                 auth: vec![].try_into().unwrap_or_default(),
             }),
             success,
-            fee_bump: self.profile.fee_bump_every != 0 && n.is_multiple_of(self.profile.fee_bump_every),
+            fee_bump: self.profile.fee_bump_every != 0
+                && n.is_multiple_of(self.profile.fee_bump_every),
             changes: vec![],
             events,
         })
@@ -858,7 +859,7 @@ impl Chain {
                         vec![].try_into().unwrap_or_default()
                     },
                     tx_changes_after: LedgerEntryChanges::default(),
-                    soroban_meta: is_soroban.then(|| SorobanTransactionMetaV2 {
+                    soroban_meta: is_soroban.then_some(SorobanTransactionMetaV2 {
                         ext: SorobanTransactionMetaExt::V0,
                         return_value: Some(ScVal::Void),
                     }),
