@@ -8,5 +8,6 @@
 pub mod extract;
 pub mod ledger;
 pub mod migrate;
+pub mod rpc;
 pub mod seed;
 pub mod sim;

@@ -144,6 +144,8 @@ pub struct SimTx {
 /// A contract event as `getEvents` shows it.
 #[derive(Debug, Clone)]
 pub struct SimEvent {
+    /// A system event (`executable_update`) rather than a contract event.
+    pub system: bool,
     pub contract_id: String,
     pub tx_index: u32,
     pub op_index: u32,
@@ -887,11 +889,12 @@ impl Chain {
                 })
             };
             for (ei, e) in evs.iter().enumerate() {
-                if e.type_ != ContractEventType::Contract {
+                if e.type_ == ContractEventType::Diagnostic {
                     continue;
                 }
                 let ContractEventBody::V0(body) = &e.body;
                 events.push(SimEvent {
+                    system: e.type_ == ContractEventType::System,
                     contract_id: e
                         .contract_id
                         .as_ref()

@@ -3,3 +3,4 @@
 //! the ingest benchmark run the indexer against it; nothing leaves 127.0.0.1.
 
 pub mod chain;
+pub mod server;

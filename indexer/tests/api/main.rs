@@ -4,3 +4,4 @@
 mod recorded;
 mod seed;
 mod sim_chain;
+mod sim_rpc;
