@@ -1,41 +1,166 @@
-//! `registry-indexer`: the registry's single writer.
+//! `registry-indexer`: follows one Stellar network through its RPC and fills the registry.
 //!
-//! Run: `registry-indexer migrate` applies `migrations/` to `DATABASE_URL` (`make migrate`).
+//! Run: `registry-indexer` (or `registry-indexer run`) with `DATABASE_URL` and
+//! `STELLAR_NETWORK` set (see `.env.example`). Other commands: `migrate`, `retag`,
+//! `spec FILE.wasm [--abi]`, `simulate` (a fake RPC over a synthetic network, for `make demo`).
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use registry_core::Network;
+use registry_core::env::Env;
 use registry_core::telemetry::{self, LogFormat};
+use registry_indexer::config::Config;
+use registry_indexer::pipeline::Indexer;
 
 #[derive(Parser)]
 #[command(name = "registry-indexer", about = "Soroban Registry indexer")]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Follow the network and index it (the default).
+    Run,
     /// Apply pending database migrations to DATABASE_URL.
     Migrate,
+    /// Re-apply the auto-tag rules to every contract.
+    Retag,
+    /// Print a WASM file's spec entries as JSON (stellar-xdr's serde form), or with --abi the
+    /// registry's ABI model.
+    Spec {
+        /// The WASM module.
+        file: PathBuf,
+        /// Print the registry's ABI model instead of the raw entries.
+        #[arg(long)]
+        abi: bool,
+    },
+    /// Serve a simulated network on 127.0.0.1 (a fake Stellar RPC producing a ledger every
+    /// --interval-ms), for `make demo`.
+    Simulate {
+        #[arg(long, default_value_t = 8100)]
+        port: u16,
+        #[arg(long, default_value_t = 2000)]
+        interval_ms: u64,
+        /// Ledgers generated before serving.
+        #[arg(long, default_value_t = 20)]
+        initial: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn database_url() -> String {
+    match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(u) => u,
+        None => {
+            eprintln!("registry-indexer: DATABASE_URL is not set: expected a postgres:// URL");
+            std::process::exit(2);
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    telemetry::init(
-        LogFormat::Text,
-        &std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
-    );
-    match cli.command {
-        Command::Migrate => {
-            let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
-                eprintln!("registry-indexer: DATABASE_URL is not set: expected a postgres:// URL");
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
+    let format = std::env::var("LOG_FORMAT")
+        .ok()
+        .and_then(|f| f.parse().ok())
+        .unwrap_or(LogFormat::Text);
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => {
+            let mut env = Env::from_process();
+            let config = Config::from_env(&mut env);
+            if let Err(problems) = env.finish() {
+                eprintln!("registry-indexer: invalid configuration:\n{problems}");
                 std::process::exit(2);
+            }
+            let config = config?;
+            telemetry::init(format, &config.log_filter);
+            let metrics_addr = registry_indexer::metrics::serve(config.metrics_addr).await?;
+            tracing::info!(metrics = %metrics_addr, network = %config.network, rpc = %config.rpc_url, "starting registry-indexer");
+            let (indexer, _lock) = match Indexer::start(config).await {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::error!("registry-indexer cannot start: {e}");
+                    eprintln!("registry-indexer: {e}");
+                    std::process::exit(1);
+                }
             };
-            let pool = registry_indexer::migrate::connect(&url, 2).await?;
+            if let Err(e) = indexer.run(shutdown_signal()).await {
+                tracing::error!("registry-indexer stopped: {e}");
+                eprintln!("registry-indexer: {e}");
+                std::process::exit(1);
+            }
+        }
+        Command::Migrate => {
+            telemetry::init(format, &filter);
+            let pool = registry_indexer::migrate::connect(&database_url(), 2).await?;
             let applied = registry_indexer::migrate::run(&pool).await?;
             tracing::info!(applied, "migrations applied: {applied} new, schema current");
         }
+        Command::Retag => {
+            telemetry::init(format, &filter);
+            let pool = registry_indexer::migrate::connect(&database_url(), 2).await?;
+            let changed = registry_indexer::retag(&pool).await?;
+            println!("auto-tags re-applied: {changed} tag rows added or removed");
+        }
+        Command::Spec { file, abi } => {
+            let code = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let decoded = registry_core::spec::decode_wasm(&code);
+            if let Some(err) = &decoded.spec_error {
+                eprintln!("registry-indexer: {}: {err}", file.display());
+                std::process::exit(1);
+            }
+            let out = if abi {
+                serde_json::to_string_pretty(&decoded.spec)?
+            } else {
+                serde_json::to_string_pretty(&decoded.raw_spec)?
+            };
+            println!("{out}");
+        }
+        Command::Simulate {
+            port,
+            interval_ms,
+            initial,
+            seed,
+        } => {
+            telemetry::init(format, &filter);
+            let mut profile = registry_indexer::sim::chain::Profile::demo();
+            profile.close_seconds = (interval_ms / 1000).max(1) as i64;
+            let start = chrono::Utc::now().timestamp() - i64::from(initial) * profile.close_seconds;
+            let chain = registry_indexer::sim::chain::Chain::new(Network::Local, profile, seed, 2)
+                .starting_at(start);
+            let rpc = registry_indexer::sim::server::SimRpc::start(chain, initial, port).await?;
+            rpc.produce_every(Duration::from_millis(interval_ms));
+            tracing::info!(url = %rpc.url, "simulated local network: fake Stellar RPC at {} (a ledger every {interval_ms} ms)", rpc.url);
+            shutdown_signal().await;
+        }
     }
     Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
 }

@@ -290,6 +290,13 @@ struct Plan {
 }
 
 impl Chain {
+    /// Starts the chain's clock at `unix_seconds` (the default is a fixed instant, so tests
+    /// are deterministic; the demo starts at the current time).
+    pub fn starting_at(mut self, unix_seconds: i64) -> Chain {
+        self.close_time = unix_seconds;
+        self
+    }
+
     /// A chain whose first generated ledger is `first_seq`.
     pub fn new(network: Network, profile: Profile, seed: u64, first_seq: u32) -> Chain {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -1,6 +1,7 @@
 //! The indexer's integration tests: one binary, one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod pipeline;
 mod recorded;
 mod seed;
 mod sim_chain;

@@ -1,0 +1,394 @@
+//! The indexer end to end: a real fake RPC on 127.0.0.1, a fresh database, the real pipeline.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use registry_core::testing::TestDb;
+use registry_core::{ContractId, Network};
+use registry_indexer::config::Config;
+use registry_indexer::pipeline::{Fatal, Indexer};
+use registry_indexer::sim::chain::{Chain, Profile};
+use registry_indexer::sim::server::SimRpc;
+
+pub fn config(db: &TestDb, rpc: &SimRpc, network: Network) -> Config {
+    Config {
+        database_url: registry_core::env::Secret::new(db.url.clone()),
+        network,
+        rpc_url: rpc.url.clone(),
+        start_ledger: None,
+        poll_interval: Duration::from_millis(1000),
+        batch_ledgers: 4,
+        metrics_addr: "127.0.0.1:0".parse().unwrap(),
+        rpc_timeout: Duration::from_secs(5),
+        rpc_attempts: 3,
+        bad_ledger_retries: 3,
+        log_filter: "info".into(),
+        log_format: "text".into(),
+    }
+}
+
+pub async fn checkpoint(db: &TestDb, network: Network) -> u32 {
+    registry_indexer::store::checkpoint(&db.pool, network)
+        .await
+        .unwrap()
+        .map(|c| c.0)
+        .unwrap_or(0)
+}
+
+/// Runs the indexer until its checkpoint reaches `target` (or a timeout), then stops it.
+pub async fn index_until(config: Config, db: &TestDb, target: u32) -> Result<(), Fatal> {
+    let network = config.network;
+    let (indexer, _lock) = Indexer::start(config).await?;
+    let stop = async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while checkpoint(db, network).await < target && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // One more pass so the backfill that follows catching up has run.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    indexer.run(stop).await
+}
+
+pub async fn sim(profile: Profile, seed: u64, ledgers: u32) -> SimRpc {
+    SimRpc::start(Chain::new(Network::Local, profile, seed, 2), ledgers, 0)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_simulated_chain_is_indexed_completely_and_correctly() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 21, 40).await;
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    let pool = &db.pool;
+    let truth = rpc.truth(|t| t.clone());
+
+    // Every deployment, with its kind.
+    for (id, how) in &truth.deployments {
+        let (kind, deployer, before): (String, Option<String>, bool) =
+            sqlx::query_as("SELECT kind::text, deployer, deployed_before_indexing FROM contracts WHERE contract_id = $1").bind(id.to_string()).fetch_one(pool).await.unwrap();
+        assert_eq!(
+            kind,
+            if *how == "asset" {
+                "stellar_asset"
+            } else {
+                "wasm"
+            },
+            "{id} ({how})"
+        );
+        assert!(deployer.is_some() && !before, "{id}");
+    }
+    // Every upload, with its decoded spec.
+    for hash in &truth.uploads {
+        let (size, spec_error, functions): (Option<i32>, Option<String>, Vec<String>) =
+            sqlx::query_as(
+                "SELECT size_bytes, spec_error, function_names FROM wasm_codes WHERE hash = $1",
+            )
+            .bind(hash.0.as_slice())
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert!(
+            size.is_some() && spec_error.is_none() && !functions.is_empty(),
+            "{hash}"
+        );
+    }
+    // Every upgrade, as a version row and as the current WASM.
+    for (id, old, new) in &truth.upgrades {
+        let found: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM contract_versions v JOIN contracts c ON c.pk = v.contract_pk \
+             JOIN wasm_codes o ON o.pk = v.old_wasm_pk JOIN wasm_codes n ON n.pk = v.new_wasm_pk \
+             WHERE c.contract_id = $1 AND o.hash = $2 AND n.hash = $3)",
+        )
+        .bind(id.to_string())
+        .bind(old.0.as_slice())
+        .bind(new.0.as_slice())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert!(found, "upgrade of {id}");
+    }
+    let last_upgrades: HashMap<ContractId, _> =
+        truth.upgrades.iter().map(|(c, _, n)| (*c, *n)).collect();
+    for (id, new) in last_upgrades {
+        let hash: Vec<u8> = sqlx::query_scalar("SELECT w.hash FROM contracts c JOIN wasm_codes w ON w.pk = c.wasm_pk WHERE c.contract_id = $1")
+            .bind(id.to_string())
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(hash, new.0.to_vec());
+    }
+    // Invocation counts per contract equal the chain's.
+    for (id, (n, failed)) in &truth.invocations {
+        let (got, got_failed): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT sum(s.invocations)::bigint, sum(s.failed_invocations)::bigint FROM contract_daily_stats s JOIN contracts c ON c.pk = s.contract_pk WHERE c.contract_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        // Upgrades and factory calls are invocations too; both sides count them.
+        assert_eq!(
+            (got.unwrap_or(0) as u64, got_failed.unwrap_or(0) as u64),
+            (*n, *failed),
+            "{id}"
+        );
+    }
+    // Contracts deployed before the first ledger were registered and completed.
+    for id in &truth.preexisting {
+        let (needs, before, kind, has_code): (bool, bool, String, bool) = sqlx::query_as(
+            "SELECT c.needs_backfill, c.deployed_before_indexing, c.kind::text, coalesce(w.code IS NOT NULL, false) \
+             FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk WHERE c.contract_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert!(!needs && before, "{id}");
+        assert!(kind == "stellar_asset" || has_code, "{id}: {kind}");
+    }
+    // The event log: one row per deployment and upgrade, in chain order.
+    let events: Vec<(String, String)> = sqlx::query_as(
+        "SELECT e.kind, c.contract_id FROM registry_events e JOIN contracts c ON c.pk = e.contract_pk ORDER BY e.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let deployed: Vec<String> = events
+        .iter()
+        .filter(|e| e.0 == "contract_deployed")
+        .map(|e| e.1.clone())
+        .collect();
+    assert_eq!(
+        deployed,
+        truth
+            .deployments
+            .iter()
+            .map(|d| d.0.to_string())
+            .collect::<Vec<_>>()
+    );
+    let upgraded = events.iter().filter(|e| e.0 == "contract_upgraded").count();
+    assert_eq!(upgraded, truth.upgrades.len());
+    // Auto-tags follow the interface: asset contracts are tagged, factory-made ones too.
+    let untagged: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM contracts c WHERE kind = 'stellar_asset' AND NOT EXISTS (SELECT 1 FROM contract_tags ct JOIN tags t ON t.pk = ct.tag_pk WHERE ct.contract_pk = c.pk AND t.name = 'stellar-asset')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(untagged, 0);
+    assert_eq!(checkpoint(&db, Network::Local).await, rpc.latest());
+}
+
+#[tokio::test]
+async fn a_second_indexer_on_the_same_database_refuses_to_start_naming_the_lock() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 1, 3).await;
+    let (_first, _lock) = Indexer::start(config(&db, &rpc, Network::Local))
+        .await
+        .unwrap();
+    let err = Indexer::start(config(&db, &rpc, Network::Local))
+        .await
+        .err()
+        .expect("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("another registry-indexer is already indexing local"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("advisory lock") && msg.contains("pid"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn an_rpc_of_another_network_is_refused() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 1, 3).await;
+    let err = Indexer::start(config(&db, &rpc, Network::Testnet))
+        .await
+        .err()
+        .expect("refused");
+    assert!(matches!(err, Fatal::WrongNetwork { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("point STELLAR_RPC_URL at a testnet RPC"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn faults_are_retried_and_nothing_is_lost() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 5, 30).await;
+    rpc.knobs(|k| {
+        k.fail_5xx = 3;
+        k.rate_limit = 2;
+        k.truncate = 2;
+        k.malformed = 2;
+        k.latency = Duration::from_millis(5);
+    });
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    let deployed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM registry_events WHERE kind = 'contract_deployed'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(deployed as usize, rpc.truth(|t| t.deployments.len()));
+    let text = registry_indexer::metrics::handle().render();
+    for kind in ["http_5xx", "rate_limited", "malformed"] {
+        assert!(
+            text.contains(&format!(
+                "registry_indexer_rpc_errors_total{{kind=\"{kind}\"}}"
+            )),
+            "{kind} not counted:\n{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_undecodable_ledger_is_retried_then_recorded_never_skipped_silently() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 8, 20).await;
+    rpc.knobs(|k| {
+        k.corrupt_ledgers.insert(7);
+    });
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    let skipped: Vec<(i64, String)> = sqlx::query_as("SELECT ledger, error FROM skipped_ledgers")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].0, 7);
+    assert!(skipped[0].1.contains("ledger 7"), "{}", skipped[0].1);
+    assert!(
+        rpc.calls("getLedgers") >= 3,
+        "the bad page was fetched again"
+    );
+    assert_eq!(
+        checkpoint(&db, Network::Local).await,
+        rpc.latest(),
+        "the rest was indexed"
+    );
+}
+
+#[tokio::test]
+async fn a_transiently_corrupt_ledger_is_indexed_once_it_decodes() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 8, 12).await;
+    rpc.knobs(|k| {
+        k.corrupt_ledgers.insert(5);
+    });
+    let cfg = config(&db, &rpc, Network::Local);
+    let rpc2 = rpc.clone();
+    let fix = tokio::spawn(async move {
+        while rpc2.calls("getLedgers") < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        rpc2.knobs(|k| k.corrupt_ledgers.clear());
+    });
+    index_until(cfg, &db, rpc.latest()).await.unwrap();
+    fix.await.unwrap();
+    let skipped: i64 = sqlx::query_scalar("SELECT count(*) FROM skipped_ledgers")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(skipped, 0);
+}
+
+#[tokio::test]
+async fn a_checkpoint_outside_the_retention_window_stops_with_instructions() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 2, 10).await;
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    rpc.advance(30);
+    rpc.knobs(|k| k.retention = 10);
+    let (indexer, _lock) = Indexer::start(config(&db, &rpc, Network::Local))
+        .await
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(20), indexer.run(std::future::pending()))
+        .await
+        .expect("stops")
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Fatal::RetentionGap {
+                checkpoint: 11,
+                oldest: 32,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("ledgers 12..31 cannot be fetched") && msg.contains("STELLAR_START_LEDGER=32"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn a_node_behind_the_network_is_waited_for() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 4, 15).await;
+    rpc.knobs(|k| k.behind = 5);
+    let rpc2 = rpc.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        rpc2.knobs(|k| k.behind = 0);
+    });
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    assert_eq!(checkpoint(&db, Network::Local).await, rpc.latest());
+}
+
+#[tokio::test]
+async fn contracts_the_rpc_cannot_complete_stay_registered_and_are_retried() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 6, 12).await;
+    rpc.knobs(|k| k.entries_down = true);
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    let pending: Vec<(String, Option<String>, i32)> = sqlx::query_as(
+        "SELECT contract_id, backfill_error, backfill_attempts FROM contracts WHERE needs_backfill",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    // Contracts deployed before the first ledger and active since: known only through activity.
+    let preexisting: Vec<String> =
+        rpc.truth(|t| t.preexisting.iter().map(|c| c.to_string()).collect());
+    assert!(!pending.is_empty());
+    assert!(
+        pending.iter().all(|p| preexisting.contains(&p.0)),
+        "{pending:?}"
+    );
+    assert!(pending.iter().all(|p| {
+        p.1.as_deref()
+            .is_some_and(|e| e.contains("getLedgerEntries failed"))
+            && p.2 >= 1
+    }));
+    rpc.knobs(|k| k.entries_down = false);
+    rpc.advance(2);
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    let still: i64 = sqlx::query_scalar("SELECT count(*) FROM contracts WHERE needs_backfill")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(still, 0);
+}
