@@ -1,6 +1,8 @@
 //! The indexer's integration tests: one binary, one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod commands;
+mod exactly_once;
 mod pipeline;
 mod recorded;
 mod seed;
