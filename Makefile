@@ -5,15 +5,18 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DB_URL = $$(scripts/database-url registry)
 
-.PHONY: run run-server migrate seed db-up db-down test lint fmt schema bench deny snapshots clean-db tools
+.PHONY: run demo release run-server migrate seed db-up db-down test lint fmt schema bench deny snapshots clean-db tools
 
-## run: migrate, then serve the API on PORT (default 3001)
-run: tools
+## run: migrate, then run the indexer (STELLAR_NETWORK, default testnet) and the API on PORT (3001)
+run: tools release
+	@scripts/run-stack
+
+## demo: the whole system on a simulated local network (no internet needed)
+demo: tools release
+	@scripts/run-stack demo
+
+release:
 	$(CARGO) build --release -p registry-server -p registry-indexer
-	@export DATABASE_URL=$(DB_URL); \
-	  ./target/release/registry-indexer migrate && \
-	  echo "registry: GraphiQL at http://127.0.0.1:$${PORT:-3001}/graphql (database $$DATABASE_URL)" && \
-	  exec ./target/release/registry-server
 
 ## run-server: serve the API only (the database must be migrated)
 run-server:
