@@ -141,7 +141,12 @@ async fn ensure_template(admin: &mut PgConnection, admin_url: &str, template: &s
 impl TestDb {
     /// Creates a fresh database from the template (building the template first if needed).
     pub async fn new() -> TestDb {
-        let admin_url = server_url();
+        Self::new_on(&server_url()).await
+    }
+
+    /// The same on another server (a test that restarts PostgreSQL runs its own).
+    pub async fn new_on(admin_url: &str) -> TestDb {
+        let admin_url = admin_url.to_owned();
         let template = template_name();
         let mut admin = admin_connection(&admin_url).await;
         ensure_template(&mut admin, &admin_url, &template).await;

@@ -35,6 +35,8 @@ pub struct Config {
     /// `INDEXER_BAD_LEDGER_RETRIES` (default 5): fetches of a ledger whose XDR does not decode
     /// before it is recorded in `skipped_ledgers` and passed over.
     pub bad_ledger_retries: u32,
+    /// `EVENTS_RETENTION_DAYS` (default 7): `registry_events` older than this are pruned.
+    pub events_retention_days: u32,
     /// `RUST_LOG` (default info).
     pub log_filter: String,
     /// `LOG_FORMAT` (default text): text or json.
@@ -69,6 +71,7 @@ impl Config {
         "INDEXER_RPC_TIMEOUT_SECS",
         "INDEXER_RPC_ATTEMPTS",
         "INDEXER_BAD_LEDGER_RETRIES",
+        "EVENTS_RETENTION_DAYS",
         "RUST_LOG",
         "LOG_FORMAT",
     ];
@@ -119,6 +122,7 @@ impl Config {
             rpc_timeout: Duration::from_secs(env.int("INDEXER_RPC_TIMEOUT_SECS", 30, 1, 600)),
             rpc_attempts: env.int("INDEXER_RPC_ATTEMPTS", 5, 1, 100),
             bad_ledger_retries: env.int("INDEXER_BAD_LEDGER_RETRIES", 5, 1, 1000),
+            events_retention_days: env.int("EVENTS_RETENTION_DAYS", 7, 1, 3650),
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),
         };

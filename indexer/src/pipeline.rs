@@ -365,6 +365,15 @@ impl Indexer {
                 Step::CaughtUp(n) => {
                     next = Some(n);
                     self.backfill().await;
+                    match store::prune_events(&self.pool, self.config.events_retention_days).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(
+                            pruned = n,
+                            "pruned {n} events older than {} days",
+                            self.config.events_retention_days
+                        ),
+                        Err(e) => tracing::warn!(error = %e, "pruning the event log failed: {e}"),
+                    }
                     batches_since_backfill = 0;
                     tokio::select! {
                         () = &mut shutdown => return Ok(()),

@@ -694,3 +694,15 @@ pub async fn record_skipped(
         .await?;
     Ok(())
 }
+
+/// Deletes `registry_events` older than `days` (subscribers resuming from an older cursor are
+/// told to re-sync with a query). Returns the rows removed.
+pub async fn prune_events(pool: &PgPool, days: u32) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM registry_events WHERE created_at < now() - make_interval(days => $1)",
+    )
+    .bind(days as i32)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}

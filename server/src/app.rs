@@ -72,11 +72,25 @@ impl App {
             }
         }
         let caches = Arc::new(Caches::new(&config.cache));
+        let hub = crate::listener::Hub::start(
+            config.database_url.expose().to_owned(),
+            db.clone(),
+            caches.clone(),
+            config.feed.buffer_events,
+            config.feed.listener_poll,
+        )
+        .await
+        .map_err(|source| StartError::Database {
+            url: config.database_url.redacted_url(),
+            source,
+        })?;
         let schema = crate::schema::build(
             db.clone(),
             caches.clone(),
             config.limits.clone(),
             config.introspection,
+            hub.clone(),
+            config.feed.retention_days,
         );
         let state = AppState {
             db,
@@ -85,6 +99,9 @@ impl App {
             limiter: Limiter::new(&config.rate_limit),
             limits: config.limits.clone(),
             graphiql: config.graphiql,
+            hub,
+            feed: config.feed.clone(),
+            ws_connections: Default::default(),
         };
         let listener =
             TcpListener::bind(config.listen)

@@ -116,6 +116,33 @@ pub struct CacheConfig {
     pub response_max_bytes: u64,
 }
 
+/// The live feed (subscriptions).
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// `WS_MAX_CONNECTIONS_PER_IP` (default 100): open WebSocket (and event-stream)
+    /// connections per client IP.
+    pub max_connections_per_ip: u32,
+    /// `WS_MAX_SUBSCRIPTIONS_PER_CONNECTION` (default 20).
+    pub max_subscriptions_per_connection: u32,
+    /// `WS_CONNECTION_INIT_TIMEOUT_SECS` (default 10): time a client has to send
+    /// `connection_init` before it is closed (4408).
+    pub init_timeout: Duration,
+    /// `WS_KEEPALIVE_SECS` (default 15): interval of keep-alive pings.
+    pub keepalive: Duration,
+    /// `WS_SEND_TIMEOUT_SECS` (default 10): a client whose socket takes longer than this to
+    /// accept a message is disconnected.
+    pub send_timeout: Duration,
+    /// `SUBSCRIPTION_BUFFER_EVENTS` (default 1024): events a subscriber may fall behind before
+    /// it is told it is too slow and dropped (it resumes with its last cursor).
+    pub buffer_events: usize,
+    /// `LISTENER_POLL_SECS` (default 5): the feed re-reads the event log this often when no
+    /// notification arrives, in case one was lost.
+    pub listener_poll: Duration,
+    /// `EVENTS_RETENTION_DAYS` (default 7): how long the indexer keeps `registry_events`
+    /// (quoted when a cursor is too old).
+    pub retention_days: u32,
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -136,6 +163,8 @@ pub struct Config {
     pub rate_limit: RateLimit,
     /// Caches.
     pub cache: CacheConfig,
+    /// Subscriptions.
+    pub feed: FeedConfig,
     /// `GRAPHQL_INTROSPECTION` (default true).
     pub introspection: bool,
     /// `GRAPHIQL` (default true): serve GraphiQL at `GET /graphql` to browsers.
@@ -177,6 +206,14 @@ impl Config {
         "RESPONSE_CACHE_TTL_MS",
         "RESPONSE_CACHE_MAX_BYTES",
         "SHUTDOWN_TIMEOUT_SECS",
+        "WS_MAX_CONNECTIONS_PER_IP",
+        "WS_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+        "WS_CONNECTION_INIT_TIMEOUT_SECS",
+        "WS_KEEPALIVE_SECS",
+        "WS_SEND_TIMEOUT_SECS",
+        "SUBSCRIPTION_BUFFER_EVENTS",
+        "LISTENER_POLL_SECS",
+        "EVENTS_RETENTION_DAYS",
         "RUST_LOG",
         "LOG_FORMAT",
     ];
@@ -259,7 +296,28 @@ impl Config {
             )),
             response_max_bytes: env.int("RESPONSE_CACHE_MAX_BYTES", 64 << 20, 1 << 16, 1 << 40),
         };
+        let feed = FeedConfig {
+            max_connections_per_ip: env.int("WS_MAX_CONNECTIONS_PER_IP", 100, 1, 10_000_000),
+            max_subscriptions_per_connection: env.int(
+                "WS_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+                20,
+                1,
+                10_000,
+            ),
+            init_timeout: Duration::from_secs(env.int(
+                "WS_CONNECTION_INIT_TIMEOUT_SECS",
+                10,
+                1,
+                3600,
+            )),
+            keepalive: Duration::from_secs(env.int("WS_KEEPALIVE_SECS", 15, 1, 3600)),
+            send_timeout: Duration::from_secs(env.int("WS_SEND_TIMEOUT_SECS", 10, 1, 3600)),
+            buffer_events: env.int("SUBSCRIPTION_BUFFER_EVENTS", 1024, 1, 1_000_000),
+            listener_poll: Duration::from_secs(env.int("LISTENER_POLL_SECS", 5, 1, 3600)),
+            retention_days: env.int("EVENTS_RETENTION_DAYS", 7, 1, 3650),
+        };
         let config = Config {
+            feed,
             database_read_url: env.raw("DATABASE_READ_URL").map(Secret::new),
             database_url: database_url.unwrap_or_else(|| Secret::new("")),
             listen: SocketAddr::new(host, port),

@@ -6,6 +6,7 @@
 //!   over HTTP.
 //! - [`schema`]: GraphQL types and resolvers (no SQL); [`loaders`]: per-request batching;
 //!   [`db`]: all SQL; [`cache`]: cross-request caches.
+//! - [`listener`]: the live feed's hub (one LISTEN connection, in-process fan-out).
 //! - [`error`]: the one error type and the codes clients see.
 //!
 //! The server only reads; the indexer is the only writer.
@@ -16,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod listener;
 pub mod loaders;
 pub mod schema;
 pub mod state;

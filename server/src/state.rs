@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use crate::cache::Caches;
-use crate::config::Limits;
+use crate::config::{FeedConfig, Limits};
 use crate::db::Db;
 use crate::http::rate_limit::Limiter;
+use crate::http::ws::ConnectionCounts;
+use crate::listener::Hub;
 use crate::schema::AppSchema;
 
 /// Shared state of one server process.
@@ -23,4 +25,10 @@ pub struct AppState {
     pub limits: Limits,
     /// Whether browsers get GraphiQL at `GET /graphql`.
     pub graphiql: bool,
+    /// The live feed's hub (one LISTEN connection for the process).
+    pub hub: Hub,
+    /// Subscription limits and timings.
+    pub feed: FeedConfig,
+    /// Open subscription connections per client IP.
+    pub ws_connections: Arc<ConnectionCounts>,
 }

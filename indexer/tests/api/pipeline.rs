@@ -22,6 +22,7 @@ pub fn config(db: &TestDb, rpc: &SimRpc, network: Network) -> Config {
         rpc_timeout: Duration::from_secs(5),
         rpc_attempts: 3,
         bad_ledger_retries: 3,
+        events_retention_days: 7,
         log_filter: "info".into(),
         log_format: "text".into(),
     }
@@ -391,4 +392,32 @@ async fn contracts_the_rpc_cannot_complete_stay_registered_and_are_retried() {
         .await
         .unwrap();
     assert_eq!(still, 0);
+}
+
+#[tokio::test]
+async fn events_older_than_the_retention_are_pruned_once_caught_up() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 3, 6).await;
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM registry_events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE registry_events SET created_at = now() - interval '8 days' WHERE id IN (SELECT id FROM registry_events ORDER BY id LIMIT 2)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        registry_indexer::store::prune_events(&db.pool, 7)
+            .await
+            .unwrap(),
+        2
+    );
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM registry_events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, total - 2);
 }

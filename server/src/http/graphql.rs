@@ -12,8 +12,10 @@ use std::time::Instant;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Request, ServerError};
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -47,7 +49,12 @@ fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 /// `POST /graphql`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let limit = state.limits.max_body_bytes;
     let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
@@ -105,6 +112,18 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             );
         }
     }
+    if super::ws::wants_event_stream(&headers) {
+        return match batch {
+            BatchRequest::Single(request) => {
+                super::ws::event_stream(state, peer.ip(), &headers, request).await
+            }
+            BatchRequest::Batch(_) => http_error(
+                StatusCode::BAD_REQUEST,
+                "an event stream carries one operation, not a batch",
+                ErrorCode::BadUserInput,
+            ),
+        };
+    }
     execute(&state, batch, graphql_response, Some(bytes)).await
 }
 
@@ -121,10 +140,35 @@ pub struct GetParams {
 /// `GET /graphql`: GraphiQL for a browser (when enabled), else a query from the URL.
 pub async fn get(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    Query(params): Query<GetParams>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
 ) -> Response {
+    let (mut parts, _body) = req.into_parts();
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        let ws = match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &state)
+            .await
+        {
+            Ok(w) => w,
+            Err(e) => return e.into_response(),
+        };
+        return super::ws::upgrade(State(state), ConnectInfo(peer), parts.headers, ws).await;
+    }
+    let params = match Query::<GetParams>::from_request_parts(&mut parts, &state).await {
+        Ok(Query(p)) => p,
+        Err(e) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                &format!("malformed query string: {e}"),
+                ErrorCode::BadUserInput,
+            );
+        }
+    };
+    let (headers, uri) = (parts.headers, parts.uri);
     let Some(query) = params.query else {
         if state.graphiql && wants_html(&headers) {
             return Html(
@@ -166,6 +210,9 @@ pub async fn get(
         }
     }
     // GET must not change state; the schema has no mutations, so every operation is safe.
+    if super::ws::wants_event_stream(&headers) {
+        return super::ws::event_stream(state, peer.ip(), &headers, request).await;
+    }
     let graphql_response = wants_graphql_response(&headers);
     let key = Bytes::from(format!("GET {}", uri.query().unwrap_or("")));
     execute(

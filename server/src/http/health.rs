@@ -1,5 +1,7 @@
 //! `/health`: the process is up. `/ready`: the database answers within a second and has every
-//! migration this binary was built with; load balancers send traffic only when ready.
+//! migration this binary was built with; load balancers send traffic only when ready. It also
+//! reports the live feed's LISTEN connection (`listener`): while it reconnects, queries still
+//! work and subscribers catch up from the event log once it is back.
 
 use std::time::Duration;
 
@@ -9,6 +11,7 @@ use axum::http::StatusCode;
 use registry_core::db::{SchemaState, schema_state};
 use serde_json::{Value, json};
 
+use crate::listener::ListenerState;
 use crate::state::AppState;
 
 /// Always 200 while the process runs.
@@ -16,30 +19,37 @@ pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 when the database is reachable and current, 503 (with the reason) otherwise.
+/// 200 when the database is reachable and current, 503 (with the reason) otherwise. The live
+/// feed's listener state is reported either way.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let listener = match state.hub.state() {
+        ListenerState::Connected => "connected",
+        ListenerState::Connecting => "reconnecting",
+    };
     let check = tokio::time::timeout(Duration::from_secs(1), schema_state(&state.db.pool)).await;
-    match check {
+    let (status, body) = match check {
         Ok(Ok(SchemaState::Current)) => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "database": "ok", "migrations": "current" })),
+            json!({ "status": "ready", "database": "ok", "migrations": "current" }),
         ),
         Ok(Ok(SchemaState::Behind(missing))) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(
-                json!({ "status": "not ready", "database": "ok", "migrations": "behind", "missing": missing }),
-            ),
+            json!({ "status": "not ready", "database": "ok", "migrations": "behind", "missing": missing }),
         ),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed: {e}");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "not ready", "database": "unreachable" })),
+                json!({ "status": "not ready", "database": "unreachable" }),
             )
         }
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "not ready", "database": "timeout" })),
+            json!({ "status": "not ready", "database": "timeout" }),
         ),
-    }
+    };
+    let mut body = body;
+    body["listener"] = json!(listener);
+    body["subscribers"] = json!(state.hub.subscribers());
+    (status, Json(body))
 }

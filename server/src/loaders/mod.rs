@@ -70,6 +70,9 @@ struct State<F: BatchFn> {
 struct Inner<F: BatchFn> {
     f: F,
     db: Db,
+    /// Whether loaded values are kept for the rest of the request. Off for subscriptions: a
+    /// subscription lives for hours and must see every event's data fresh.
+    cache: bool,
     state: Mutex<State<F>>,
 }
 
@@ -89,10 +92,15 @@ enum Role<F: BatchFn> {
 impl<F: BatchFn> Batcher<F> {
     /// A loader for one request.
     pub fn new(f: F, db: Db) -> Self {
+        Self::with_cache(f, db, true)
+    }
+
+    fn with_cache(f: F, db: Db, cache: bool) -> Self {
         Batcher {
             inner: Arc::new(Inner {
                 f,
                 db,
+                cache,
                 state: Mutex::new(State {
                     next_id: 0,
                     open: None,
@@ -178,10 +186,12 @@ impl<F: BatchFn> Batcher<F> {
             .load(&self.inner.db, keys.clone())
             .await
             .map_err(|e| e.extend())?;
-        let mut st = self.state();
-        for k in keys {
-            let v = map.get(&k).cloned();
-            st.cache.insert(k, v);
+        if self.inner.cache {
+            let mut st = self.state();
+            for k in keys {
+                let v = map.get(&k).cloned();
+                st.cache.insert(k, v);
+            }
         }
         Ok(Arc::new(map))
     }
@@ -214,17 +224,26 @@ pub struct Loaders {
 impl Loaders {
     /// Fresh loaders for one request.
     pub fn new(db: &Db) -> Self {
+        Self::build(db, true)
+    }
+
+    /// Loaders that batch but keep nothing (for long-lived subscriptions).
+    pub fn uncached(db: &Db) -> Self {
+        Self::build(db, false)
+    }
+
+    fn build(db: &Db, cache: bool) -> Self {
         Loaders {
-            contract: Batcher::new(ContractByPk, db.clone()),
-            wasm: Batcher::new(WasmByPk, db.clone()),
-            publisher: Batcher::new(PublisherByPk, db.clone()),
-            tags: Batcher::new(TagsByContract, db.clone()),
-            versions: Batcher::new(VersionsByContract, db.clone()),
-            daily: Batcher::new(DailyStatsByContract, db.clone()),
-            functions: Batcher::new(FunctionStatsByContract, db.clone()),
-            invocations: Batcher::new(InvocationsByContract, db.clone()),
-            scoped_pages: Batcher::new(ScopedPages, db.clone()),
-            scoped_counts: Batcher::new(ScopedCounts, db.clone()),
+            contract: Batcher::with_cache(ContractByPk, db.clone(), cache),
+            wasm: Batcher::with_cache(WasmByPk, db.clone(), cache),
+            publisher: Batcher::with_cache(PublisherByPk, db.clone(), cache),
+            tags: Batcher::with_cache(TagsByContract, db.clone(), cache),
+            versions: Batcher::with_cache(VersionsByContract, db.clone(), cache),
+            daily: Batcher::with_cache(DailyStatsByContract, db.clone(), cache),
+            functions: Batcher::with_cache(FunctionStatsByContract, db.clone(), cache),
+            invocations: Batcher::with_cache(InvocationsByContract, db.clone(), cache),
+            scoped_pages: Batcher::with_cache(ScopedPages, db.clone(), cache),
+            scoped_counts: Batcher::with_cache(ScopedCounts, db.clone(), cache),
         }
     }
 }

@@ -17,6 +17,7 @@ use super::{Ctx, global_id, today};
 use crate::cache::cached;
 use crate::db::contracts::{ContractFilter, ContractRow, Order, PageQuery, Scope, SortValue};
 use crate::db::stats::{DailyStatRow, FunctionStatRow, VersionRow};
+use crate::db::tags::ContractTagRow;
 use crate::error::{Error, GqlResultExt};
 use crate::loaders::StatsRange;
 
@@ -26,12 +27,35 @@ pub struct Contract {
     /// Shared: a page's nodes appear in `edges` and `nodes`, and events hand one row to every
     /// subscriber.
     pub(crate) row: std::sync::Arc<ContractRow>,
+    /// Tags and versions loaded once for every subscriber of a feed event.
+    prefetched: Option<Prefetched>,
+}
+
+/// Tags and versions of a feed event's contract.
+type Prefetched = (
+    std::sync::Arc<Vec<ContractTagRow>>,
+    std::sync::Arc<Vec<VersionRow>>,
+);
+
+impl Contract {
+    /// A contract of a feed event, with the tags and versions the hub loaded for it.
+    pub fn with_prefetched(
+        row: std::sync::Arc<ContractRow>,
+        tags: std::sync::Arc<Vec<ContractTagRow>>,
+        versions: std::sync::Arc<Vec<VersionRow>>,
+    ) -> Contract {
+        Contract {
+            row,
+            prefetched: Some((tags, versions)),
+        }
+    }
 }
 
 impl From<ContractRow> for Contract {
     fn from(row: ContractRow) -> Self {
         Contract {
             row: std::sync::Arc::new(row),
+            prefetched: None,
         }
     }
 }
@@ -172,23 +196,29 @@ impl Contract {
 
     /// Every executable the contract has run, oldest first (deployment, then upgrades).
     async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContractVersion>> {
-        let rows = ctx
-            .loaders()
-            .versions
-            .load(self.row.pk)
-            .await?
-            .unwrap_or_default();
+        let rows = match &self.prefetched {
+            Some((_, versions)) => versions.as_ref().clone(),
+            None => ctx
+                .loaders()
+                .versions
+                .load(self.row.pk)
+                .await?
+                .unwrap_or_default(),
+        };
         Ok(rows.into_iter().map(ContractVersion).collect())
     }
 
     /// Labels, by name.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContractTag>> {
-        let rows = ctx
-            .loaders()
-            .tags
-            .load(self.row.pk)
-            .await?
-            .unwrap_or_default();
+        let rows = match &self.prefetched {
+            Some((tags, _)) => tags.as_ref().clone(),
+            None => ctx
+                .loaders()
+                .tags
+                .load(self.row.pk)
+                .await?
+                .unwrap_or_default(),
+        };
         Ok(rows
             .into_iter()
             .map(|r| ContractTag {

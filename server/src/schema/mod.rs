@@ -8,6 +8,7 @@ pub mod contracts;
 pub mod pagination;
 pub mod publishers;
 pub mod scalars;
+pub mod subscriptions;
 pub mod tags;
 pub mod wasm;
 
@@ -15,8 +16,7 @@ use std::sync::Arc;
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, ID, Interface, MergedObject, Object, Schema,
-    SchemaBuilder,
+    Context, EmptyMutation, ID, Interface, MergedObject, Object, Schema, SchemaBuilder,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -35,7 +35,7 @@ pub use tags::Tag;
 pub use wasm::Wasm;
 
 /// The server's schema type.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, EmptyMutation, subscriptions::SubscriptionRoot>;
 
 /// Every root query field, merged from the domain modules.
 #[derive(MergedObject, Default)]
@@ -153,14 +153,27 @@ pub fn today() -> NaiveDate {
 
 /// Builds the schema with the engine-enforced limits. Per-request data (`Loaders`) is added
 /// by the HTTP layer.
-pub fn build(db: Db, caches: Arc<Caches>, limits: Limits, introspection: bool) -> AppSchema {
-    let mut builder: SchemaBuilder<Query, EmptyMutation, EmptySubscription> =
-        Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-            .data(db)
-            .data(caches)
-            .limit_depth(limits.max_depth)
-            .limit_complexity(limits.max_complexity)
-            .data(limits);
+pub fn build(
+    db: Db,
+    caches: Arc<Caches>,
+    limits: Limits,
+    introspection: bool,
+    hub: crate::listener::Hub,
+    retention_days: u32,
+) -> AppSchema {
+    let mut builder: SchemaBuilder<Query, EmptyMutation, subscriptions::SubscriptionRoot> =
+        Schema::build(
+            Query::default(),
+            EmptyMutation,
+            subscriptions::SubscriptionRoot,
+        )
+        .data(hub)
+        .data(subscriptions::EventRetention(retention_days))
+        .data(db)
+        .data(caches)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .data(limits);
     if !introspection {
         builder = builder.disable_introspection();
     }
@@ -169,9 +182,13 @@ pub fn build(db: Db, caches: Arc<Caches>, limits: Limits, introspection: bool) -
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        Query::default(),
+        EmptyMutation,
+        subscriptions::SubscriptionRoot,
+    )
+    .finish()
+    .sdl()
 }
 
 /// Counts the aliased fields of a document (operations and fragments). Aliases let one

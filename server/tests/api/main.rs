@@ -5,9 +5,11 @@
 mod abi;
 mod contracts;
 mod errors;
+mod feed;
 mod helpers;
 mod http;
 mod limits;
 mod lookups;
 mod sdl;
 mod statements;
+mod subscriptions;

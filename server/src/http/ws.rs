@@ -1,0 +1,308 @@
+//! Subscriptions over WebSocket (`graphql-transport-ws` and the legacy `graphql-ws`, chosen by
+//! `Sec-WebSocket-Protocol`) and over server-sent events (`Accept: text/event-stream`).
+//!
+//! async-graphql runs the protocol; this module adds what a public endpoint needs around it:
+//! connections per client IP, subscriptions per connection, a `connection_init` timeout
+//! (4408), keep-alive pings, bounded socket buffers, and a send timeout that drops a client
+//! whose socket stops draining (its subscriptions resume from their last cursor). Nothing
+//! queues for a slow client: while its socket is full, its streams are not polled, and the
+//! feed tells it it fell behind once the hub's buffer is passed.
+
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use async_graphql::http::{
+    ALL_WEBSOCKET_PROTOCOLS, ClientMessage, WebSocket as GqlWebSocket, WebSocketProtocols,
+    WsMessage,
+};
+use async_graphql::{Data, Request};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+
+use crate::error::{ErrorCode, classify_engine_error, http_error};
+use crate::loaders::Loaders;
+use crate::state::AppState;
+
+/// Open connections per client IP (WebSocket and event streams).
+#[derive(Default)]
+pub struct ConnectionCounts(Mutex<HashMap<IpAddr, u32>>);
+
+/// Releases a connection slot when dropped.
+pub struct Slot {
+    counts: Arc<ConnectionCounts>,
+    ip: IpAddr,
+}
+
+impl ConnectionCounts {
+    /// Takes a slot for `ip`, unless it already holds `max`.
+    pub fn acquire(self: &Arc<Self>, ip: IpAddr, max: u32) -> Option<Slot> {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(ip).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        metrics::gauge!("registry_server_ws_connections").increment(1.0);
+        Some(Slot {
+            counts: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut m = self.counts.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+        metrics::gauge!("registry_server_ws_connections").decrement(1.0);
+    }
+}
+
+fn too_many_connections(max: u32) -> Response {
+    metrics::counter!("registry_server_http_rejections_total", "reason" => "too_many_connections")
+        .increment(1);
+    http_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        &format!("too many open subscription connections from your address (at most {max})"),
+        ErrorCode::RateLimited,
+    )
+}
+
+/// `GET /graphql` with `Upgrade: websocket`.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let protocol = headers
+        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok());
+    let Some(protocol) = protocol else {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "Sec-WebSocket-Protocol must name graphql-transport-ws or graphql-ws",
+            ErrorCode::BadUserInput,
+        );
+    };
+    let ip = state.limiter.client_ip(peer.ip(), &headers);
+    let max = state.feed.max_connections_per_ip;
+    let Some(slot) = state.ws_connections.acquire(ip, max) else {
+        return too_many_connections(max);
+    };
+    ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // Small buffers: a subscriber needs little, and there may be tens of thousands.
+        .read_buffer_size(4 << 10)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1 << 20)
+        .max_message_size(256 << 10)
+        .on_upgrade(move |socket| serve(state, socket, protocol, slot))
+        .into_response()
+}
+
+/// What the wrapper learns from the client's messages.
+struct ConnState {
+    initialised: bool,
+    active: HashSet<String>,
+}
+
+fn error_message(
+    protocol: async_graphql::http::WebSocketProtocols,
+    id: &str,
+    message: &str,
+    code: ErrorCode,
+) -> String {
+    let err = json!({ "message": message, "extensions": { "code": code.as_str() } });
+    match protocol {
+        WebSocketProtocols::GraphQLWS => json!({ "type": "error", "id": id, "payload": [err] }),
+        WebSocketProtocols::SubscriptionsTransportWS => {
+            json!({ "type": "error", "id": id, "payload": err })
+        }
+    }
+    .to_string()
+}
+
+async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, slot: Slot) {
+    let _slot = slot;
+    let feed = state.feed.clone();
+    let (mut sink, mut incoming) = socket.split();
+    let conn = Arc::new(Mutex::new(ConnState {
+        initialised: false,
+        active: HashSet::new(),
+    }));
+    // Replies the wrapper itself sends (refused subscriptions), merged into the output.
+    let (inject_tx, inject_rx) = futures::channel::mpsc::channel::<String>(16);
+    let max_subs = feed.max_subscriptions_per_connection as usize;
+    let conn_in = conn.clone();
+    let messages = async_stream::stream! {
+        let mut inject_tx = inject_tx;
+        while let Some(Ok(msg)) = incoming.next().await {
+            let bytes = match msg {
+                Message::Text(t) => t.as_bytes().to_vec(),
+                Message::Binary(b) => b.to_vec(),
+                Message::Close(_) => break,
+                Message::Ping(_) | Message::Pong(_) => continue,
+            };
+            let peek: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let kind = peek.get("type").and_then(Value::as_str).unwrap_or("");
+            let id = peek.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+            match kind {
+                "connection_init" => conn_in.lock().unwrap_or_else(|p| p.into_inner()).initialised = true,
+                "subscribe" | "start" => {
+                    let refused = {
+                        let mut c = conn_in.lock().unwrap_or_else(|p| p.into_inner());
+                        if c.active.len() >= max_subs && !c.active.contains(&id) {
+                            true
+                        } else {
+                            c.active.insert(id.clone());
+                            false
+                        }
+                    };
+                    if refused {
+                        metrics::counter!("registry_server_http_rejections_total", "reason" => "too_many_subscriptions").increment(1);
+                        let text = error_message(proto, &id, &format!("too many subscriptions on this connection (at most {max_subs}): complete one first"), ErrorCode::QueryTooComplex);
+                        let _ = inject_tx.send(text).await;
+                        continue;
+                    }
+                }
+                "complete" | "stop" => {
+                    conn_in.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
+                }
+                _ => {}
+            }
+            yield ClientMessage::from_bytes(bytes);
+        }
+    };
+    let db = state.db.clone();
+    let engine = GqlWebSocket::from_message_stream(state.schema.clone(), Box::pin(messages), proto)
+        .on_connection_init(move |_payload| {
+            let db = db.clone();
+            async move {
+                let mut data = Data::default();
+                data.insert(Loaders::uncached(&db));
+                Ok(data)
+            }
+        });
+    let mut output = futures::stream::select(
+        engine.map(Some),
+        inject_rx.map(|t| Some(WsMessage::Text(t))),
+    )
+    .boxed();
+    let init_deadline = tokio::time::sleep(feed.init_timeout);
+    tokio::pin!(init_deadline);
+    let mut keepalive = tokio::time::interval(feed.keepalive);
+    keepalive.tick().await;
+    loop {
+        let out = tokio::select! {
+            msg = output.next() => match msg {
+                Some(Some(m)) => m,
+                _ => break,
+            },
+            () = &mut init_deadline, if !conn.lock().unwrap_or_else(|p| p.into_inner()).initialised => {
+                let _ = sink.send(Message::Close(Some(CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() }))).await;
+                break;
+            }
+            _ = keepalive.tick() => {
+                let ka = match proto {
+                    WebSocketProtocols::SubscriptionsTransportWS => Message::Text(r#"{"type":"ka"}"#.into()),
+                    WebSocketProtocols::GraphQLWS => Message::Ping(Vec::new().into()),
+                };
+                if tokio::time::timeout(feed.send_timeout, sink.send(ka)).await.map_or(true, |r| r.is_err()) {
+                    break;
+                }
+                continue;
+            }
+        };
+        let frame = match out {
+            WsMessage::Text(text) => {
+                if text.contains("\"complete\"") {
+                    if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                        if v.get("type").and_then(Value::as_str) == Some("complete") {
+                            if let Some(id) = v.get("id").and_then(Value::as_str) {
+                                conn.lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .active
+                                    .remove(id);
+                            }
+                        }
+                    }
+                }
+                Message::Text(text.into())
+            }
+            WsMessage::Close(code, reason) => {
+                let _ = sink
+                    .send(Message::Close(Some(CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    })))
+                    .await;
+                break;
+            }
+        };
+        match tokio::time::timeout(feed.send_timeout, sink.send(frame)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => break,
+            Err(_) => {
+                // The client stopped reading: drop it rather than queue for it.
+                metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
+                tracing::info!("dropping a WebSocket client whose socket stopped draining");
+                break;
+            }
+        }
+    }
+}
+
+/// Whether a request asks for an event stream.
+pub fn wants_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"))
+}
+
+/// One GraphQL operation answered as server-sent events (GraphQL over SSE, distinct
+/// connections mode): a `next` event per result, then `complete`.
+pub async fn event_stream(
+    state: AppState,
+    peer: IpAddr,
+    headers: &HeaderMap,
+    request: Request,
+) -> Response {
+    let ip = state.limiter.client_ip(peer, headers);
+    let max = state.feed.max_connections_per_ip;
+    let Some(slot) = state.ws_connections.acquire(ip, max) else {
+        return too_many_connections(max);
+    };
+    let stream = state
+        .schema
+        .execute_stream(request.data(Loaders::uncached(&state.db)));
+    let events = async_stream::stream! {
+        let _slot = slot;
+        let mut stream = stream;
+        while let Some(mut response) = stream.next().await {
+            for e in &mut response.errors {
+                classify_engine_error(e);
+            }
+            let data = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
+            yield Ok::<Event, std::convert::Infallible>(Event::default().event("next").data(data));
+        }
+        yield Ok(Event::default().event("complete").data(""));
+    };
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(state.feed.keepalive))
+        .into_response()
+}

@@ -1,0 +1,307 @@
+//! The live feed's hub: one `LISTEN registry_events` connection per server process, fanned out
+//! in-process to every subscriber through a `tokio::sync::broadcast` channel.
+//!
+//! A notification only says "events up to this id are committed" (`registry_core::notify`).
+//! The hub reads `registry_events WHERE id > <last published>` in id order, loads each batch's
+//! contracts, tags and versions once, and publishes one shared [`FeedEvent`] per row: every
+//! subscriber gets the same `Arc`. Notifications sent while the connection is down are lost,
+//! so after every (re)connect the hub reads from its last published id again — the gap is
+//! filled by id, never by notification. A slow poll (`LISTENER_POLL_SECS`) does the same, in
+//! case a notification is lost silently. Every published batch drops the list caches, since
+//! new chain data makes them stale.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use registry_core::notify::{CHANNEL, EventKind, decode_payload};
+use registry_core::{ContractPk, EventId, Network};
+use sqlx::postgres::PgListener;
+use tokio::sync::{broadcast, watch};
+
+use crate::cache::Caches;
+use crate::db::Db;
+use crate::db::contracts::ContractRow;
+use crate::db::stats::VersionRow;
+use crate::db::tags::ContractTagRow;
+
+/// One event of the feed, shared by every subscriber.
+#[derive(Debug)]
+pub struct FeedEvent {
+    pub id: EventId,
+    pub kind: EventKind,
+    pub network: Network,
+    pub ledger: i64,
+    pub payload: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    /// The contract the event is about, with its tags and versions at publication.
+    pub contract: Option<Arc<ContractRow>>,
+    pub tags: Arc<Vec<ContractTagRow>>,
+    pub versions: Arc<Vec<VersionRow>>,
+}
+
+/// The state of the LISTEN connection, for `/ready` and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerState {
+    /// Not connected yet, or reconnecting after a failure.
+    Connecting,
+    /// Listening.
+    Connected,
+}
+
+/// The hub's handles. Cloning is cheap.
+#[derive(Clone)]
+pub struct Hub {
+    tx: broadcast::Sender<Arc<FeedEvent>>,
+    state: watch::Receiver<ListenerState>,
+    /// The highest event id published so far.
+    last_id: Arc<AtomicI64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: EventId,
+    kind: String,
+    network: Network,
+    contract_pk: Option<ContractPk>,
+    ledger: i64,
+    payload: serde_json::Value,
+    created_at: DateTime<Utc>,
+}
+
+/// Reads events after `after` in id order (at most `limit`), with their contracts, tags and
+/// versions loaded in three statements.
+pub async fn read_events(
+    db: &Db,
+    after: EventId,
+    limit: i64,
+) -> crate::error::Result<Vec<FeedEvent>> {
+    db.count();
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT id, kind, network, contract_pk, ledger, payload, created_at FROM registry_events WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pks: Vec<ContractPk> = {
+        let mut v: Vec<ContractPk> = rows.iter().filter_map(|r| r.contract_pk).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let (contracts, tags, versions) = if pks.is_empty() {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        let contracts = crate::db::contracts::by_pks(db, &pks).await?;
+        let tags = crate::db::tags::for_contracts(db, &pks).await?;
+        let versions = crate::db::stats::versions(db, &pks).await?;
+        (contracts, tags, versions)
+    };
+    let contracts: std::collections::HashMap<ContractPk, Arc<ContractRow>> =
+        contracts.into_iter().map(|c| (c.pk, Arc::new(c))).collect();
+    let mut tags_by: std::collections::HashMap<ContractPk, Vec<ContractTagRow>> =
+        std::collections::HashMap::new();
+    for t in tags {
+        tags_by.entry(t.contract_pk).or_default().push(t);
+    }
+    let mut versions_by: std::collections::HashMap<ContractPk, Vec<VersionRow>> =
+        std::collections::HashMap::new();
+    for v in versions {
+        versions_by.entry(v.contract_pk).or_default().push(v);
+    }
+    let tags_by: std::collections::HashMap<ContractPk, Arc<Vec<ContractTagRow>>> =
+        tags_by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+    let versions_by: std::collections::HashMap<ContractPk, Arc<Vec<VersionRow>>> = versions_by
+        .into_iter()
+        .map(|(k, v)| (k, Arc::new(v)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let kind = r.kind.parse::<EventKind>().ok()?;
+            Some(FeedEvent {
+                id: r.id,
+                kind,
+                network: r.network,
+                ledger: r.ledger,
+                payload: r.payload,
+                created_at: r.created_at,
+                contract: r.contract_pk.and_then(|pk| contracts.get(&pk).cloned()),
+                tags: r
+                    .contract_pk
+                    .and_then(|pk| tags_by.get(&pk).cloned())
+                    .unwrap_or_default(),
+                versions: r
+                    .contract_pk
+                    .and_then(|pk| versions_by.get(&pk).cloned())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+/// The oldest event id still in the log (the log is pruned by age), or the next id to be
+/// issued when the log is empty.
+pub async fn oldest_retained(db: &Db) -> Result<EventId, sqlx::Error> {
+    let (min, last): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT min(id) FROM registry_events), (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM registry_events_id_seq)",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(EventId(min.unwrap_or(last.unwrap_or(0) + 1)))
+}
+
+impl Hub {
+    /// Starts the hub's task: it listens on its own connection to `database_url` and
+    /// publishes to a channel of `capacity` events (the per-subscriber buffer: a subscriber
+    /// that falls this far behind is told and dropped).
+    pub async fn start(
+        database_url: String,
+        db: Db,
+        caches: Arc<Caches>,
+        capacity: usize,
+        poll: Duration,
+    ) -> Result<Hub, sqlx::Error> {
+        let (tx, _) = broadcast::channel(capacity.max(1));
+        let (state_tx, state) = watch::channel(ListenerState::Connecting);
+        let start: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM registry_events")
+            .fetch_one(&db.pool)
+            .await?;
+        let last_id = Arc::new(AtomicI64::new(start.unwrap_or(0)));
+        let hub = Hub {
+            tx: tx.clone(),
+            state,
+            last_id: last_id.clone(),
+        };
+        tokio::spawn(run(database_url, db, caches, tx, state_tx, last_id, poll));
+        Ok(hub)
+    }
+
+    /// A receiver of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<FeedEvent>> {
+        self.tx.subscribe()
+    }
+
+    /// The LISTEN connection's state.
+    pub fn state(&self) -> ListenerState {
+        *self.state.borrow()
+    }
+
+    /// The highest event id published.
+    pub fn last_id(&self) -> EventId {
+        EventId(self.last_id.load(Ordering::Acquire))
+    }
+
+    /// Subscribers currently attached.
+    pub fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+}
+
+/// Publishes every event after the last published one.
+async fn catch_up(
+    db: &Db,
+    caches: &Caches,
+    tx: &broadcast::Sender<Arc<FeedEvent>>,
+    last_id: &AtomicI64,
+) -> crate::error::Result<usize> {
+    let mut total = 0;
+    loop {
+        let after = EventId(last_id.load(Ordering::Acquire));
+        let events = read_events(db, after, 500).await?;
+        if events.is_empty() {
+            return Ok(total);
+        }
+        caches.invalidate_lists();
+        total += events.len();
+        for e in events {
+            let id = e.id.0;
+            // No receivers is fine: nobody is subscribed right now.
+            let _ = tx.send(Arc::new(e));
+            last_id.store(id, Ordering::Release);
+        }
+        metrics::counter!("registry_server_feed_events_total").increment(total as u64);
+    }
+}
+
+async fn run(
+    url: String,
+    db: Db,
+    caches: Arc<Caches>,
+    tx: broadcast::Sender<Arc<FeedEvent>>,
+    state: watch::Sender<ListenerState>,
+    last_id: Arc<AtomicI64>,
+    poll: Duration,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let _ = state.send(ListenerState::Connecting);
+        metrics::gauge!("registry_server_feed_listener_connected").set(0.0);
+        let mut listener = match PgListener::connect(&url).await {
+            Ok(mut l) => match l.listen(CHANNEL).await {
+                Ok(()) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "LISTEN {CHANNEL} failed: {e}; retrying in {backoff:?}");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "feed listener cannot connect: {e}; retrying in {backoff:?}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+                continue;
+            }
+        };
+        let _ = state.send(ListenerState::Connected);
+        metrics::gauge!("registry_server_feed_listener_connected").set(1.0);
+        metrics::counter!("registry_server_feed_listener_connects_total").increment(1);
+        // Events committed while we were not listening: read them by id.
+        caches.invalidate_lists();
+        if let Err(e) = catch_up(&db, &caches, &tx, &last_id).await {
+            tracing::warn!(error = %e, "feed catch-up failed: {e}");
+        }
+        tracing::info!(
+            "feed listener connected; published through event {}",
+            last_id.load(Ordering::Acquire)
+        );
+        backoff = Duration::from_millis(100);
+        loop {
+            let next = tokio::time::timeout(poll, listener.try_recv()).await;
+            match next {
+                // A notification: read everything after the last published id.
+                Ok(Ok(Some(n))) => {
+                    if decode_payload(n.payload())
+                        .is_some_and(|id| id.0 <= last_id.load(Ordering::Acquire))
+                    {
+                        continue;
+                    }
+                    if let Err(e) = catch_up(&db, &caches, &tx, &last_id).await {
+                        tracing::warn!(error = %e, "feed read failed: {e}");
+                    }
+                }
+                // The connection was lost (sqlx reconnects on the next call): notifications
+                // sent meanwhile are lost, so start over with a catch-up.
+                Ok(Ok(None)) | Ok(Err(_)) => {
+                    tracing::warn!(
+                        "feed listener lost its connection; reconnecting and filling the gap from the event log"
+                    );
+                    break;
+                }
+                // Quiet for a while: poll, in case a notification went missing.
+                Err(_) => {
+                    if let Err(e) = catch_up(&db, &caches, &tx, &last_id).await {
+                        tracing::warn!(error = %e, "feed poll failed: {e}");
+                    }
+                }
+            }
+        }
+        drop(listener);
+    }
+}

@@ -1,0 +1,327 @@
+//! The live feed: `contractDeployed`, `contractUpgraded`, `ledgerIndexed`.
+//!
+//! Every event carries an opaque cursor. A subscription given `after: <cursor>` first
+//! receives, in order, every matching event the client missed (read from `registry_events`),
+//! then the live stream; the live receiver is attached before the replay starts and events
+//! are de-duplicated by id, so there is no gap and no duplicate. A subscriber that falls more
+//! than the hub's buffer behind gets an error naming its last cursor and its stream ends: it
+//! resumes with `after`. Events come from the hub as shared values with their contract, tags
+//! and versions already loaded.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+use async_graphql::{Context, Object, Subscription};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use futures::{Stream, StreamExt};
+use registry_core::notify::EventKind;
+use registry_core::{ContractId, EventId, Network};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::Ctx;
+use super::contracts::Contract;
+use crate::error::{Error, GqlResultExt};
+use crate::listener::{FeedEvent, Hub, oldest_retained, read_events};
+
+/// How long `registry_events` keeps events, for the message of a too-old cursor (the indexer
+/// prunes by age; `INDEXER_EVENTS_RETENTION_DAYS`).
+pub struct EventRetention(pub u32);
+
+fn encode_cursor(id: EventId) -> String {
+    URL_SAFE_NO_PAD.encode(format!("ev:{}", id.0))
+}
+
+fn decode_cursor(cursor: &str) -> Result<EventId, Error> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("ev:").and_then(|id| id.parse::<i64>().ok()))
+        .filter(|id| *id >= 0)
+        .map(EventId)
+        .ok_or_else(|| {
+            Error::BadInput(format!(
+                "malformed cursor {cursor:?}: pass the `cursor` of an event this feed sent"
+            ))
+        })
+}
+
+/// A contract that appeared on a network.
+pub struct ContractDeployedEvent(Arc<FeedEvent>);
+
+#[Object]
+impl ContractDeployedEvent {
+    /// Resume after this event with `after: <cursor>`.
+    async fn cursor(&self) -> String {
+        encode_cursor(self.0.id)
+    }
+
+    async fn network(&self) -> Network {
+        self.0.network
+    }
+
+    /// The ledger it was deployed in.
+    async fn ledger(&self) -> i64 {
+        self.0.ledger
+    }
+
+    /// The contract, as at the event.
+    async fn contract(&self) -> Option<Contract> {
+        contract_of(&self.0)
+    }
+}
+
+/// A contract's executable changed.
+pub struct ContractUpgradedEvent(Arc<FeedEvent>);
+
+#[Object]
+impl ContractUpgradedEvent {
+    async fn cursor(&self) -> String {
+        encode_cursor(self.0.id)
+    }
+
+    async fn network(&self) -> Network {
+        self.0.network
+    }
+
+    /// The ledger of the upgrade.
+    async fn ledger(&self) -> i64 {
+        self.0.ledger
+    }
+
+    /// The WASM before (hex), when it was a WASM.
+    async fn old_wasm_hash(&self) -> Option<String> {
+        self.0
+            .payload
+            .get("oldWasmHash")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    }
+
+    /// The WASM after (hex), when it is a WASM.
+    async fn new_wasm_hash(&self) -> Option<String> {
+        self.0
+            .payload
+            .get("newWasmHash")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    }
+
+    /// The contract, as at the event.
+    async fn contract(&self) -> Option<Contract> {
+        contract_of(&self.0)
+    }
+}
+
+/// A batch of ledgers was indexed.
+pub struct LedgerIndexedEvent(Arc<FeedEvent>);
+
+#[Object]
+impl LedgerIndexedEvent {
+    async fn cursor(&self) -> String {
+        encode_cursor(self.0.id)
+    }
+
+    async fn network(&self) -> Network {
+        self.0.network
+    }
+
+    /// The last ledger of the batch.
+    async fn ledger(&self) -> i64 {
+        self.0.ledger
+    }
+
+    /// Its close time.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0
+            .payload
+            .get("closedAt")
+            .and_then(|v| v.as_str())
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+fn contract_of(e: &FeedEvent) -> Option<Contract> {
+    let row = e.contract.clone()?;
+    Some(Contract::with_prefetched(
+        row,
+        e.tags.clone(),
+        e.versions.clone(),
+    ))
+}
+
+/// The events of the feed matching `keep`, after `after` (replayed from the log) and then
+/// live.
+async fn feed<F>(
+    ctx: &Context<'_>,
+    after: Option<String>,
+    keep: F,
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Arc<FeedEvent>>> + use<F>>
+where
+    F: Fn(&FeedEvent) -> bool + Send + Sync + 'static,
+{
+    let hub = ctx.data_unchecked::<Hub>().clone();
+    let db = ctx.db().clone();
+    let after = match after {
+        Some(c) => Some(decode_cursor(&c).gql()?),
+        None => None,
+    };
+    // Attach to the live stream before reading the log, so nothing falls between the two.
+    let mut rx = hub.subscribe();
+    if let Some(a) = after {
+        let oldest = oldest_retained(&db).await.gql()?;
+        if a.0 + 1 < oldest.0 {
+            let days = ctx.data_opt::<EventRetention>().map(|r| r.0).unwrap_or(7);
+            return Err(Error::BadInput(format!(
+                "cursor is older than the event log, which keeps {days} days of events: re-sync with a query (for example \
+                 contracts(orderBy: NEWEST)) and subscribe again without `after`"
+            )))
+            .gql();
+        }
+    }
+    metrics::gauge!("registry_server_feed_subscribers").increment(1.0);
+    let guard = scopeguard(|| metrics::gauge!("registry_server_feed_subscribers").decrement(1.0));
+    Ok(async_stream::stream! {
+        let _guard = guard;
+        // The last event id this subscriber has passed (delivered or filtered out).
+        let mut last: Option<EventId> = after;
+        if let Some(mut cursor) = after {
+            loop {
+                let batch = match read_events(&db, cursor, 500).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        yield Err(e.extend());
+                        return;
+                    }
+                };
+                if batch.is_empty() {
+                    break;
+                }
+                for e in batch {
+                    cursor = e.id;
+                    last = Some(e.id);
+                    if keep(&e) {
+                        yield Ok(Arc::new(e));
+                    }
+                }
+            }
+        }
+        loop {
+            match rx.recv().await {
+                Ok(e) => {
+                    if last.is_some_and(|l| e.id <= l) {
+                        continue;
+                    }
+                    last = Some(e.id);
+                    if keep(&e) {
+                        yield Ok(e);
+                    }
+                }
+                Err(RecvError::Lagged(n)) => {
+                    metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
+                    let resume = match last {
+                        Some(l) => format!(" with after: \"{}\"", encode_cursor(l)),
+                        None => String::new(),
+                    };
+                    yield Err(crate::error::coded(
+                        format!("subscriber too slow: {n} events were dropped while it was behind; subscribe again{resume} to resume without a gap"),
+                        crate::error::ErrorCode::Unavailable,
+                    ));
+                    return;
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    })
+}
+
+/// Runs `f` when dropped (the subscriber gauge).
+fn scopeguard(f: impl FnOnce() + Send + 'static) -> impl Send {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
+}
+
+/// The subscription root.
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Every new contract (on one network, and carrying one tag, when given). With `after`,
+    /// first every such event since that cursor.
+    async fn contract_deployed(
+        &self,
+        ctx: &Context<'_>,
+        network: Option<Network>,
+        tag: Option<String>,
+        after: Option<String>,
+    ) -> async_graphql::Result<
+        impl Stream<Item = async_graphql::Result<ContractDeployedEvent>> + use<>,
+    > {
+        let tag = tag.map(|t| t.trim().to_lowercase());
+        let s = feed(ctx, after, move |e| {
+            e.kind == EventKind::ContractDeployed
+                && network.is_none_or(|n| n == e.network)
+                && tag
+                    .as_ref()
+                    .is_none_or(|t| e.tags.iter().any(|x| &x.name == t))
+        })
+        .await?;
+        Ok(s.map(|r| r.map(ContractDeployedEvent)))
+    }
+
+    /// Every upgrade (on one network, or of one contract, when given). With `after`, first
+    /// every such event since that cursor.
+    async fn contract_upgraded(
+        &self,
+        ctx: &Context<'_>,
+        network: Option<Network>,
+        contract_id: Option<String>,
+        after: Option<String>,
+    ) -> async_graphql::Result<
+        impl Stream<Item = async_graphql::Result<ContractUpgradedEvent>> + use<>,
+    > {
+        let contract_id = match contract_id {
+            Some(c) => Some(
+                c.parse::<ContractId>()
+                    .map_err(|e| Error::BadInput(e.to_string()))
+                    .gql()?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let s = feed(ctx, after, move |e| {
+            e.kind == EventKind::ContractUpgraded
+                && network.is_none_or(|n| n == e.network)
+                && contract_id
+                    .as_ref()
+                    .is_none_or(|id| e.contract.as_ref().is_some_and(|c| &c.contract_id == id))
+        })
+        .await?;
+        Ok(s.map(|r| r.map(ContractUpgradedEvent)))
+    }
+
+    /// Every indexed batch of ledgers (on one network, when given).
+    async fn ledger_indexed(
+        &self,
+        ctx: &Context<'_>,
+        network: Option<Network>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<LedgerIndexedEvent>> + use<>>
+    {
+        let s = feed(ctx, None, move |e| {
+            e.kind == EventKind::LedgerIndexed && network.is_none_or(|n| n == e.network)
+        })
+        .await?;
+        Ok(s.map(|r| r.map(LedgerIndexedEvent)))
+    }
+}
