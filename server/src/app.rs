@@ -76,7 +76,7 @@ impl App {
             config.database_url.expose().to_owned(),
             db.clone(),
             caches.clone(),
-            config.feed.buffer_events,
+            crate::listener::HUB_CAPACITY,
             config.feed.listener_poll,
         )
         .await
@@ -102,6 +102,7 @@ impl App {
             hub,
             feed: config.feed.clone(),
             ws_connections: Default::default(),
+            shared: Default::default(),
         };
         let listener =
             TcpListener::bind(config.listen)

@@ -132,8 +132,9 @@ pub struct FeedConfig {
     /// `WS_SEND_TIMEOUT_SECS` (default 10): a client whose socket takes longer than this to
     /// accept a message is disconnected.
     pub send_timeout: Duration,
-    /// `SUBSCRIPTION_BUFFER_EVENTS` (default 1024): events a subscriber may fall behind before
-    /// it is told it is too slow and dropped (it resumes with its last cursor).
+    /// `SUBSCRIPTION_BUFFER_EVENTS` (default 1024): events a member of a shared subscription
+    /// may fall behind before it is told it is too slow and its subscription ends (it resumes
+    /// with its last cursor).
     pub buffer_events: usize,
     /// `LISTENER_POLL_SECS` (default 5): the feed re-reads the event log this often when no
     /// notification arrives, in case one was lost.

@@ -26,6 +26,10 @@ use crate::db::contracts::ContractRow;
 use crate::db::stats::VersionRow;
 use crate::db::tags::ContractTagRow;
 
+/// Events the hub keeps for receivers that are behind. A receiver further behind reads the
+/// gap from the event log, so this only bounds memory, not correctness.
+pub const HUB_CAPACITY: usize = 4096;
+
 /// One event of the feed, shared by every subscriber.
 #[derive(Debug)]
 pub struct FeedEvent {

@@ -31,4 +31,6 @@ pub struct AppState {
     pub feed: FeedConfig,
     /// Open subscription connections per client IP.
     pub ws_connections: Arc<ConnectionCounts>,
+    /// Running shared subscriptions (identical subscriptions executed once).
+    pub shared: Arc<crate::http::shared::Registry>,
 }

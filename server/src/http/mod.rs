@@ -8,6 +8,7 @@ pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod rate_limit;
+pub mod shared;
 pub mod ws;
 
 use axum::Router;

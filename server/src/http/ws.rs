@@ -22,7 +22,14 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::stream::SelectAll;
 use futures::{SinkExt, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use super::shared;
 use serde_json::{Value, json};
 
 use crate::error::{ErrorCode, classify_engine_error, http_error};
@@ -148,6 +155,9 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
     let (inject_tx, inject_rx) = futures::channel::mpsc::channel::<String>(16);
     let max_subs = feed.max_subscriptions_per_connection as usize;
     let conn_in = conn.clone();
+    let state_in = state.clone();
+    // Shared subscriptions joined and left by this connection's client.
+    let (cmd_tx, mut cmd_rx) = futures::channel::mpsc::unbounded::<Cmd>();
     let messages = async_stream::stream! {
         let mut inject_tx = inject_tx;
         while let Some(Ok(msg)) = incoming.next().await {
@@ -178,9 +188,19 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
                         let _ = inject_tx.send(text).await;
                         continue;
                     }
+                    let initialised = conn_in.lock().unwrap_or_else(|p| p.into_inner()).initialised;
+                    if let (true, Some(payload)) = (initialised, peek.get("payload")) {
+                        if let Some(key) = shared::share_key(payload) {
+                            if let Some(member) = shared::join(&state_in, key, payload) {
+                                let _ = cmd_tx.unbounded_send(Cmd::Join(id, member));
+                                continue;
+                            }
+                        }
+                    }
                 }
                 "complete" | "stop" => {
                     conn_in.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
+                    let _ = cmd_tx.unbounded_send(Cmd::Leave(id.clone()));
                 }
                 _ => {}
             }
@@ -206,8 +226,66 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
     tokio::pin!(init_deadline);
     let mut keepalive = tokio::time::interval(feed.keepalive);
     keepalive.tick().await;
+    let mut members: SelectAll<MemberStream> = SelectAll::new();
+    let mut cancelled: HashMap<String, Arc<AtomicBool>> = HashMap::new();
+    let mut cursors: HashMap<String, String> = HashMap::new();
     loop {
         let out = tokio::select! {
+            Some(cmd) = cmd_rx.next() => {
+                match cmd {
+                    Cmd::Join(id, member) => {
+                        let flag = Arc::new(AtomicBool::new(false));
+                        cancelled.insert(id.clone(), flag.clone());
+                        members.push(member_stream(id, member, flag));
+                    }
+                    Cmd::Leave(id) => {
+                        if let Some(flag) = cancelled.remove(&id) {
+                            flag.store(true, Ordering::Relaxed);
+                        }
+                        cursors.remove(&id);
+                    }
+                }
+                continue;
+            }
+            Some((id, item)) = members.next(), if !members.is_empty() => {
+                let (text, done) = match item {
+                    Ok(frame) => {
+                        if let shared::Frame::Next { cursor: Some(c), .. } = frame.as_ref() {
+                            cursors.insert(id.clone(), c.clone());
+                        }
+                        let done = !matches!(frame.as_ref(), shared::Frame::Next { .. });
+                        (shared::frame_text(proto, &id, &frame), done)
+                    }
+                    Err(BroadcastStreamRecvError::Lagged(n)) => {
+                        metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
+                        let lag = shared::lagged_text(proto, &id, n, cursors.get(&id).map(String::as_str));
+                        let complete = shared::frame_text(proto, &id, &shared::Frame::Complete);
+                        (format!("{lag}\n{complete}"), true)
+                    }
+                };
+                if done {
+                    if let Some(flag) = cancelled.remove(&id) {
+                        flag.store(true, Ordering::Relaxed);
+                    }
+                    cursors.remove(&id);
+                    conn.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
+                }
+                let mut failed = false;
+                for part in text.split('\n') {
+                    match tokio::time::timeout(feed.send_timeout, sink.send(Message::Text(part.to_owned().into()))).await {
+                        Ok(Ok(())) => {}
+                        _ => {
+                            failed = true;
+                            break;
+                        }
+                    }
+                }
+                if failed {
+                    metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
+                    break;
+                }
+                continue;
+            }
             msg = output.next() => match msg {
                 Some(Some(m)) => m,
                 _ => break,
@@ -264,6 +342,45 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
             }
         }
     }
+}
+
+enum Cmd {
+    Join(String, shared::Membership),
+    Leave(String),
+}
+
+type MemberStream = std::pin::Pin<
+    Box<
+        dyn futures::Stream<Item = (String, Result<Arc<shared::Frame>, BroadcastStreamRecvError>)>
+            + Send,
+    >,
+>;
+
+/// The frames of one shared subscription, tagged with the member's id, until it ends or the
+/// member leaves. The stream holds the membership, so the group lives while members do.
+fn member_stream(
+    id: String,
+    member: shared::Membership,
+    cancelled: Arc<AtomicBool>,
+) -> MemberStream {
+    let shared::Membership { group, rx } = member;
+    Box::pin(async_stream::stream! {
+        let _group = group;
+        let mut rx = BroadcastStream::new(rx);
+        while let Some(item) = rx.next().await {
+            if cancelled.load(Ordering::Relaxed) {
+                break;
+            }
+            let end = match &item {
+                Ok(f) => !matches!(f.as_ref(), shared::Frame::Next { .. }),
+                Err(_) => true,
+            };
+            yield (id.clone(), item);
+            if end {
+                break;
+            }
+        }
+    })
 }
 
 /// Whether a request asks for an event stream.

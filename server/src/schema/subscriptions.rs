@@ -3,10 +3,11 @@
 //! Every event carries an opaque cursor. A subscription given `after: <cursor>` first
 //! receives, in order, every matching event the client missed (read from `registry_events`),
 //! then the live stream; the live receiver is attached before the replay starts and events
-//! are de-duplicated by id, so there is no gap and no duplicate. A subscriber that falls more
-//! than the hub's buffer behind gets an error naming its last cursor and its stream ends: it
-//! resumes with `after`. Events come from the hub as shared values with their contract, tags
-//! and versions already loaded.
+//! are de-duplicated by id, so there is no gap and no duplicate. A subscriber that falls
+//! behind the hub's buffer (a burst of events, a slow socket) reads the gap from the log in
+//! pages, so memory never grows with it; a socket that stops draining is dropped by the
+//! transport. Events come from the hub as shared values with their contract, tags and versions
+//! already loaded.
 
 use std::sync::Arc;
 
@@ -169,7 +170,8 @@ where
         Some(c) => Some(decode_cursor(&c).gql()?),
         None => None,
     };
-    // Attach to the live stream before reading the log, so nothing falls between the two.
+    // Read the hub's position, then attach: events published in between are read from the log.
+    let start = after.unwrap_or_else(|| hub.last_id());
     let mut rx = hub.subscribe();
     if let Some(a) = after {
         let oldest = oldest_retained(&db).await.gql()?;
@@ -186,51 +188,48 @@ where
     let guard = scopeguard(|| metrics::gauge!("registry_server_feed_subscribers").decrement(1.0));
     Ok(async_stream::stream! {
         let _guard = guard;
-        // The last event id this subscriber has passed (delivered or filtered out).
-        let mut last: Option<EventId> = after;
-        if let Some(mut cursor) = after {
-            loop {
-                let batch = match read_events(&db, cursor, 500).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        yield Err(e.extend());
-                        return;
-                    }
-                };
-                if batch.is_empty() {
-                    break;
-                }
-                for e in batch {
-                    cursor = e.id;
-                    last = Some(e.id);
-                    if keep(&e) {
-                        yield Ok(Arc::new(e));
-                    }
-                }
-            }
-        }
+        // The last event id this subscriber has passed (delivered or filtered out). Without
+        // `after`, everything up to the hub's position when it subscribed is in the past.
+        let mut last = start;
+        let mut replay = true;
         loop {
+            if replay {
+                // From the log: the missed events of a resume, the window between reading the
+                // hub's position and attaching to it, and whatever a lag skipped.
+                loop {
+                    let batch = match read_events(&db, last, 500).await {
+                        Ok(b) => b,
+                        Err(e) => {
+                            yield Err(e.extend());
+                            return;
+                        }
+                    };
+                    if batch.is_empty() {
+                        break;
+                    }
+                    for e in batch {
+                        last = e.id;
+                        if keep(&e) {
+                            yield Ok(Arc::new(e));
+                        }
+                    }
+                }
+                replay = false;
+            }
             match rx.recv().await {
                 Ok(e) => {
-                    if last.is_some_and(|l| e.id <= l) {
+                    if e.id <= last {
                         continue;
                     }
-                    last = Some(e.id);
+                    last = e.id;
                     if keep(&e) {
                         yield Ok(e);
                     }
                 }
-                Err(RecvError::Lagged(n)) => {
-                    metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
-                    let resume = match last {
-                        Some(l) => format!(" with after: \"{}\"", encode_cursor(l)),
-                        None => String::new(),
-                    };
-                    yield Err(crate::error::coded(
-                        format!("subscriber too slow: {n} events were dropped while it was behind; subscribe again{resume} to resume without a gap"),
-                        crate::error::ErrorCode::Unavailable,
-                    ));
-                    return;
+                // Behind the hub's buffer (a burst, or a slow socket): read the gap from the log.
+                Err(RecvError::Lagged(_)) => {
+                    metrics::counter!("registry_server_feed_replays_total").increment(1);
+                    replay = true;
                 }
                 Err(RecvError::Closed) => return,
             }

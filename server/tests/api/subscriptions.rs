@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 use crate::feed::{Client, deploy, upgrade};
 use crate::helpers::{TestApp, data};
 
+/// The same selection without variables: identical subscriptions of this shape share one
+/// execution.
+const SHARED: &str = "subscription { contractDeployed { cursor network ledger contract { contractId kind tags { name } } } }";
+
 const DEPLOYED: &str = "subscription($n: Network, $tag: String, $after: String) { contractDeployed(network: $n, tag: $tag, after: $after) { cursor network ledger contract { contractId kind tags { name } } } }";
 
 fn id_of(payload: &Value) -> String {
@@ -185,9 +189,10 @@ fn hex_of(n: u8) -> String {
 async fn killing_the_listener_connection_loses_nothing_and_duplicates_nothing() {
     let app = TestApp::spawn().await;
     let mut clients = Vec::new();
-    for i in 0..3 {
+    for i in 0..4 {
         let mut c = Client::connect(&app.url, i % 2 == 1).await;
-        c.subscribe("s", DEPLOYED, json!({})).await;
+        c.subscribe("s", if i < 2 { DEPLOYED } else { SHARED }, json!({}))
+            .await;
         clients.push(c);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -341,38 +346,48 @@ async fn two_server_processes_on_one_database_each_deliver_every_event() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_too_slow_to_keep_up_is_told_and_can_resume_with_its_cursor() {
+    const EVENTS: u8 = 40;
     let app = TestApp::spawn_with(|c| {
         c.feed.buffer_events = 2;
         c.feed.send_timeout = Duration::from_secs(1);
     })
     .await;
-    // Large messages (the whole raw spec) so the socket fills while the client does not read.
-    let sql = "INSERT INTO wasm_codes (hash, first_seen_network, first_seen_ledger, first_seen_at, spec, function_names) \
-               VALUES ($1, 'local', 1, now(), $2, '{}')";
+    // About 400 KB per event (the whole raw spec): the events overflow every socket buffer
+    // between the server and a client that does not read.
+    let sql = "INSERT INTO wasm_codes (hash, first_seen_network, first_seen_ledger, first_seen_at, spec, abi, function_names) \
+               VALUES ($1, 'local', 1, now(), $2, $3, '{}')";
+    let abi = json!({ "functions": [], "structs": [], "unions": [], "enums": [], "error_enums": [], "events": [] });
     let big = json!(
-        (0..400)
-            .map(|i| json!({ "function_v0": { "name": format!("f{i}"), "doc": "x".repeat(100) } }))
+        (0..2000)
+            .map(|i| json!({ "function_v0": { "name": format!("f{i}"), "doc": "x".repeat(200) } }))
             .collect::<Vec<_>>()
     );
-    for n in 1..=60u8 {
+    for n in 1..=EVENTS {
         sqlx::query(sql)
             .bind(vec![n; 32])
             .bind(&big)
+            .bind(&abi)
             .execute(&app.db.pool)
             .await
             .unwrap();
     }
-    let mut c = Client::connect(&app.url, false).await;
-    c.subscribe(
-        "slow",
-        "subscription { contractDeployed { cursor contract { contractId wasm { abi { raw } } } } }",
-        json!({}),
-    )
-    .await;
+    let doc =
+        "subscription { contractDeployed { cursor contract { contractId wasm { abi { raw } } } } }";
+    let mut slow = Client::connect(&app.url, false).await;
+    slow.subscribe("slow", doc, json!({})).await;
+    // A second, identical subscriber on another connection is served by the same execution.
+    let mut fast = Client::connect(&app.url, true).await;
+    fast.subscribe("fast", doc, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    for n in 1..=60u8 {
+    // The fast subscriber reads as events come, and is not held back by the slow one.
+    let reader = tokio::spawn(async move {
+        for _ in 0..EVENTS {
+            fast.next_data("fast").await;
+        }
+    });
+    for n in 1..=EVENTS {
         deploy(
             &app.db.pool,
             Network::Local,
@@ -381,13 +396,13 @@ async fn a_client_too_slow_to_keep_up_is_told_and_can_resume_with_its_cursor() {
         )
         .await;
     }
-    settle(&app).await;
+    reader.await.unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    // Now read: some events, then either the "too slow" error or the server's close.
+    // Now read: some events, then the "too slow" error or the server's close.
     let mut last_cursor = None;
-    let mut received = 0;
+    let mut received = 0u8;
     let mut told = false;
-    while let Some(v) = c.next_json().await {
+    while let Some(v) = slow.next_json().await {
         if v["type"] == "next" {
             let p = &v["payload"];
             if let Some(errors) = p["errors"].as_array() {
@@ -406,23 +421,20 @@ async fn a_client_too_slow_to_keep_up_is_told_and_can_resume_with_its_cursor() {
         }
     }
     assert!(
-        received < 60,
-        "the client was cut off ({received} received, told: {told})"
+        received < EVENTS,
+        "the slow client was not cut off ({received} received, told: {told})"
     );
     // Resume: everything after the last delivered event, nothing twice.
-    let mut c = Client::connect(&app.url, false).await;
-    let vars = match &last_cursor {
-        Some(cur) => json!({ "after": cur }),
-        None => json!({ "after": null }),
-    };
-    c.subscribe("again", "subscription($after: String) { contractDeployed(after: $after) { cursor contract { contractId } } }", vars).await;
+    let mut again = Client::connect(&app.url, false).await;
+    let vars = json!({ "after": last_cursor });
+    again.subscribe("again", "subscription($after: String) { contractDeployed(after: $after) { cursor contract { contractId } } }", vars).await;
     if last_cursor.is_some() {
-        let mut resumed = 0;
-        while resumed + received < 60 {
-            c.next_data("again").await;
+        let mut resumed = 0u8;
+        while resumed + received < EVENTS {
+            again.next_data("again").await;
             resumed += 1;
         }
-        assert_eq!(resumed + received, 60);
+        assert_eq!(resumed + received, EVENTS);
     }
 }
 
@@ -553,4 +565,76 @@ async fn a_cursor_older_than_the_event_log_gets_a_clear_error() {
         .await;
     let v = c.next_json().await.unwrap();
     assert!(v.to_string().contains("malformed cursor"), "{v}");
+}
+
+#[tokio::test]
+async fn identical_subscriptions_share_one_execution_and_end_independently() {
+    let app = TestApp::spawn().await;
+    let mut clients = Vec::new();
+    for i in 0..6 {
+        let mut c = Client::connect(&app.url, i % 2 == 0).await;
+        c.subscribe("same", SHARED, json!({})).await;
+        clients.push(c);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.state.shared.len(),
+        1,
+        "one execution for six identical subscriptions"
+    );
+    let ids = deploy(
+        &app.db.pool,
+        Network::Mainnet,
+        10,
+        &[(1, false), (2, true), (3, false)],
+    )
+    .await;
+    for c in &mut clients {
+        let got: Vec<String> = vec![
+            id_of(&c.next_data("same").await),
+            id_of(&c.next_data("same").await),
+            id_of(&c.next_data("same").await),
+        ];
+        assert_eq!(got, ids);
+    }
+    // One client completes its subscription; the others keep receiving.
+    let kind = if clients[1].legacy {
+        "stop"
+    } else {
+        "complete"
+    };
+    clients[1].send(json!({ "type": kind, "id": "same" })).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let next = deploy(&app.db.pool, Network::Mainnet, 11, &[(4, false)]).await;
+    for (i, c) in clients.iter_mut().enumerate() {
+        if i != 1 {
+            assert_eq!(id_of(&c.next_data("same").await), next[0]);
+        }
+    }
+    drop(clients);
+    for _ in 0..50 {
+        if app.state.shared.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        app.state.shared.is_empty(),
+        "the group ends with its last member"
+    );
+    // An invalid document is refused with the protocol's error message, shared or not.
+    let mut c = Client::connect(&app.url, false).await;
+    c.subscribe(
+        "bad",
+        "subscription { contractDeployed { nope } }",
+        json!({}),
+    )
+    .await;
+    let v = c.next_json().await.unwrap();
+    assert_eq!(
+        (v["type"].as_str(), v["id"].as_str()),
+        (Some("error"), Some("bad")),
+        "{v}"
+    );
+    assert_eq!(v["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
