@@ -150,6 +150,11 @@ impl App {
         let pool = state.db.pool.clone();
         let router = crate::http::router(state);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        // Small messages (subscription events) go out at once, not after the previous one's ACK.
+        let listener =
+            axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+                let _ = tcp.set_nodelay(true);
+            });
         let server = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

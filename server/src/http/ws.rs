@@ -228,61 +228,39 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
     keepalive.tick().await;
     let mut members: SelectAll<MemberStream> = SelectAll::new();
     let mut cancelled: HashMap<String, Arc<AtomicBool>> = HashMap::new();
-    let mut cursors: HashMap<String, String> = HashMap::new();
     loop {
+        // Biased: deliveries first. Polling every branch on every wake-up (the protocol engine
+        // polls the socket) costs more than the delivery itself with thousands of clients.
         let out = tokio::select! {
+            biased;
+            Some((id, text, done)) = members.next(), if !members.is_empty() => {
+                if done {
+                    if let Some(flag) = cancelled.remove(&id) {
+                        flag.store(true, Ordering::Relaxed);
+                    }
+                    conn.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
+                }
+                match tokio::time::timeout(feed.send_timeout, sink.send(Message::Text(text.into()))).await {
+                    Ok(Ok(())) => {}
+                    _ => {
+                        metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
+                        break;
+                    }
+                }
+                continue;
+            }
             Some(cmd) = cmd_rx.next() => {
                 match cmd {
                     Cmd::Join(id, member) => {
                         let flag = Arc::new(AtomicBool::new(false));
                         cancelled.insert(id.clone(), flag.clone());
-                        members.push(member_stream(id, member, flag));
+                        members.push(member_stream(id, member, flag, proto));
                     }
                     Cmd::Leave(id) => {
                         if let Some(flag) = cancelled.remove(&id) {
                             flag.store(true, Ordering::Relaxed);
                         }
-                        cursors.remove(&id);
                     }
-                }
-                continue;
-            }
-            Some((id, item)) = members.next(), if !members.is_empty() => {
-                let (text, done) = match item {
-                    Ok(frame) => {
-                        if let shared::Frame::Next { cursor: Some(c), .. } = frame.as_ref() {
-                            cursors.insert(id.clone(), c.clone());
-                        }
-                        let done = !matches!(frame.as_ref(), shared::Frame::Next { .. });
-                        (shared::frame_text(proto, &id, &frame), done)
-                    }
-                    Err(BroadcastStreamRecvError::Lagged(n)) => {
-                        metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
-                        let lag = shared::lagged_text(proto, &id, n, cursors.get(&id).map(String::as_str));
-                        let complete = shared::frame_text(proto, &id, &shared::Frame::Complete);
-                        (format!("{lag}\n{complete}"), true)
-                    }
-                };
-                if done {
-                    if let Some(flag) = cancelled.remove(&id) {
-                        flag.store(true, Ordering::Relaxed);
-                    }
-                    cursors.remove(&id);
-                    conn.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
-                }
-                let mut failed = false;
-                for part in text.split('\n') {
-                    match tokio::time::timeout(feed.send_timeout, sink.send(Message::Text(part.to_owned().into()))).await {
-                        Ok(Ok(())) => {}
-                        _ => {
-                            failed = true;
-                            break;
-                        }
-                    }
-                }
-                if failed {
-                    metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
-                    break;
                 }
                 continue;
             }
@@ -349,35 +327,46 @@ enum Cmd {
     Leave(String),
 }
 
-type MemberStream = std::pin::Pin<
-    Box<
-        dyn futures::Stream<Item = (String, Result<Arc<shared::Frame>, BroadcastStreamRecvError>)>
-            + Send,
-    >,
->;
+type MemberStream = std::pin::Pin<Box<dyn futures::Stream<Item = (String, String, bool)> + Send>>;
 
-/// The frames of one shared subscription, tagged with the member's id, until it ends or the
-/// member leaves. The stream holds the membership, so the group lives while members do.
+/// The framed messages of one shared subscription for one member, with whether each is its
+/// last, until it ends or the member leaves. The stream holds the membership, so the group
+/// lives while members do. A member that falls behind gets the "too slow" error naming the
+/// cursor of the last event it was sent, then `complete`.
 fn member_stream(
     id: String,
     member: shared::Membership,
     cancelled: Arc<AtomicBool>,
+    proto: WebSocketProtocols,
 ) -> MemberStream {
     let shared::Membership { group, rx } = member;
     Box::pin(async_stream::stream! {
         let _group = group;
         let mut rx = BroadcastStream::new(rx);
+        let mut last: Option<Arc<shared::Frame>> = None;
         while let Some(item) = rx.next().await {
             if cancelled.load(Ordering::Relaxed) {
                 break;
             }
-            let end = match &item {
-                Ok(f) => !matches!(f.as_ref(), shared::Frame::Next { .. }),
-                Err(_) => true,
-            };
-            yield (id.clone(), item);
-            if end {
-                break;
+            match item {
+                Ok(frame) => {
+                    let end = !matches!(frame.as_ref(), shared::Frame::Next { .. });
+                    yield (id.clone(), shared::frame_text(proto, &id, &frame), end);
+                    if end {
+                        break;
+                    }
+                    last = Some(frame);
+                }
+                Err(BroadcastStreamRecvError::Lagged(n)) => {
+                    metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
+                    let cursor = match last.as_deref() {
+                        Some(shared::Frame::Next { cursor, .. }) => cursor.as_deref(),
+                        _ => None,
+                    };
+                    yield (id.clone(), shared::lagged_text(proto, &id, n, cursor), false);
+                    yield (id.clone(), shared::frame_text(proto, &id, &shared::Frame::Complete), true);
+                    break;
+                }
             }
         }
     })
