@@ -123,7 +123,6 @@ pub async fn upgrade(
 
 /// What the wrapper learns from the client's messages.
 struct ConnState {
-    initialised: bool,
     active: HashSet<String>,
 }
 
@@ -148,13 +147,15 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
     let feed = state.feed.clone();
     let (mut sink, mut incoming) = socket.split();
     let conn = Arc::new(Mutex::new(ConnState {
-        initialised: false,
         active: HashSet::new(),
     }));
     // Replies the wrapper itself sends (refused subscriptions), merged into the output.
     let (inject_tx, inject_rx) = futures::channel::mpsc::channel::<String>(16);
     let max_subs = feed.max_subscriptions_per_connection as usize;
     let conn_in = conn.clone();
+    // Set once the client sent `connection_init` (read on every loop turn, so not in `conn`).
+    let initialised = Arc::new(AtomicBool::new(false));
+    let initialised_in = initialised.clone();
     let state_in = state.clone();
     // Shared subscriptions joined and left by this connection's client.
     let (cmd_tx, mut cmd_rx) = futures::channel::mpsc::unbounded::<Cmd>();
@@ -171,7 +172,7 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
             let kind = peek.get("type").and_then(Value::as_str).unwrap_or("");
             let id = peek.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
             match kind {
-                "connection_init" => conn_in.lock().unwrap_or_else(|p| p.into_inner()).initialised = true,
+                "connection_init" => initialised_in.store(true, Ordering::Relaxed),
                 "subscribe" | "start" => {
                     let refused = {
                         let mut c = conn_in.lock().unwrap_or_else(|p| p.into_inner());
@@ -188,8 +189,7 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
                         let _ = inject_tx.send(text).await;
                         continue;
                     }
-                    let initialised = conn_in.lock().unwrap_or_else(|p| p.into_inner()).initialised;
-                    if let (true, Some(payload)) = (initialised, peek.get("payload")) {
+                    if let (true, Some(payload)) = (initialised_in.load(Ordering::Relaxed), peek.get("payload")) {
                         if let Some(key) = shared::share_key(payload) {
                             if let Some(member) = shared::join(&state_in, key, payload) {
                                 let _ = cmd_tx.unbounded_send(Cmd::Join(id, member));
@@ -268,7 +268,7 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
                 Some(Some(m)) => m,
                 _ => break,
             },
-            () = &mut init_deadline, if !conn.lock().unwrap_or_else(|p| p.into_inner()).initialised => {
+            () = &mut init_deadline, if !initialised.load(Ordering::Relaxed) => {
                 let _ = sink.send(Message::Close(Some(CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() }))).await;
                 break;
             }
