@@ -1,0 +1,276 @@
+//! docker/k8s: every manifest is listed in the kustomization; our containers set only
+//! documented variables their binary reads, listen and are probed and scraped on the code's
+//! ports and routes; the server scales and the indexer never overlaps.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use registry_ops_tests::{env_example_vars, root, scalar, yaml, yaml_docs};
+use serde_yaml::Value;
+
+use crate::{Binary, Problems};
+
+/// Every object of every manifest, with its file.
+fn objects() -> Vec<(String, Value)> {
+    let kustomization = yaml("docker/k8s/kustomization.yaml");
+    let resources: Vec<String> = kustomization["resources"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(scalar)
+        .collect();
+    let mut files: Vec<String> = std::fs::read_dir(root().join("docker/k8s"))
+        .expect("docker/k8s exists")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".yaml") && f != "kustomization.yaml")
+        .collect();
+    files.sort();
+    let mut listed = resources.clone();
+    listed.sort();
+    assert_eq!(files, listed, "kustomization.yaml must list every manifest");
+    resources
+        .iter()
+        .flat_map(|f| {
+            yaml_docs(&format!("docker/k8s/{f}"))
+                .into_iter()
+                .map(move |d| (f.clone(), d))
+        })
+        .collect()
+}
+
+fn find<'a>(objects: &'a [(String, Value)], kind: &str, name: &str) -> Option<&'a Value> {
+    objects
+        .iter()
+        .map(|(_, o)| o)
+        .find(|o| o["kind"].as_str() == Some(kind) && o["metadata"]["name"].as_str() == Some(name))
+}
+
+/// A pod template's `spec`, for Deployments and Jobs.
+fn pod_spec(object: &Value) -> Option<&Value> {
+    let spec = &object["spec"]["template"]["spec"];
+    spec.is_mapping().then_some(spec)
+}
+
+/// The containers of the objects that run our images, with the object's name.
+fn our_containers(objects: &[(String, Value)]) -> Vec<(String, Binary, Value, Value)> {
+    let mut out = Vec::new();
+    for (_, o) in objects {
+        let Some(spec) = pod_spec(o) else { continue };
+        let name = o["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        for c in spec["containers"].as_sequence().into_iter().flatten() {
+            if let Some(b) = c["image"].as_str().and_then(Binary::of) {
+                out.push((name.clone(), b, c.clone(), o.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// A container's environment: its `env` names and values (None for `valueFrom`), and the
+/// keys of the ConfigMaps it loads with `envFrom`.
+fn container_env(
+    objects: &[(String, Value)],
+    container: &Value,
+    problems: &mut Problems,
+) -> BTreeMap<String, Option<String>> {
+    let mut env = BTreeMap::new();
+    for from in container["envFrom"].as_sequence().into_iter().flatten() {
+        let Some(cm) = from["configMapRef"]["name"].as_str() else {
+            problems.push(format!("envFrom other than a ConfigMap: {from:?}"));
+            continue;
+        };
+        match find(objects, "ConfigMap", cm) {
+            Some(map) => {
+                for (k, v) in map["data"].as_mapping().into_iter().flatten() {
+                    env.insert(scalar(k).unwrap_or_default(), scalar(v));
+                }
+            }
+            None => problems.push(format!("ConfigMap {cm} is not in the manifests")),
+        }
+    }
+    for e in container["env"].as_sequence().into_iter().flatten() {
+        env.insert(
+            e["name"].as_str().unwrap_or_default().to_owned(),
+            scalar(&e["value"]),
+        );
+    }
+    env
+}
+
+#[test]
+fn our_containers_set_only_variables_their_binary_reads_and_env_example_documents() {
+    let objects = objects();
+    let documented = env_example_vars();
+    let mut problems = Problems::default();
+    let containers = our_containers(&objects);
+    assert!(
+        containers.len() >= 3,
+        "server, indexer and migrate were not found"
+    );
+    for (name, binary, container, _) in &containers {
+        let reads = binary.vars();
+        for var in container_env(&objects, container, &mut problems).keys() {
+            problems.check(documented.contains(var), || {
+                format!("{name}: {var} is not in .env.example")
+            });
+            problems.check(reads.contains(var), || {
+                format!("{name}: {var} is not read by {binary:?} (Config::VARS)")
+            });
+        }
+        let db = container["env"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .find(|e| e["name"].as_str() == Some("DATABASE_URL"));
+        problems.check(
+            db.is_some_and(|e| {
+                e["valueFrom"]["secretKeyRef"]["name"].as_str() == Some("registry-database")
+            }),
+            || format!("{name}: DATABASE_URL must come from the registry-database Secret"),
+        );
+    }
+    problems.assert_none();
+}
+
+#[test]
+fn ports_probes_and_scrape_annotations_match_the_code() {
+    let objects = objects();
+    let mut problems = Problems::default();
+    for (name, binary, container, object) in our_containers(&objects) {
+        let port = binary.port();
+        let env = container_env(&objects, &container, &mut problems);
+        if let Some(Some(p)) = env.get(binary.port_var()) {
+            problems.check(p == &port.to_string(), || {
+                format!(
+                    "{name}: {}={p}, the code's default is {port}",
+                    binary.port_var()
+                )
+            });
+        }
+        if object["kind"].as_str() == Some("Job") {
+            continue;
+        }
+        let ports: BTreeMap<String, u64> = container["ports"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or_default().to_owned(),
+                    p["containerPort"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        problems.check(
+            ports.len() == 1 && ports.values().all(|p| *p == u64::from(port)),
+            || format!("{name}: container ports {ports:?}, {binary:?} listens on {port}"),
+        );
+        for probe in ["readinessProbe", "livenessProbe"] {
+            let get = &container[probe]["httpGet"];
+            if get.is_null() {
+                continue;
+            }
+            let path = get["path"].as_str().unwrap_or_default();
+            problems.check(binary.routes().contains(path), || {
+                format!("{name}: {probe} on {path}, which {binary:?} does not serve")
+            });
+            let p = match &get["port"] {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => ports.get(s).copied(),
+                _ => None,
+            };
+            problems.check(p == Some(u64::from(port)), || {
+                format!("{name}: {probe} on port {p:?}, {binary:?} listens on {port}")
+            });
+        }
+        let annotations = &object["spec"]["template"]["metadata"]["annotations"];
+        problems.check(
+            annotations["prometheus.io/scrape"].as_str() == Some("true"),
+            || format!("{name}: pods must carry prometheus.io/scrape"),
+        );
+        problems.check(
+            annotations["prometheus.io/port"].as_str() == Some(port.to_string().as_str()),
+            || format!("{name}: prometheus.io/port must be {port}"),
+        );
+        let path = annotations["prometheus.io/path"]
+            .as_str()
+            .unwrap_or("/metrics");
+        problems.check(binary.routes().contains(path), || {
+            format!("{name}: prometheus.io/path {path} is not served")
+        });
+        let resources = &container["resources"];
+        for key in ["requests", "limits"] {
+            problems.check(
+                resources[key]["cpu"].is_string() && resources[key]["memory"].is_string(),
+                || format!("{name}: resources.{key} needs cpu and memory"),
+            );
+        }
+    }
+    // Services route to a port the selected pods declare.
+    for (_, svc) in objects
+        .iter()
+        .filter(|(_, o)| o["kind"].as_str() == Some("Service"))
+    {
+        let name = svc["metadata"]["name"].as_str().unwrap_or_default();
+        let Some(deploy) = find(&objects, "Deployment", name) else {
+            problems.push(format!("Service {name} has no Deployment of the same name"));
+            continue;
+        };
+        let declared: BTreeSet<String> = pod_spec(deploy)
+            .map(|s| &s["containers"][0]["ports"])
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .flat_map(|p| [scalar(&p["name"]), scalar(&p["containerPort"])])
+            .flatten()
+            .collect();
+        for p in svc["spec"]["ports"].as_sequence().into_iter().flatten() {
+            let target = scalar(&p["targetPort"]).unwrap_or_default();
+            problems.check(declared.contains(&target), || {
+                format!("Service {name}: targetPort {target} is not a port of its pods")
+            });
+        }
+    }
+    problems.assert_none();
+}
+
+#[test]
+fn the_server_scales_and_the_indexer_never_overlaps() {
+    let objects = objects();
+    let server = find(&objects, "Deployment", "registry-server").expect("server Deployment");
+    let indexer = find(&objects, "Deployment", "registry-indexer").expect("indexer Deployment");
+    assert_eq!(server["spec"]["replicas"].as_u64(), Some(3));
+    assert_eq!(indexer["spec"]["replicas"].as_u64(), Some(1));
+    assert_eq!(
+        indexer["spec"]["strategy"]["type"].as_str(),
+        Some("Recreate")
+    );
+
+    let kinds_for = |kind: &str| -> Vec<&Value> {
+        objects
+            .iter()
+            .map(|(_, o)| o)
+            .filter(|o| o["kind"].as_str() == Some(kind))
+            .collect()
+    };
+    let hpas = kinds_for("HorizontalPodAutoscaler");
+    assert_eq!(hpas.len(), 1, "one HPA, for the server only");
+    assert_eq!(
+        hpas[0]["spec"]["scaleTargetRef"]["name"].as_str(),
+        Some("registry-server")
+    );
+    assert!(hpas[0]["spec"]["minReplicas"].as_u64() >= Some(3));
+    let pdbs = kinds_for("PodDisruptionBudget");
+    assert_eq!(pdbs.len(), 1, "one PDB, for the server only");
+    assert_eq!(
+        pdbs[0]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"].as_str(),
+        Some("registry-server")
+    );
+    let jobs = kinds_for("Job");
+    assert_eq!(jobs.len(), 1, "one migrate Job");
+    let job = pod_spec(jobs[0]).expect("Job pod spec");
+    assert_eq!(job["containers"][0]["args"][0].as_str(), Some("migrate"));
+}
