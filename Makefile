@@ -5,15 +5,23 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DB_URL = $$(scripts/database-url registry)
 
-.PHONY: run demo release run-server migrate seed db-up db-down test lint fmt schema bench deny snapshots clean-db tools
+.PHONY: run demo web web-dist release run-server migrate seed db-up db-down test lint fmt schema bench deny snapshots clean-db tools
 
 ## run: migrate, then run the indexer (STELLAR_NETWORK, default testnet) and the API on PORT (3001)
-run: tools release
+run: tools release web-dist
 	@scripts/run-stack
 
 ## demo: the whole system on a simulated local network (no internet needed)
-demo: tools release
+demo: tools release web-dist
 	@scripts/run-stack demo
+
+## web: build the web explorer into web/dist (served by the API server at /)
+web:
+	@cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+# The explorer, built only when missing.
+web-dist:
+	@[[ -f web/dist/index.html ]] || $(MAKE) --no-print-directory web
 
 release:
 	$(CARGO) build --release -p registry-server -p registry-indexer
@@ -44,7 +52,8 @@ test: tools
 	  $(CARGO) nextest run --workspace --all-features --no-tests=warn; \
 	else \
 	  $(CARGO) test --workspace --all-features; \
-	fi
+	fi; \
+	scripts/test-web
 
 ## lint: formatting and clippy, warnings are errors
 lint:

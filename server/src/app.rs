@@ -92,6 +92,13 @@ impl App {
             hub.clone(),
             config.feed.retention_days,
         );
+        match &config.web_dir {
+            Some(dir) if !crate::http::web::is_built(dir) => tracing::warn!(
+                "no web explorer at WEB_DIR={} (build it with `make web`); serving the API only",
+                dir.display()
+            ),
+            _ => {}
+        }
         let state = AppState {
             db,
             schema,
@@ -99,6 +106,7 @@ impl App {
             limiter: Limiter::new(&config.rate_limit),
             limits: config.limits.clone(),
             graphiql: config.graphiql,
+            web_dir: config.web_dir.clone(),
             hub,
             feed: config.feed.clone(),
             ws_connections: Default::default(),

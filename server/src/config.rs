@@ -3,6 +3,7 @@
 //! and unit; a unit test keeps the two in step.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use registry_core::env::Secret;
@@ -170,6 +171,8 @@ pub struct Config {
     pub introspection: bool,
     /// `GRAPHIQL` (default true): serve GraphiQL at `GET /graphql` to browsers.
     pub graphiql: bool,
+    /// `WEB_DIR` (default `web/dist`; empty turns it off): the built web explorer, served at `/`.
+    pub web_dir: Option<PathBuf>,
     /// `SHUTDOWN_TIMEOUT_SECS` (default 10): how long in-flight requests may finish after a
     /// shutdown signal.
     pub shutdown_timeout: Duration,
@@ -197,6 +200,7 @@ impl Config {
         "GRAPHQL_MAX_PAGE_SIZE",
         "GRAPHQL_INTROSPECTION",
         "GRAPHIQL",
+        "WEB_DIR",
         "RATE_LIMIT_PER_SECOND",
         "RATE_LIMIT_BURST",
         "TRUSTED_PROXIES",
@@ -334,6 +338,9 @@ impl Config {
             cache,
             introspection: env.bool("GRAPHQL_INTROSPECTION", true),
             graphiql: env.bool("GRAPHIQL", true),
+            web_dir: Some(env.string("WEB_DIR", "web/dist"))
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
             shutdown_timeout: Duration::from_secs(env.int("SHUTDOWN_TIMEOUT_SECS", 10, 0, 3600)),
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),

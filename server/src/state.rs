@@ -25,6 +25,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Whether browsers get GraphiQL at `GET /graphql`.
     pub graphiql: bool,
+    /// The built web explorer served at `/`, when there is one.
+    pub web_dir: Option<std::path::PathBuf>,
     /// The live feed's hub (one LISTEN connection for the process).
     pub hub: Hub,
     /// Subscription limits and timings.

@@ -3,12 +3,20 @@
 //! Run: `DATABASE_URL=… registry-seed --count 5000 --seed 42` (or `make seed`). The same
 //! `--seed` and `--anchor` give the same rows. `--samples DIR` also writes variables files for
 //! the benchmark queries.
+//!
+//! `registry-seed --deploy 1 --network mainnet` instead writes new deployments into an existing
+//! registry through the indexer's own write path (one ledger past the checkpoint each, in one
+//! transaction with its event and NOTIFY), so live subscribers see them; it prints their ids.
 
 use chrono::{DateTime, Timelike, Utc};
 use clap::Parser;
 use sqlx::Connection;
 
+use anyhow::Context;
+use registry_core::{ContractId, Network, WasmHash};
+use registry_indexer::extract::{Change, Executable};
 use registry_indexer::seed::{SeedOptions, seed};
+use registry_indexer::store::{IndexedLedger, write_batch};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +39,13 @@ struct Args {
     /// Write benchmark variables (Q2_detail.vars.json, Q3_search.vars.json) into this folder.
     #[arg(long)]
     samples: Option<std::path::PathBuf>,
+    /// Instead of seeding: deploy this many new contracts through the indexer's write path,
+    /// running the network's most used WASM, and print their ids.
+    #[arg(long)]
+    deploy: Option<u32>,
+    /// The network of `--deploy`.
+    #[arg(long, default_value = "mainnet")]
+    network: Network,
     /// Database URL.
     #[arg(long, env = "DATABASE_URL")]
     database_url: String,
@@ -90,6 +105,13 @@ async fn main() -> anyhow::Result<()> {
         seed: args.seed,
         anchor,
     };
+    if let Some(n) = args.deploy {
+        if let Err(e) = deploy(&args.database_url, args.network, n).await {
+            eprintln!("registry-seed: {e:#}");
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     let mut conn = sqlx::PgConnection::connect(&args.database_url).await?;
     let (data, elapsed) = match seed(&mut conn, &opts, args.reset).await {
         Ok(r) => r,
@@ -132,6 +154,52 @@ async fn main() -> anyhow::Result<()> {
             dir.join("Q3_search.vars.json"),
             serde_json::to_string_pretty(&search)?,
         )?;
+    }
+    Ok(())
+}
+
+/// Writes `count` deployments on `network`, one ledger each past the indexer's checkpoint.
+async fn deploy(url: &str, network: Network, count: u32) -> anyhow::Result<()> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .context("connecting to the database")?;
+    let checkpoint: Option<i64> =
+        sqlx::query_scalar("SELECT last_ledger FROM indexer_cursors WHERE network = $1")
+            .bind(network)
+            .fetch_optional(&pool)
+            .await?;
+    let wasm: Option<Vec<u8>> = sqlx::query_scalar(
+        "SELECT w.hash FROM contracts c JOIN wasm_codes w ON w.pk = c.wasm_pk \
+         WHERE c.network = $1 AND w.abi IS NOT NULL \
+         GROUP BY w.hash ORDER BY count(*) DESC, w.hash LIMIT 1",
+    )
+    .bind(network)
+    .fetch_optional(&pool)
+    .await?;
+    let wasm = wasm
+        .and_then(|h| <[u8; 32]>::try_from(h).ok())
+        .with_context(|| {
+            format!("no WASM contract on {network} to copy: seed the registry first")
+        })?;
+    let first = u32::try_from(checkpoint.unwrap_or(0) + 1).context("ledger out of range")?;
+    for seq in first..first + count {
+        let contract = ContractId(rand::random());
+        let ledger = IndexedLedger {
+            seq,
+            hash: rand::random(),
+            close_time: Utc::now(),
+            changes: vec![Change::ContractDeployed {
+                contract,
+                executable: Executable::Wasm(WasmHash(wasm)),
+                deployer: None,
+                tx: rand::random(),
+                constructor_args: None,
+            }],
+        };
+        write_batch(&pool, network, &[ledger], &Default::default(), seq).await?;
+        println!("{contract}");
     }
     Ok(())
 }

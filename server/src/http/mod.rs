@@ -1,7 +1,8 @@
 //! HTTP: the router, and the trace id every request carries.
 //!
 //! Routes: `/graphql` (POST, GET, GraphiQL for browsers), `/health` (the process is up),
-//! `/ready` (the database answers and its schema is current), `/metrics` (Prometheus). The
+//! `/ready` (the database answers and its schema is current), `/metrics` (Prometheus), and the web explorer
+//! (`web/`'s built files) at every other path. The
 //! rate limiter guards `/graphql` only, so probes and scrapes are never throttled.
 
 pub mod graphql;
@@ -9,6 +10,7 @@ pub mod health;
 pub mod metrics;
 pub mod rate_limit;
 pub mod shared;
+pub mod web;
 pub mod ws;
 
 use axum::Router;
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(metrics::render))
+        .merge(web::router(state.web_dir.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 let path = req

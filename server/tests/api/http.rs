@@ -181,3 +181,121 @@ async fn server_refuses_to_start_on_a_database_behind_its_migrations() {
         "{err}"
     );
 }
+
+/// A built explorer in a fresh folder: `index.html`, a hashed asset and its gzip twin.
+fn built_explorer() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("registry-web-{}", rand_suffix()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>Soroban Registry</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("assets/index-abc123.js"), "console.log(1)").unwrap();
+    // The server sends the twin as it is; its bytes need not be real gzip for this test.
+    std::fs::write(dir.join("assets/index-abc123.js.gz"), "gzip twin").unwrap();
+    dir
+}
+
+fn rand_suffix() -> String {
+    format!(
+        "{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+#[tokio::test]
+async fn the_explorer_is_served_at_its_own_routes_with_a_strict_policy() {
+    let dir = built_explorer();
+    let web = dir.clone();
+    let app = TestApp::spawn_with(move |c| c.web_dir = Some(web)).await;
+    // The app's routes all load index.html, so links and reloads work.
+    for path in [
+        "/",
+        "/contracts?network=testnet",
+        "/contracts/mainnet/CABC",
+        "/no/such",
+    ] {
+        let res = app
+            .client
+            .get(format!("{}{path}", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let h = res.headers();
+        assert_eq!(h["cache-control"], "no-cache", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("<title>Soroban Registry")
+        );
+    }
+    // Hashed assets are cached for good, and sent precompressed to clients that accept it.
+    let res = app
+        .client
+        .get(format!("{}/assets/index-abc123.js", app.url))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(res.text().await.unwrap(), "gzip twin");
+    // A missing asset is a 404, not the page (a script tag must not receive HTML).
+    let res = app
+        .client
+        .get(format!("{}/assets/gone.js", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_ne!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    // The API keeps its routes.
+    let res = app
+        .client
+        .get(format!("{}/health", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn without_a_built_explorer_the_root_says_how_to_build_it() {
+    let missing = std::env::temp_dir().join(format!("registry-web-missing-{}", rand_suffix()));
+    let app = TestApp::spawn_with(move |c| c.web_dir = Some(missing)).await;
+    let res = app
+        .client
+        .get(format!("{}/", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("make web"));
+    let res = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .json(&json!({ "query": "{ tags { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

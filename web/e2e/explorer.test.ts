@@ -1,0 +1,404 @@
+// The explorer in real headless Chromium against the real server on seeded data. Every figure
+// the page shows is compared with what the API answers for the same question. Screenshots of the
+// main pages land in web/test-results/.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+
+const run = promisify(execFile);
+const base = inject('baseUrl');
+const databaseUrl = inject('databaseUrl');
+const binDir = inject('binDir');
+const results = join(dirname(fileURLToPath(import.meta.url)), '../test-results');
+mkdirSync(results, { recursive: true });
+
+const JS_BUDGET_BYTES = 200 * 1024;
+const LCP_BUDGET_MS = 1000;
+
+async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+  if (body.errors?.length || !body.data) throw new Error(`API error: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+let browser: Browser;
+const open: { ctx: BrowserContext; errors: string[] }[] = [];
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  // No page logged an error (a Content-Security-Policy violation would be one).
+  const errors = open.flatMap((o) => o.errors);
+  await browser?.close();
+  expect(errors).toEqual([]);
+});
+
+async function newPage(width = 1280, height = 900): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width, height } });
+  const errors: string[] = [];
+  open.push({ ctx, errors });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+  });
+  return page;
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(results, `${name}.png`), fullPage: true });
+}
+
+/** The contract ids a list on the page links to, in order. */
+async function listedIds(page: Page, scope = 'main'): Promise<string[]> {
+  return page.$$eval(`${scope} a.contract-link`, (links) =>
+    links.map((a) => decodeURIComponent((a as HTMLAnchorElement).pathname.split('/').pop() ?? '')),
+  );
+}
+
+describe('home', () => {
+  test('shows the network figures, the deployments chart and the newest contracts, within budget', async () => {
+    const page = await newPage();
+    const scripts: Promise<number>[] = [];
+    page.on('response', (r) => {
+      if (r.request().resourceType() === 'script') scripts.push(r.body().then((b) => gzipSync(b).length));
+    });
+    await page.goto(`${base}/?network=mainnet`);
+    await page.waitForSelector('.figure dd');
+    await page.waitForSelector('#live-list tbody tr');
+    await page.waitForSelector('.chart-canvas canvas');
+
+    const { analytics, contracts } = await api<{
+      analytics: { networkSummary: { contracts: number; wasms: number } };
+      contracts: { nodes: { contractId: string }[] };
+    }>(`{ analytics { networkSummary(network: MAINNET) { contracts wasms } }
+          contracts(first: 10, filter: { network: MAINNET }) { nodes { contractId } } }`);
+    const figures = await page.$$eval('.figure', (els) =>
+      Object.fromEntries(els.map((e) => [e.querySelector('dt')?.textContent, e.querySelector('dd')?.textContent])),
+    );
+    expect(figures.Contracts).toBe(analytics.networkSummary.contracts.toLocaleString('en-US'));
+    expect(figures['WASM codes']).toBe(analytics.networkSummary.wasms.toLocaleString('en-US'));
+    expect(await listedIds(page, '#live-list')).toEqual(contracts.nodes.map((n) => n.contractId));
+    await shot(page, 'home');
+
+    // Budgets: JavaScript of the first page (gzipped), largest contentful paint.
+    const lcp = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          new PerformanceObserver((list) => {
+            const entries = list.getEntries();
+            resolve(entries[entries.length - 1]?.startTime ?? -1);
+          }).observe({ type: 'largest-contentful-paint', buffered: true });
+        }),
+    );
+    const jsBytes = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
+    const line = `budget: first-page JavaScript ${(jsBytes / 1024).toFixed(1)} KB gzipped (limit ${JS_BUDGET_BYTES / 1024} KB); largest contentful paint ${lcp.toFixed(0)} ms (limit ${LCP_BUDGET_MS} ms)`;
+    console.log(line);
+    writeFileSync(join(results, 'budgets.json'), JSON.stringify({ jsGzipBytes: jsBytes, lcpMs: lcp }, null, 2));
+    expect(jsBytes).toBeGreaterThan(0);
+    expect(jsBytes).toBeLessThan(JS_BUDGET_BYTES);
+  });
+
+  test('a new deployment appears in the live list without a reload', async () => {
+    const page = await newPage();
+    const subscribed = new Promise<void>((resolve) => {
+      page.on('websocket', (ws) =>
+        ws.on('framesent', (f) => {
+          if (typeof f.payload === 'string' && f.payload.includes('"subscribe"')) resolve();
+        }),
+      );
+    });
+    await page.goto(`${base}/?network=mainnet`);
+    await page.waitForSelector('#live-list tbody tr');
+    await subscribed;
+    const before = await page.$eval('.figure dd', (e) => Number(e.textContent?.replace(/,/g, '')));
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    // Give the server a moment to register the subscription before writing.
+    await page.waitForTimeout(300);
+    const { stdout } = await run(join(binDir, 'registry-seed'), ['--deploy', '1', '--network', 'mainnet'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    });
+    const id = stdout.trim();
+    expect(id).toMatch(/^C[A-Z2-7]{55}$/);
+    await page.waitForSelector(`#live-list a.contract-link[href$="${id}"]`, { timeout: 15_000 });
+    expect((await listedIds(page, '#live-list'))[0]).toBe(id);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    // The figures follow.
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('.figure dd')?.textContent?.replace(/,/g, '')) === n,
+      before + 1,
+      { timeout: 15_000 },
+    );
+  });
+});
+
+describe('contracts', () => {
+  test('search from the header lists the matching contracts', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/?network=mainnet`);
+    await page.fill('#search-q', 'token');
+    await page.press('#search-q', 'Enter');
+    await page.waitForURL(/\/contracts\?network=mainnet&q=token$/);
+    await page.waitForSelector('.count');
+    const { contracts } = await api<{ contracts: { totalCount: number; nodes: { contractId: string }[] } }>(
+      `{ contracts(first: 20, filter: { network: MAINNET, search: "token" }, orderBy: RELEVANCE) { totalCount nodes { contractId } } }`,
+    );
+    expect(contracts.totalCount).toBeGreaterThan(0);
+    expect(await page.textContent('.count')).toContain(contracts.totalCount.toLocaleString('en-US'));
+    expect(await listedIds(page)).toEqual(contracts.nodes.map((n) => n.contractId));
+    expect(await page.textContent('h1')).toBe('Contracts matching “token”');
+    await shot(page, 'search');
+  });
+
+  test('filters live in the URL, and the back button undoes them', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/contracts?network=mainnet`);
+    await page.waitForSelector('.count');
+    const count = async (filter: string) =>
+      (await api<{ contracts: { totalCount: number } }>(`{ contracts(filter: ${filter}) { totalCount } }`)).contracts
+        .totalCount;
+    /** Waits until the page shows `n` results and no longer updates. */
+    const shows = (n: number) =>
+      page.waitForFunction(
+        (text) => document.querySelector('.count')?.textContent === text,
+        `${n.toLocaleString('en-US')} ${n === 1 ? 'contract' : 'contracts'}`,
+      );
+    await page.selectOption('select[name=kind]', 'STELLAR_ASSET');
+    await page.waitForURL(/kind=STELLAR_ASSET/);
+    await shows(await count('{ network: MAINNET, kind: STELLAR_ASSET }'));
+    const kinds = await page.$$eval('td.kind', (tds) => [...new Set(tds.map((t) => t.textContent))]);
+    expect(kinds).toEqual(['Stellar asset']);
+
+    await page.fill('input[name=fn]', 'transfer');
+    await page.click('.filters button[type=submit]');
+    await page.waitForURL(/fn=transfer/);
+    await shows(await count('{ network: MAINNET, kind: STELLAR_ASSET, implementsFunction: "transfer" }'));
+
+    // A shared link reproduces the view.
+    const link = page.url();
+    const other = await newPage();
+    await other.goto(link);
+    await other.waitForSelector('.count');
+    expect(await other.inputValue('select[name=kind]')).toBe('STELLAR_ASSET');
+    expect(await other.inputValue('input[name=fn]')).toBe('transfer');
+
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes('fn='));
+    expect(await page.inputValue('input[name=fn]')).toBe('');
+    expect(await page.inputValue('select[name=kind]')).toBe('STELLAR_ASSET');
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes('kind='));
+    expect(await page.inputValue('select[name=kind]')).toBe('');
+    await shot(page, 'contracts');
+  });
+
+  test('pages forward and back by cursor, and a page URL can be reloaded', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/contracts?network=testnet`);
+    await page.waitForSelector('main a.contract-link');
+    const first = await listedIds(page);
+    const q = `query ($after: String) { contracts(first: 20, after: $after, filter: { network: TESTNET }) {
+      pageInfo { endCursor } nodes { contractId } } }`;
+    const p1 = await api<{ contracts: { pageInfo: { endCursor: string }; nodes: { contractId: string }[] } }>(q);
+    expect(first).toEqual(p1.contracts.nodes.map((n) => n.contractId));
+    const p2 = await api<{ contracts: { nodes: { contractId: string }[] } }>(q, { after: p1.contracts.pageInfo.endCursor });
+
+    await page.click('a[rel=next]');
+    await page.waitForURL(/after=/);
+    await page.waitForFunction((id) => !document.querySelector(`main a.contract-link[href$="${id}"]`), first[0]);
+    expect(await listedIds(page)).toEqual(p2.contracts.nodes.map((n) => n.contractId));
+
+    await page.reload();
+    await page.waitForSelector('main a.contract-link');
+    expect(await listedIds(page)).toEqual(p2.contracts.nodes.map((n) => n.contractId));
+
+    await page.click('a[rel=prev]');
+    await page.waitForURL(/before=/);
+    await page.waitForFunction((id) => !!document.querySelector(`main a.contract-link[href$="${id}"]`), first[0]);
+    expect(await listedIds(page)).toEqual(first);
+  });
+});
+
+interface AbiContract {
+  contractId: string;
+  wasmHash: string;
+  tags: { name: string }[];
+  publisher: { address: string } | null;
+  abi: {
+    structs: { name: string }[];
+    unions: { name: string }[];
+    functions: { name: string; inputs: { type: { display: string } }[] }[];
+  };
+}
+
+/** A mainnet contract whose functions take one of its own types, and has a publisher and tags. */
+async function contractWithTypes(): Promise<AbiContract> {
+  const { contracts } = await api<{ contracts: { nodes: (AbiContract | { abi: null })[] } }>(`{
+    contracts(first: 100, filter: { network: MAINNET, kind: WASM }) { nodes {
+      contractId wasmHash tags { name } publisher { address }
+      abi { structs { name } unions { name } functions { name inputs { type { display } } } } } } }`);
+  const found = contracts.nodes.find((c): c is AbiContract => {
+    if (!c.abi || !('publisher' in c) || !c.publisher || c.tags.length === 0) return false;
+    const names = [...c.abi.structs, ...c.abi.unions].map((t) => t.name);
+    return c.abi.functions.some((f) => f.inputs.some((i) => names.some((n) => i.type.display.includes(n))));
+  });
+  if (!found) throw new Error('the seeded data has no contract with user types, a publisher and tags');
+  return found;
+}
+
+describe('contract', () => {
+  test('shows the ABI as signatures, and a type link leads to its definition', async () => {
+    const c = await contractWithTypes();
+    const page = await newPage();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    await page.goto(`${base}/contracts/mainnet/${c.contractId}`);
+    await page.waitForSelector('.function');
+    expect(await page.textContent('#contract-address')).toBe(c.contractId);
+    const signatures = await page.$$eval('.function .signature', (els) => els.map((e) => e.textContent));
+    expect(signatures).toHaveLength(c.abi.functions.length);
+    for (const [i, f] of c.abi.functions.entries()) {
+      expect(signatures[i]).toMatch(new RegExp(`^fn ${f.name}\\(`));
+    }
+    await shot(page, 'contract');
+
+    const link = page.locator('.signature a.type-link').first();
+    const target = (await link.getAttribute('href')) ?? '';
+    expect(target).toMatch(/^#type-/);
+    // Keyboard: focus the link and follow it with Enter.
+    await link.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.hash === target);
+    const shown = await page.$eval(target, (el) => {
+      const r = el.getBoundingClientRect();
+      return r.top >= 0 && r.top < window.innerHeight && el.matches(':target');
+    });
+    expect(shown).toBe(true);
+    expect(await page.textContent(`${target} h4`)).toContain(target.slice('#type-'.length));
+
+    await page.click('button.copy');
+    await page.waitForSelector('button.copy:has-text("Copied")');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(c.contractId);
+  });
+
+  test('links to its WASM, publisher and tag pages', async () => {
+    const c = await contractWithTypes();
+    const page = await newPage();
+    await page.goto(`${base}/contracts/mainnet/${c.contractId}`);
+    await page.waitForSelector('.function');
+
+    await page.click(`.facts a[href="/wasm/${c.wasmHash}"]`);
+    await page.waitForSelector('h1:text-is("WASM")');
+    await page.waitForSelector(`main a.contract-link[href$="${c.contractId}"]`);
+    await shot(page, 'wasm');
+
+    await page.goBack();
+    await page.waitForSelector('.facts');
+    await page.click(`.facts a[href^="/publishers/"]`);
+    await page.waitForURL(new RegExp(`/publishers/${c.publisher?.address}$`));
+    await page.waitForSelector(`main a.contract-link[href$="${c.contractId}"]`);
+    await shot(page, 'publisher');
+
+    await page.goBack();
+    await page.waitForSelector('.facts');
+    const tag = c.tags[0]?.name ?? '';
+    await page.click(`main .tags a:text-is("${tag}")`);
+    await page.waitForSelector('.tag-title');
+    const { tag: counted } = await api<{ tag: { contractCount: number } }>(
+      `query ($name: String!) { tag(name: $name) { contractCount } }`,
+      { name: tag },
+    );
+    expect(await page.textContent('main article > p')).toContain(
+      `${counted.contractCount.toLocaleString('en-US')} contract`,
+    );
+    await shot(page, 'tag');
+  });
+
+  test('an unknown contract or path gets the not-found page', async () => {
+    const { contracts } = await api<{ contracts: { nodes: { contractId: string }[] } }>(
+      `{ contracts(first: 1, filter: { network: MAINNET }) { nodes { contractId } } }`,
+    );
+    const mainnetOnly = contracts.nodes[0]?.contractId ?? '';
+    const page = await newPage();
+    // A real address on a network where it does not exist.
+    await page.goto(`${base}/contracts/futurenet/${mainnetOnly}`);
+    await page.waitForSelector('h1:text-is("Not found")');
+    expect(await page.textContent('main')).toContain(mainnetOnly);
+    await shot(page, 'not-found');
+    // A malformed address says why.
+    await page.goto(`${base}/contracts/mainnet/C${'A'.repeat(55)}`);
+    await page.waitForSelector('h1:text-is("Not found")');
+    expect(await page.textContent('main')).toContain('checksum');
+    await page.goto(`${base}/no/such/page`);
+    await page.waitForSelector('h1:text-is("Not found")');
+  });
+
+  test('strings from contracts are shown as text, never as HTML', async () => {
+    const c = await contractWithTypes();
+    const hostile = '<img src=x onerror="window.pwned=1"><b>bold</b>';
+    // psql quotes the values (:'h'), so the markup reaches the database unchanged.
+    execFileSync('psql', [databaseUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `h=${hostile}`, '-v', `id=${c.contractId}`], {
+      input: `UPDATE contracts SET name = :'h', description = :'h' WHERE contract_id = :'id';`,
+    });
+    const page = await newPage();
+    // Past the server's one-second response cache.
+    await page.waitForTimeout(1100);
+    await page.goto(`${base}/contracts/mainnet/${c.contractId}`);
+    await page.waitForSelector('.function');
+    expect(await page.textContent('h1')).toBe(hostile);
+    expect(await page.textContent('.description')).toBe(hostile);
+    expect(await page.$$('main img, main b')).toHaveLength(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  });
+});
+
+describe('accessibility and small screens', () => {
+  test('the first Tab reaches the skip link, which moves to the content', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/?network=mainnet`);
+    await page.waitForSelector('.figure dd');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#main$/);
+  });
+
+  test('pages are readable at 375 px wide, without sideways scrolling', async () => {
+    const c = await contractWithTypes();
+    const page = await newPage(375, 812);
+    for (const [name, path, ready] of [
+      ['home-375', '/?network=mainnet', '#live-list tbody tr'],
+      ['contracts-375', '/contracts?network=mainnet', 'main a.contract-link'],
+      ['contract-375', `/contracts/mainnet/${c.contractId}`, '.function'],
+    ] as const) {
+      await page.goto(`${base}${path}`);
+      await page.waitForSelector(ready);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width, name).toBeLessThanOrEqual(375);
+      await shot(page, name);
+    }
+  });
+});

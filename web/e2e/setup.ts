@@ -1,0 +1,88 @@
+// Starts the registry for the end-to-end tests: migrates and seeds E2E_DATABASE_URL (a database
+// of its own: it is emptied), then runs registry-server on a free loopback port, serving the
+// built explorer (web/dist). The tests get the URLs through `inject`.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    databaseUrl: string;
+    binDir: string;
+  }
+}
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitReady(url: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`registry-server exited with ${server.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`registry-server did not become ready at ${url}`);
+}
+
+export default async function setup(project: TestProject) {
+  const databaseUrl = process.env.E2E_DATABASE_URL;
+  if (!databaseUrl) {
+    throw new Error('E2E_DATABASE_URL is not set: `make test` sets it (a database the tests may empty)');
+  }
+  const binDir = resolve(process.env.REGISTRY_BIN_DIR ?? join(root, 'target/debug'));
+  for (const bin of ['registry-server', 'registry-indexer', 'registry-seed']) {
+    if (!existsSync(join(binDir, bin))) {
+      throw new Error(`${join(binDir, bin)} is missing: build the workspace first (cargo build --workspace)`);
+    }
+  }
+  const webDir = join(root, 'web/dist');
+  if (!existsSync(join(webDir, 'index.html'))) {
+    throw new Error('web/dist is missing: run `npm run build` first');
+  }
+  const env = { ...process.env, DATABASE_URL: databaseUrl, RUST_LOG: 'warn' };
+  execFileSync(join(binDir, 'registry-indexer'), ['migrate'], { env, stdio: 'inherit' });
+  execFileSync(join(binDir, 'registry-seed'), ['--count', '300', '--seed', '7', '--reset'], {
+    env,
+    stdio: 'inherit',
+  });
+  const port = await freePort();
+  const server = spawn(join(binDir, 'registry-server'), [], {
+    env: {
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      WEB_DIR: webDir,
+      RATE_LIMIT_PER_SECOND: '0',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitReady(`${baseUrl}/ready`, server);
+  project.provide('baseUrl', baseUrl);
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('binDir', binDir);
+  return async () => {
+    server.kill('SIGTERM');
+    await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+  };
+}

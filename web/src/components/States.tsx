@@ -1,0 +1,41 @@
+// Loading, error and empty states, the same everywhere.
+import type { CombinedError } from 'urql';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="state state-loading" role="status" aria-live="polite">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function ErrorState({ error, what }: { error: CombinedError | Error; what: string }) {
+  const message =
+    'graphQLErrors' in error && error.graphQLErrors.length > 0
+      ? error.graphQLErrors.map((e) => e.message).join('; ')
+      : 'networkError' in error && error.networkError
+        ? `the registry could not be reached (${error.networkError.message})`
+        : error.message;
+  return (
+    <div className="state state-error" role="alert">
+      <p>
+        Could not load {what}: {message}
+      </p>
+      <p>
+        <button type="button" onClick={() => window.location.reload()}>
+          Try again
+        </button>
+      </p>
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: React.ReactNode }) {
+  return <p className="state state-empty">{children}</p>;
+}
+
+/** The API's explanation when it refused an argument (a malformed address or hash), else null. */
+export function badInput(error: CombinedError | undefined): string | null {
+  const e = error?.graphQLErrors.find((g) => g.extensions?.code === 'BAD_USER_INPUT');
+  return e ? e.message : null;
+}
