@@ -375,6 +375,29 @@ describe('contract', () => {
   });
 });
 
+describe('states', () => {
+  test('a search without matches says so', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/contracts?network=mainnet&q=zzqxjvw`);
+    await page.waitForSelector('text=No contract matches these filters.');
+    expect(await page.textContent('.count')).toBe('0 contracts');
+  });
+
+  test('when the API cannot be reached, the page says so and offers a retry', async () => {
+    const page = await newPage();
+    await page.route('**/graphql', (route) => route.abort('connectionrefused'));
+    await page.goto(`${base}/contracts?network=mainnet`);
+    const alert = await page.waitForSelector('[role=alert]');
+    expect(await alert.textContent()).toContain('Could not load contracts: the registry could not be reached');
+    await page.unroute('**/graphql');
+    await page.click('[role=alert] button:text-is("Try again")');
+    await page.waitForSelector('main a.contract-link');
+    // The failed requests were logged by the browser; they are this test's doing.
+    const mine = open[open.length - 1];
+    if (mine) mine.errors.length = 0;
+  });
+});
+
 describe('accessibility and small screens', () => {
   test('the first Tab reaches the skip link, which moves to the content', async () => {
     const page = await newPage();
