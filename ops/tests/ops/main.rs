@@ -4,8 +4,12 @@
 //! Run: `cargo nextest run -p registry-ops-tests` (part of `make test`, which installs
 //! promtool and amtool first through `scripts/ensure-tools`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod backup;
 mod compose;
 mod dashboards;
+mod docs;
 mod images;
 mod k8s;
 mod prometheus;
