@@ -5,6 +5,7 @@ import { Fragment, useMemo } from 'react';
 import { graphql } from '../gql';
 import type { AbiViewFragment } from '../gql/graphql';
 import { tokenizeType, typeAnchor } from '../lib/abiType';
+import { Table } from './Table';
 
 export const AbiView = graphql(`
   fragment AbiView on Abi {
@@ -180,28 +181,18 @@ export function AbiSection({ abi }: { abi: AbiViewFragment }) {
                 <span className="kw">struct</span> {s.name} <Lib lib={s.lib} />
               </h4>
               <Doc text={s.doc} />
-              <table className="fields">
-                <thead>
-                  <tr>
-                    <th scope="col">Field</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Description</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.fields.map((f) => (
-                    <tr key={f.name}>
-                      <td>
-                        <code>{f.name}</code>
-                      </td>
-                      <td>
-                        <TypeText display={f.type.display} userTypes={userTypes} />
-                      </td>
-                      <td>{f.doc}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <Table
+                className="fields"
+                head={['Field', 'Type', 'Description']}
+                rows={s.fields.map((f) => ({
+                  key: f.name,
+                  cells: [
+                    <code>{f.name}</code>,
+                    <TypeText display={f.type.display} userTypes={userTypes} />,
+                    f.doc,
+                  ],
+                }))}
+              />
             </article>
           ))}
           {abi.unions.map((u) => (
@@ -284,30 +275,19 @@ export function AbiSection({ abi }: { abi: AbiViewFragment }) {
                   ))}{' '}
                 · data as {ev.dataFormat === 'SINGLE_VALUE' ? 'one value' : ev.dataFormat === 'VEC' ? 'a vector' : 'a map'}
               </p>
-              <table className="fields">
-                <thead>
-                  <tr>
-                    <th scope="col">Parameter</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">In</th>
-                    <th scope="col">Description</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {ev.params.map((p) => (
-                    <tr key={p.name}>
-                      <td>
-                        <code>{p.name}</code>
-                      </td>
-                      <td>
-                        <TypeText display={p.type.display} userTypes={userTypes} />
-                      </td>
-                      <td>{p.location === 'DATA' ? 'data' : 'topics'}</td>
-                      <td>{p.doc}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <Table
+                className="fields"
+                head={['Parameter', 'Type', 'In', 'Description']}
+                rows={ev.params.map((p) => ({
+                  key: p.name,
+                  cells: [
+                    <code>{p.name}</code>,
+                    <TypeText display={p.type.display} userTypes={userTypes} />,
+                    p.location === 'DATA' ? 'data' : 'topics',
+                    p.doc,
+                  ],
+                }))}
+              />
             </article>
           ))}
         </section>
@@ -324,25 +304,10 @@ function CaseTable({
   valueLabel: string;
 }) {
   return (
-    <table className="fields">
-      <thead>
-        <tr>
-          <th scope="col">{valueLabel}</th>
-          <th scope="col">Name</th>
-          <th scope="col">Description</th>
-        </tr>
-      </thead>
-      <tbody>
-        {cases.map((c) => (
-          <tr key={c.name}>
-            <td>{c.value}</td>
-            <td>
-              <code>{c.name}</code>
-            </td>
-            <td>{c.doc}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      className="fields"
+      head={[valueLabel, 'Name', 'Description']}
+      rows={cases.map((c) => ({ key: c.name, cells: [c.value, <code>{c.name}</code>, c.doc] }))}
+    />
   );
 }

@@ -1,16 +1,27 @@
 // A page of contracts from a connection, with previous/next links that keep the page's URL.
 import { useLocation } from 'react-router';
-import type { ContractRowFragment } from '../gql/graphql';
+import { graphql } from '../gql';
+import type { ContractPageFragment } from '../gql/graphql';
 import { formatNumber } from '../lib/format';
 import { ContractTable } from './ContractTable';
 import { Pager } from './Pager';
 import { Empty } from './States';
 
-interface Connection {
-  totalCount: number;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor?: string | null; endCursor?: string | null };
-  nodes: readonly ContractRowFragment[];
-}
+/** One page of a contract list, as every list in the explorer asks for it. */
+export const ContractPage = graphql(`
+  fragment ContractPage on ContractConnection {
+    totalCount
+    pageInfo {
+      hasNextPage
+      hasPreviousPage
+      startCursor
+      endCursor
+    }
+    nodes {
+      ...ContractRow
+    }
+  }
+`);
 
 /** `first`/`after` or `last`/`before` from the URL's `after`/`before`. */
 export function pageFromParams(params: URLSearchParams, size = 20) {
@@ -19,7 +30,7 @@ export function pageFromParams(params: URLSearchParams, size = 20) {
   return after ? { first: size, after } : before ? { last: size, before } : { first: size };
 }
 
-export function PagedContracts({ conn, caption, empty }: { conn: Connection; caption: string; empty: string }) {
+export function PagedContracts({ conn, caption, empty }: { conn: ContractPageFragment; caption: string; empty: string }) {
   const location = useLocation();
   const href = (page: { after?: string; before?: string }) => {
     const params = new URLSearchParams(location.search);

@@ -6,6 +6,7 @@ import { AbiSection } from '../components/AbiView';
 import { CopyButton } from '../components/CopyButton';
 import { DailyChart } from '../components/DailyChart';
 import { ErrorState, Loading, badInput } from '../components/States';
+import { Table } from '../components/Table';
 import { TagList } from '../components/TagList';
 import { graphql } from '../gql';
 import {
@@ -198,29 +199,15 @@ export function Contract() {
         {c.functionStats.length === 0 ? (
           <p className="state state-empty">No calls in the last 30 days.</p>
         ) : (
-          <div className="table-scroll">
-            <table className="function-stats">
-              <caption>Calls per function, last 30 days</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Function</th>
-                  <th scope="col">Calls</th>
-                  <th scope="col">Failed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.functionStats.map((f) => (
-                  <tr key={f.function}>
-                    <td>
-                      <code>{f.function}</code>
-                    </td>
-                    <td>{formatNumber(f.calls)}</td>
-                    <td>{formatNumber(f.failedCalls)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            className="function-stats"
+            caption="Calls per function, last 30 days"
+            head={['Function', 'Calls', 'Failed']}
+            rows={c.functionStats.map((f) => ({
+              key: f.function,
+              cells: [<code>{f.function}</code>, formatNumber(f.calls), formatNumber(f.failedCalls)],
+            }))}
+          />
         )}
       </section>
 
@@ -229,39 +216,26 @@ export function Contract() {
         {c.versions.length === 0 ? (
           <p className="state state-empty">No recorded versions.</p>
         ) : (
-          <div className="table-scroll">
-            <table className="versions">
-              <thead>
-                <tr>
-                  <th scope="col">Ledger</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">Change</th>
-                  <th scope="col">Transaction</th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.versions.map((v) => (
-                  <tr key={v.ledger}>
-                    <td>{formatNumber(v.ledger)}</td>
-                    <td>
-                      <time dateTime={v.changedAt}>{formatDateTime(v.changedAt)}</time>
-                    </td>
-                    <td>
-                      {v.oldWasmHash ? (
-                        <>
-                          upgraded <Hash hash={v.oldWasmHash} /> →{' '}
-                          {v.newWasmHash ? <Hash hash={v.newWasmHash} /> : 'built-in'}
-                        </>
-                      ) : (
-                        <>deployed {v.newWasmHash ? <Hash hash={v.newWasmHash} /> : 'built-in'}</>
-                      )}
-                    </td>
-                    <td>{v.txHash ? <code className="hash">{shortId(v.txHash, 8)}</code> : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            className="versions"
+            head={['Ledger', 'Time', 'Change', 'Transaction']}
+            rows={c.versions.map((v) => ({
+              key: v.ledger,
+              cells: [
+                formatNumber(v.ledger),
+                <time dateTime={v.changedAt}>{formatDateTime(v.changedAt)}</time>,
+                v.oldWasmHash ? (
+                  <>
+                    upgraded <Hash hash={v.oldWasmHash} /> →{' '}
+                    {v.newWasmHash ? <Hash hash={v.newWasmHash} /> : 'built-in'}
+                  </>
+                ) : (
+                  <>deployed {v.newWasmHash ? <Hash hash={v.newWasmHash} /> : 'built-in'}</>
+                ),
+                v.txHash ? <code className="hash">{shortId(v.txHash, 8)}</code> : '—',
+              ],
+            }))}
+          />
         )}
       </section>
     </article>

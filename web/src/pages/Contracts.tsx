@@ -31,16 +31,7 @@ const ContractsQuery = graphql(`
     $orderBy: ContractOrder
   ) {
     contracts(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
-      totalCount
-      pageInfo {
-        hasNextPage
-        hasPreviousPage
-        startCursor
-        endCursor
-      }
-      nodes {
-        ...ContractRow
-      }
+      ...ContractPage
     }
   }
 `);

@@ -1,5 +1,5 @@
 // Home: the network's figures, deployments per day, and new deployments as they happen.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useQuery, useSubscription } from 'urql';
 import { ContractTable } from '../components/ContractTable';
@@ -150,16 +150,13 @@ export function Home() {
   const [refresh, setRefresh] = useState(0);
   // A new deployment changes the figures: fetch them again, at most every few seconds.
   const pending = useRef<number | null>(null);
-  const onNew = useMemo(
-    () => () => {
-      if (pending.current !== null) return;
-      pending.current = window.setTimeout(() => {
-        pending.current = null;
-        setRefresh((r) => r + 1);
-      }, 3000);
-    },
-    [],
-  );
+  const onNew = useCallback(() => {
+    if (pending.current !== null) return;
+    pending.current = window.setTimeout(() => {
+      pending.current = null;
+      setRefresh((r) => r + 1);
+    }, 3000);
+  }, []);
   useEffect(() => () => {
     if (pending.current !== null) window.clearTimeout(pending.current);
   }, []);

@@ -17,16 +17,7 @@ const PublisherQuery = graphql(`
       github
       createdAt
       contracts(first: $first, after: $after, last: $last, before: $before) {
-        totalCount
-        pageInfo {
-          hasNextPage
-          hasPreviousPage
-          startCursor
-          endCursor
-        }
-        nodes {
-          ...ContractRow
-        }
+        ...ContractPage
       }
     }
   }

@@ -14,16 +14,7 @@ const TagQuery = graphql(`
       name
       contractCount
       contracts(first: $first, after: $after, last: $last, before: $before, filter: { network: $network }) {
-        totalCount
-        pageInfo {
-          hasNextPage
-          hasPreviousPage
-          startCursor
-          endCursor
-        }
-        nodes {
-          ...ContractRow
-        }
+        ...ContractPage
       }
     }
   }

@@ -32,16 +32,7 @@ const WasmQuery = graphql(`
         ...AbiView
       }
       contracts(first: $first, after: $after, last: $last, before: $before) {
-        totalCount
-        pageInfo {
-          hasNextPage
-          hasPreviousPage
-          startCursor
-          endCursor
-        }
-        nodes {
-          ...ContractRow
-        }
+        ...ContractPage
       }
     }
   }
