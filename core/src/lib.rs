@@ -12,9 +12,10 @@
 //! - [`autotag`]: the rules that derive tags from a contract's interface, in one table.
 //! - `fixtures` (feature `fixtures`): the real WASM modules of `tests/fixtures`, embedded.
 //! - `db` (feature `sqlx`): the embedded migrations. `telemetry` (feature `telemetry`): the
-//!   tracing setup. `testing` (feature `test-util`): a fresh database per test.
+//!   tracing setup and trace export. `testing` (feature `test-util`): a fresh database per
+//!   test; `otlp_receiver` (same feature): a local OTLP receiver for tests of trace export.
 //!
-//! This crate does no I/O of its own outside `db` and `testing`.
+//! This crate does no I/O of its own outside `db`, `telemetry` and the test support.
 #![warn(missing_docs)]
 
 pub mod autotag;
@@ -30,6 +31,8 @@ pub mod text;
 
 #[cfg(feature = "sqlx")]
 pub mod db;
+#[cfg(feature = "test-util")]
+pub mod otlp_receiver;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
 #[cfg(feature = "test-util")]

@@ -41,6 +41,9 @@ pub struct Config {
     pub log_filter: String,
     /// `LOG_FORMAT` (default text): text or json.
     pub log_format: String,
+    /// `OTLP_ENDPOINT` (optional): the OTLP/HTTP collector that receives traces
+    /// (`http://jaeger:4318`); unset, no traces are exported.
+    pub otlp_endpoint: Option<String>,
 }
 
 /// The RPC a network uses when nothing is configured.
@@ -74,6 +77,7 @@ impl Config {
         "EVENTS_RETENTION_DAYS",
         "RUST_LOG",
         "LOG_FORMAT",
+        "OTLP_ENDPOINT",
     ];
 
     /// Reads the configuration, recording every problem in `env`.
@@ -125,7 +129,15 @@ impl Config {
             events_retention_days: env.int("EVENTS_RETENTION_DAYS", 7, 1, 3650),
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),
+            otlp_endpoint: env.raw("OTLP_ENDPOINT").map(str::to_owned),
         };
+        if let Some(url) = &config.otlp_endpoint
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            env.problem(format!(
+                "OTLP_ENDPOINT={url:?}: expected the http:// or https:// URL of an OTLP/HTTP collector"
+            ));
+        }
         if !matches!(config.log_format.as_str(), "text" | "json") {
             env.problem(format!(
                 "LOG_FORMAT={:?}: expected text or json",

@@ -86,7 +86,12 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(2);
             }
             let config = config?;
-            telemetry::init(format, &config.log_filter);
+            let telemetry = telemetry::install(telemetry::Options {
+                format,
+                filter: &config.log_filter,
+                service: "registry-indexer",
+                otlp_endpoint: config.otlp_endpoint.as_deref(),
+            })?;
             let metrics_addr = registry_indexer::metrics::serve(config.metrics_addr).await?;
             tracing::info!(metrics = %metrics_addr, network = %config.network, rpc = %config.rpc_url, "starting registry-indexer");
             let (indexer, _lock) = match Indexer::start(config).await {
@@ -97,7 +102,9 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(1);
                 }
             };
-            if let Err(e) = indexer.run(shutdown_signal()).await {
+            let result = indexer.run(shutdown_signal()).await;
+            telemetry.shutdown().await;
+            if let Err(e) = result {
                 tracing::error!("registry-indexer stopped: {e}");
                 eprintln!("registry-indexer: {e}");
                 std::process::exit(1);

@@ -19,6 +19,7 @@ use registry_core::spec::{DecodedWasm, decode_wasm};
 use registry_core::{Network, WasmHash};
 use serde_json::json;
 use sqlx::PgPool;
+use tracing::Instrument;
 
 use crate::config::Config;
 use crate::extract::{Change, extract};
@@ -296,18 +297,41 @@ impl Indexer {
                     return Step::CaughtUp(from);
                 }
                 let started = Instant::now();
-                let ledgers = match self.fetch(from, health.latest_ledger).await {
+                // One exported span per batch (with OTLP_ENDPOINT), its steps as children; it
+                // ends when this step returns.
+                let batch = tracing::info_span!(
+                    "batch",
+                    otel.name = "index batch",
+                    network = %network,
+                    ledger.first = from,
+                    ledger.last = tracing::field::Empty,
+                );
+                let ledgers = match self
+                    .fetch(from, health.latest_ledger)
+                    .instrument(
+                        tracing::debug_span!(parent: &batch, "fetch", otel.name = "rpc getLedgers"),
+                    )
+                    .await
+                {
                     Ok(l) if l.is_empty() => return Step::CaughtUp(from),
                     Ok(l) => l,
                     Err(e) => return Step::Wait(e.to_string()),
                 };
-                let wasms = decode_uploads(&ledgers).await;
+                if let Some(last) = ledgers.last() {
+                    batch.record("ledger.last", last.seq);
+                }
+                let wasms = decode_uploads(&ledgers)
+                    .instrument(tracing::debug_span!(parent: &batch, "decode", otel.name = "decode uploads"))
+                    .await;
                 match store::write_batch(
                     &self.pool,
                     network,
                     &ledgers,
                     &wasms,
                     health.latest_ledger,
+                )
+                .instrument(
+                    tracing::debug_span!(parent: &batch, "write", otel.name = "write batch"),
                 )
                 .await
                 {

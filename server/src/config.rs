@@ -180,6 +180,9 @@ pub struct Config {
     pub log_filter: String,
     /// `LOG_FORMAT` (default text): `text` or `json`.
     pub log_format: String,
+    /// `OTLP_ENDPOINT` (optional): the OTLP/HTTP collector that receives traces
+    /// (`http://jaeger:4318`); unset, no traces are exported.
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Config {
@@ -221,6 +224,7 @@ impl Config {
         "EVENTS_RETENTION_DAYS",
         "RUST_LOG",
         "LOG_FORMAT",
+        "OTLP_ENDPOINT",
     ];
 
     /// Reads the configuration, reporting every problem at once.
@@ -344,7 +348,15 @@ impl Config {
             shutdown_timeout: Duration::from_secs(env.int("SHUTDOWN_TIMEOUT_SECS", 10, 0, 3600)),
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),
+            otlp_endpoint: env.raw("OTLP_ENDPOINT").map(str::to_owned),
         };
+        if let Some(url) = &config.otlp_endpoint
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            env.problem(format!(
+                "OTLP_ENDPOINT={url:?}: expected the http:// or https:// URL of an OTLP/HTTP collector"
+            ));
+        }
         if !matches!(config.log_format.as_str(), "text" | "json") {
             env.problem(format!(
                 "LOG_FORMAT={:?}: expected text or json",

@@ -26,15 +26,18 @@ async fn main() -> anyhow::Result<()> {
         std::process::exit(2);
     }
     let config = config?;
-    telemetry::init(
-        config.log_format.parse().unwrap_or(LogFormat::Text),
-        &config.log_filter,
-    );
-    tracing::info!(database = %config.database_url.redacted_url(), listen = %config.listen, "starting registry-server");
+    let telemetry = telemetry::install(telemetry::Options {
+        format: config.log_format.parse().unwrap_or(LogFormat::Text),
+        filter: &config.log_filter,
+        service: "registry-server",
+        otlp_endpoint: config.otlp_endpoint.as_deref(),
+    })?;
+    tracing::info!(database = %config.database_url.redacted_url(), listen = %config.listen, traces = telemetry.exporting(), "starting registry-server");
     let app = App::build(config).await?;
     tracing::info!(port = app.port(), "listening on port {}", app.port());
-    app.run(shutdown_signal()).await?;
-    Ok(())
+    let result = app.run(shutdown_signal()).await;
+    telemetry.shutdown().await;
+    Ok(result?)
 }
 
 async fn shutdown_signal() {

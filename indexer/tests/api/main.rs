@@ -8,3 +8,4 @@ mod recorded;
 mod seed;
 mod sim_chain;
 mod sim_rpc;
+mod traces;

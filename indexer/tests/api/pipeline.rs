@@ -25,6 +25,7 @@ pub fn config(db: &TestDb, rpc: &SimRpc, network: Network) -> Config {
         events_retention_days: 7,
         log_filter: "info".into(),
         log_format: "text".into(),
+        otlp_endpoint: None,
     }
 }
 

@@ -31,6 +31,7 @@ pub struct CursorRow {
 }
 
 /// Totals for one network as of `today` (UTC).
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::summary", otel.kind = "client", db.system = "postgresql"))]
 pub async fn summary(db: &Db, network: Network, today: NaiveDate) -> Result<SummaryRow> {
     db.count();
     Ok(sqlx::query_as::<_, SummaryRow>(
@@ -51,6 +52,7 @@ pub async fn summary(db: &Db, network: Network, today: NaiveDate) -> Result<Summ
 }
 
 /// Deployments per UTC day within `[from, to]` (days without deployments are absent).
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::deployments_per_day", otel.kind = "client", db.system = "postgresql"))]
 pub async fn deployments_per_day(
     db: &Db,
     network: Option<Network>,
@@ -71,6 +73,7 @@ pub async fn deployments_per_day(
 }
 
 /// The most invoked contracts within `[from, to]`, with their invocation counts.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::top_contracts", otel.kind = "client", db.system = "postgresql"))]
 pub async fn top_contracts(
     db: &Db,
     network: Option<Network>,
@@ -94,6 +97,7 @@ pub async fn top_contracts(
 }
 
 /// The indexer's checkpoint on every network it has indexed.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::cursors", otel.kind = "client", db.system = "postgresql"))]
 pub async fn cursors(db: &Db) -> Result<Vec<CursorRow>> {
     db.count();
     Ok(sqlx::query_as::<_, CursorRow>(

@@ -278,6 +278,7 @@ fn push_invocations_cte(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery) {
 }
 
 /// One page of contracts.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::page", otel.kind = "client", db.system = "postgresql"))]
 pub async fn page(db: &Db, q: &PageQuery) -> Result<Vec<ContractRow>> {
     let mut qb = QueryBuilder::new("");
     push_invocations_cte(&mut qb, q);
@@ -290,6 +291,7 @@ pub async fn page(db: &Db, q: &PageQuery) -> Result<Vec<ContractRow>> {
 }
 
 /// The same page for many parents at once; rows carry their parent in `scope_key`.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::pages_scoped", otel.kind = "client", db.system = "postgresql"))]
 pub async fn pages_scoped(
     db: &Db,
     q: &PageQuery,
@@ -311,6 +313,7 @@ pub async fn pages_scoped(
 }
 
 /// How many contracts match a filter.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::count", otel.kind = "client", db.system = "postgresql"))]
 pub async fn count(db: &Db, filter: &ContractFilter) -> Result<i64> {
     let mut qb = QueryBuilder::new("SELECT count(*) FROM contracts c WHERE true");
     push_filter(&mut qb, filter);
@@ -319,6 +322,7 @@ pub async fn count(db: &Db, filter: &ContractFilter) -> Result<i64> {
 }
 
 /// How many contracts match a filter, per parent.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::counts_scoped", otel.kind = "client", db.system = "postgresql"))]
 pub async fn counts_scoped(
     db: &Db,
     filter: &ContractFilter,
@@ -339,6 +343,7 @@ pub async fn counts_scoped(
 }
 
 /// A contract by its network and strkey.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_key", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_key(db: &Db, network: Network, contract_id: &str) -> Result<Option<ContractRow>> {
     let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.network = $1 AND c.contract_id = $2");
     db.count();
@@ -350,6 +355,7 @@ pub async fn by_key(db: &Db, network: Network, contract_id: &str) -> Result<Opti
 }
 
 /// Contracts by surrogate key (any order; missing keys are absent).
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractRow>> {
     let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.pk = ANY($1)");
     db.count();

@@ -21,6 +21,7 @@ pub struct PublisherRow {
 const COLUMNS: &str = "pk, address, display_name, website, github, created_at";
 
 /// Publishers by surrogate key.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[PublisherPk]) -> Result<Vec<PublisherRow>> {
     let sql = format!("SELECT {COLUMNS} FROM publishers WHERE pk = ANY($1)");
     db.count();
@@ -31,6 +32,7 @@ pub async fn by_pks(db: &Db, pks: &[PublisherPk]) -> Result<Vec<PublisherRow>> {
 }
 
 /// A publisher by its `G…` address.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::by_address", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_address(db: &Db, address: &str) -> Result<Option<PublisherRow>> {
     let sql = format!("SELECT {COLUMNS} FROM publishers WHERE address = $1");
     db.count();
@@ -41,6 +43,7 @@ pub async fn by_address(db: &Db, address: &str) -> Result<Option<PublisherRow>> 
 }
 
 /// A keyset page of publishers in registration order (`pk`), forward or backward from `seek`.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::page", otel.kind = "client", db.system = "postgresql"))]
 pub async fn page(
     db: &Db,
     seek: Option<PublisherPk>,
@@ -64,6 +67,7 @@ pub async fn page(
 }
 
 /// How many publishers there are.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::count", otel.kind = "client", db.system = "postgresql"))]
 pub async fn count(db: &Db) -> Result<i64> {
     db.count();
     Ok(sqlx::query_scalar("SELECT count(*) FROM publishers")

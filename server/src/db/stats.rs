@@ -39,6 +39,7 @@ pub struct VersionRow {
 }
 
 /// Daily rows of many contracts within `[from, to]`, oldest day first.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql stats::daily", otel.kind = "client", db.system = "postgresql"))]
 pub async fn daily(
     db: &Db,
     pks: &[ContractPk],
@@ -58,6 +59,7 @@ pub async fn daily(
 }
 
 /// Per-function call counts of many contracts within `[from, to]`, most called first.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql stats::functions", otel.kind = "client", db.system = "postgresql"))]
 pub async fn functions(
     db: &Db,
     pks: &[ContractPk],
@@ -78,6 +80,7 @@ pub async fn functions(
 }
 
 /// Total invocations of many contracts within `[from, to]`.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql stats::invocations", otel.kind = "client", db.system = "postgresql"))]
 pub async fn invocations(
     db: &Db,
     pks: &[ContractPk],
@@ -97,6 +100,7 @@ pub async fn invocations(
 }
 
 /// Version history of many contracts, oldest first.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql stats::versions", otel.kind = "client", db.system = "postgresql"))]
 pub async fn versions(db: &Db, pks: &[ContractPk]) -> Result<Vec<VersionRow>> {
     db.count();
     Ok(sqlx::query_as::<_, VersionRow>(

@@ -23,6 +23,7 @@ pub struct TagCountRow {
 }
 
 /// The tags of many contracts, by name within each contract.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql tags::for_contracts", otel.kind = "client", db.system = "postgresql"))]
 pub async fn for_contracts(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractTagRow>> {
     db.count();
     Ok(sqlx::query_as::<_, ContractTagRow>(
@@ -35,6 +36,7 @@ pub async fn for_contracts(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractTa
 }
 
 /// One tag by name, with its use count (on one network, or all).
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql tags::by_name", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_name(db: &Db, name: &str, network: Option<Network>) -> Result<Option<TagCountRow>> {
     db.count();
     Ok(sqlx::query_as::<_, TagCountRow>(
@@ -50,6 +52,7 @@ pub async fn by_name(db: &Db, name: &str, network: Option<Network>) -> Result<Op
 
 /// Every tag with its use count, most used first (ties by name). Tags unused on the network
 /// are left out.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql tags::counts", otel.kind = "client", db.system = "postgresql"))]
 pub async fn counts(db: &Db, network: Option<Network>) -> Result<Vec<TagCountRow>> {
     db.count();
     Ok(sqlx::query_as::<_, TagCountRow>(

@@ -36,6 +36,7 @@ pub struct SpecDocs {
 }
 
 /// WASM codes by surrogate key.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[WasmPk]) -> Result<Vec<WasmRow>> {
     let sql = format!("SELECT {COLUMNS} FROM wasm_codes WHERE pk = ANY($1)");
     db.count();
@@ -46,6 +47,7 @@ pub async fn by_pks(db: &Db, pks: &[WasmPk]) -> Result<Vec<WasmRow>> {
 }
 
 /// A WASM code by its hash.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_hash", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_hash(db: &Db, hash: &[u8; 32]) -> Result<Option<WasmRow>> {
     let sql = format!("SELECT {COLUMNS} FROM wasm_codes WHERE hash = $1");
     db.count();
@@ -56,6 +58,7 @@ pub async fn by_hash(db: &Db, hash: &[u8; 32]) -> Result<Option<WasmRow>> {
 }
 
 /// The spec documents of one WASM code.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::spec_docs", otel.kind = "client", db.system = "postgresql"))]
 pub async fn spec_docs(db: &Db, pk: WasmPk) -> Result<Option<SpecDocs>> {
     db.count();
     Ok(
@@ -67,6 +70,7 @@ pub async fn spec_docs(db: &Db, pk: WasmPk) -> Result<Option<SpecDocs>> {
 }
 
 /// The module bytes of one WASM code (NULL while unknown).
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::code", otel.kind = "client", db.system = "postgresql"))]
 pub async fn code(db: &Db, hash: &[u8; 32]) -> Result<Option<Vec<u8>>> {
     db.count();
     Ok(

@@ -10,6 +10,7 @@
 use std::time::Instant;
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request, ServerError};
 use axum::body::{Body, Bytes};
 use std::net::SocketAddr;
@@ -19,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use tracing::Instrument;
 
 use super::metrics::operation_label;
 use super::{new_trace_id, with_trace_id};
@@ -273,28 +275,61 @@ async fn execute(
     )
 }
 
+/// The name of an operation's span, after the OpenTelemetry GraphQL conventions: its type
+/// and name (`query Contracts`), the name bounded like the metric label; `graphql` when the
+/// document has no such operation.
+fn operation_span_name(doc: &ExecutableDocument, requested: Option<&str>) -> String {
+    let chosen = doc.operations.iter().find(|(name, _)| match requested {
+        Some(r) => name.is_some_and(|n| n.as_str() == r),
+        None => true,
+    });
+    let Some((name, op)) = chosen else {
+        return "graphql".to_owned();
+    };
+    let ty = match op.node.ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    };
+    match name {
+        Some(n) => format!("{ty} {}", operation_label(Some(n.as_str()))),
+        None => ty.to_owned(),
+    }
+}
+
 /// Executes a request (or batch) and serialises the answer.
 async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedResponse {
-    let run = |mut request: Request| async move {
-        // Parse here (the engine reuses the parse) to refuse documents with too many aliases.
-        if let Ok(doc) = request.parsed_query() {
-            let n = aliases(doc);
-            if n > state.limits.max_aliases {
-                let message = format!(
-                    "Too many aliases: the document has {n}, the limit is {}",
-                    state.limits.max_aliases
-                );
-                let mut err = ServerError::new(message, None);
-                err.extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", ErrorCode::QueryTooComplex.as_str());
-                return async_graphql::Response::from_errors(vec![err]);
+    let run = |mut request: Request| {
+        // One span per operation, named after it (`query Contracts`); loaders and statements
+        // are its children in an exported trace.
+        let requested = request.operation_name.clone();
+        let name = request
+            .parsed_query()
+            .map(|doc| operation_span_name(doc, requested.as_deref()))
+            .unwrap_or_else(|_| "graphql".to_owned());
+        let span = tracing::info_span!("graphql", otel.name = %name);
+        async move {
+            // Parse here (the engine reuses the parse) to refuse documents with too many aliases.
+            if let Ok(doc) = request.parsed_query() {
+                let n = aliases(doc);
+                if n > state.limits.max_aliases {
+                    let message = format!(
+                        "Too many aliases: the document has {n}, the limit is {}",
+                        state.limits.max_aliases
+                    );
+                    let mut err = ServerError::new(message, None);
+                    err.extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", ErrorCode::QueryTooComplex.as_str());
+                    return async_graphql::Response::from_errors(vec![err]);
+                }
             }
+            state
+                .schema
+                .execute(request.data(Loaders::new(&state.db)))
+                .await
         }
-        state
-            .schema
-            .execute(request.data(Loaders::new(&state.db)))
-            .await
+        .instrument(span)
     };
     let mut response = with_trace_id(trace_id.to_owned(), async move {
         match batch {

@@ -31,9 +31,12 @@ pub fn trace_id() -> String {
         .unwrap_or_else(|_| new_trace_id())
 }
 
-/// A random 128-bit id in hex (the W3C trace-id format).
+/// The request's trace id (32 hex digits, the W3C trace-id format): the exported trace's id
+/// when traces are exported (`OTLP_ENDPOINT`), so the id a client reports finds its trace and
+/// its log lines; otherwise a random one.
 pub fn new_trace_id() -> String {
-    format!("{:032x}", rand::random::<u128>())
+    registry_core::telemetry::current_trace_id()
+        .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()))
 }
 
 /// Runs `fut` with `id` as the current trace id.
@@ -62,7 +65,18 @@ pub fn router(state: AppState) -> Router {
                     .get::<axum::extract::MatchedPath>()
                     .map(|p| p.as_str().to_owned())
                     .unwrap_or_else(|| "unmatched".into());
-                tracing::info_span!("http", method = %req.method(), path = %path)
+                // Probes and scrapes get a target the trace export leaves out (they would be
+                // most of the traces and say nothing).
+                if matches!(path.as_str(), "/health" | "/ready" | "/metrics") {
+                    return tracing::info_span!(target: "registry_probes", "http", method = %req.method(), path = %path);
+                }
+                tracing::info_span!(
+                    "http",
+                    otel.name = %format_args!("{} {path}", req.method()),
+                    otel.kind = "server",
+                    method = %req.method(),
+                    path = %path,
+                )
             }),
         )
         .with_state(state)

@@ -21,6 +21,7 @@ use async_graphql::ErrorExtensions;
 use futures::FutureExt;
 use futures::channel::oneshot;
 use futures::future::Shared;
+use tracing::Instrument;
 
 pub use contracts::{
     ContractByPk, PublisherByPk, ScopedCounts, ScopedPages, TagsByContract, WasmByPk,
@@ -180,10 +181,16 @@ impl<F: BatchFn> Batcher<F> {
         };
         let mut seen = std::collections::HashSet::with_capacity(keys.len());
         keys.retain(|k| seen.insert(k.clone()));
+        let span = tracing::debug_span!(
+            "loader",
+            otel.name = %format_args!("loader {}", loader_name::<F>()),
+            keys = keys.len(),
+        );
         let map = self
             .inner
             .f
             .load(&self.inner.db, keys.clone())
+            .instrument(span)
             .await
             .map_err(|e| e.extend())?;
         if self.inner.cache {
@@ -256,6 +263,13 @@ pub(crate) fn group_by_args<I: Clone, A: Eq + Hash + Clone>(keys: &[(I, A)]) -> 
         groups.entry(args.clone()).or_default().push(item.clone());
     }
     groups
+}
+
+/// A loader's name in traces: its type's name without the module path (`ContractByPk`).
+fn loader_name<F>() -> &'static str {
+    let full = std::any::type_name::<F>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
 }
 
 #[cfg(test)]

@@ -13,3 +13,4 @@ mod lookups;
 mod sdl;
 mod statements;
 mod subscriptions;
+mod traces;
