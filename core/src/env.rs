@@ -74,6 +74,20 @@ impl Env {
         }
     }
 
+    /// An optional `http://` or `https://` URL (`expected` says what it should point at); any
+    /// other value is a problem and reads as unset.
+    pub fn http_url(&mut self, name: &str, expected: &str) -> Option<String> {
+        let raw = self.raw(name)?.trim().to_owned();
+        if raw.starts_with("http://") || raw.starts_with("https://") {
+            Some(raw)
+        } else {
+            self.problems.push(format!(
+                "{name}={raw:?}: expected the http:// or https:// URL of {expected}"
+            ));
+            None
+        }
+    }
+
     /// Parses `name`, falling back to `default` when unset or invalid (invalid is recorded).
     pub fn get<T: FromStr>(&mut self, name: &str, default: T, expected: &str) -> T {
         self.opt(name, expected).unwrap_or(default)
@@ -188,5 +202,20 @@ mod tests {
         assert_eq!(env.int::<u32>("EMPTY", 7, 1, 10), 7);
         assert_eq!(env.string("MISSING", "x"), "x");
         assert!(env.finish().is_ok());
+    }
+
+    #[test]
+    fn an_url_must_be_http_or_https() {
+        let mut env = Env::from_pairs([("OK", "http://jaeger:4318"), ("BAD", "jaeger:4317")]);
+        assert_eq!(
+            env.http_url("OK", "a collector").as_deref(),
+            Some("http://jaeger:4318")
+        );
+        assert_eq!(env.http_url("BAD", "a collector"), None);
+        assert_eq!(env.http_url("UNSET", "a collector"), None);
+        assert_eq!(
+            env.finish().unwrap_err().0,
+            vec!["BAD=\"jaeger:4317\": expected the http:// or https:// URL of a collector"]
+        );
     }
 }

@@ -129,15 +129,8 @@ impl Config {
             events_retention_days: env.int("EVENTS_RETENTION_DAYS", 7, 1, 3650),
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),
-            otlp_endpoint: env.raw("OTLP_ENDPOINT").map(str::to_owned),
+            otlp_endpoint: env.http_url("OTLP_ENDPOINT", "an OTLP/HTTP collector"),
         };
-        if let Some(url) = &config.otlp_endpoint
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            env.problem(format!(
-                "OTLP_ENDPOINT={url:?}: expected the http:// or https:// URL of an OTLP/HTTP collector"
-            ));
-        }
         if !matches!(config.log_format.as_str(), "text" | "json") {
             env.problem(format!(
                 "LOG_FORMAT={:?}: expected text or json",
