@@ -98,9 +98,10 @@ impl Telemetry {
         if let Some(provider) = self.provider {
             // The SDK blocks its caller while it exports through the runtime, so not on a
             // runtime thread.
+            // Shutting down exports what is queued; bounded, so an unreachable collector
+            // cannot hold the process past its grace period.
             let _ = tokio::task::spawn_blocking(move || {
-                let _ = provider.force_flush();
-                let _ = provider.shutdown_with_timeout(Duration::from_secs(5));
+                provider.shutdown_with_timeout(Duration::from_secs(5))
             })
             .await;
         }
