@@ -88,6 +88,9 @@ impl Indexer {
     /// the database or the RPC cannot be reached.
     pub async fn start(config: Config) -> Result<(Indexer, locks::InstanceLock), Fatal> {
         crate::metrics::handle();
+        // Exported from the start at 0, so an indexer that never commits (no RPC, no database)
+        // shows as stalled rather than as a series that does not exist.
+        metrics::counter!("registry_indexer_ledgers_total").absolute(0);
         let url = config.database_url.expose().to_owned();
         let pool = loop {
             match crate::migrate::connect(&url, 4).await {

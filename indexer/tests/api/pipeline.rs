@@ -422,3 +422,30 @@ async fn events_older_than_the_retention_are_pruned_once_caught_up() {
         .unwrap();
     assert_eq!(left, total - 2);
 }
+
+#[tokio::test]
+async fn an_indexer_that_cannot_reach_its_rpc_exports_zero_ledgers_at_once() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 1, 5).await;
+    let mut config = config(&db, &rpc, Network::Local);
+    // Nothing listens on port 9 (discard) on loopback: every RPC call fails.
+    config.rpc_url = "http://127.0.0.1:9/".into();
+    let starting = tokio::spawn(Indexer::start(config));
+    let text = loop {
+        let text = registry_indexer::metrics::handle().render();
+        if text.contains("registry_indexer_rpc_errors_total") {
+            break text;
+        }
+        assert!(
+            !starting.is_finished(),
+            "the indexer started without an RPC"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        text.lines()
+            .any(|l| l == "registry_indexer_ledgers_total 0"),
+        "the ledger counter is not exported before the first commit:\n{text}"
+    );
+    starting.abort();
+}
