@@ -52,7 +52,7 @@ test: tools
 	  $(CARGO) nextest run --workspace --all-features --no-tests=warn; \
 	else \
 	  $(CARGO) test --workspace --all-features; \
-	fi; \
+	fi && \
 	scripts/test-web
 
 ## lint: formatting and clippy, warnings are errors
