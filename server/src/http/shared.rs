@@ -92,10 +92,7 @@ pub fn share_key(payload: &Value) -> Option<u64> {
     let query = payload.get("query")?.as_str()?;
     let variables = payload.get("variables").filter(|v| !v.is_null());
     // Replays are per subscriber.
-    if query.contains("after") || variables.is_some_and(|v| v.to_string().contains("after")) {
-        return None;
-    }
-    if !query.trim_start().starts_with("subscription") {
+    if replays(query, variables)? {
         return None;
     }
     let mut h = DefaultHasher::new();
@@ -115,6 +112,41 @@ fn cursor_of(data: &Value) -> Option<String> {
         .get("cursor")?
         .as_str()
         .map(str::to_owned)
+}
+
+/// Whether the subscription asks for a replay: an `after` argument that is a literal, or a
+/// variable given a value. `None` when the document is not one plain subscription operation
+/// (several operations, fragments at the root, a parse error): those are never shared.
+fn replays(query: &str, variables: Option<&Value>) -> Option<bool> {
+    use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    let op = match &doc.operations {
+        DocumentOperations::Single(op) => op,
+        // A named operation; several operations are never shared.
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => ops.values().next()?,
+        DocumentOperations::Multiple(_) => return None,
+    };
+    if op.node.ty != OperationType::Subscription {
+        return None;
+    }
+    let mut replay = false;
+    for item in &op.node.selection_set.node.items {
+        let Selection::Field(field) = &item.node else {
+            return None;
+        };
+        for (name, value) in &field.node.arguments {
+            if name.node.as_str() != "after" {
+                continue;
+            }
+            // With the variables put in, is it anything but null?
+            let given = value.node.clone().into_const_with(|var| {
+                let json = variables.and_then(|v| v.get(var.as_str())).cloned();
+                async_graphql::Value::from_json(json.unwrap_or(Value::Null))
+            });
+            replay |= given.map_or(true, |v| v != async_graphql::Value::Null);
+        }
+    }
+    Some(replay)
 }
 
 /// Joins (or starts) the group for `payload`.
@@ -223,4 +255,61 @@ pub fn lagged_text(
             cursor: None,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share_key;
+    use serde_json::json;
+
+    const DOC: &str = "subscription ($n: Network, $after: String) { contractDeployed(network: $n, after: $after) { cursor } }";
+
+    #[test]
+    fn live_only_subscriptions_are_shared_and_replays_are_not() {
+        let key = |payload| share_key(&payload);
+        // `after` declared but not given, or null: live only, shared.
+        let absent = key(json!({ "query": DOC, "variables": { "n": "MAINNET" } }));
+        let null = key(json!({ "query": DOC, "variables": { "n": "MAINNET", "after": null } }));
+        assert!(absent.is_some() && null.is_some());
+        // The same subscription from two clients: one key; another network: another key.
+        assert_eq!(
+            absent,
+            key(json!({ "query": DOC, "variables": { "n": "MAINNET" } }))
+        );
+        assert_ne!(
+            absent,
+            key(json!({ "query": DOC, "variables": { "n": "TESTNET" } }))
+        );
+        // A cursor, as a variable or a literal: a replay of its own.
+        assert_eq!(
+            key(json!({ "query": DOC, "variables": { "n": "MAINNET", "after": "42" } })),
+            None
+        );
+        assert_eq!(
+            key(json!({ "query": "subscription { contractDeployed(after: \"42\") { cursor } }" })),
+            None
+        );
+        assert!(
+            key(json!({ "query": "subscription { contractDeployed(after: null) { cursor } }" }))
+                .is_some()
+        );
+        // A named operation, with fragments below the root field, is shared too.
+        let named = "subscription Deployed($after: String) { contractDeployed(after: $after) { contract { ...C } } } fragment C on Contract { id }";
+        assert!(key(json!({ "query": named, "operationName": "Deployed", "variables": { "after": null } })).is_some());
+        assert_eq!(
+            key(
+                json!({ "query": named, "operationName": "Deployed", "variables": { "after": "7" } })
+            ),
+            None
+        );
+        // Not one plain subscription: never shared.
+        assert_eq!(key(json!({ "query": "{ tags { name } }" })), None);
+        assert_eq!(
+            key(
+                json!({ "query": "subscription { ...F } fragment F on Subscription { ledgerIndexed { cursor } }" })
+            ),
+            None
+        );
+        assert_eq!(key(json!({ "query": "subscription {" })), None);
+    }
 }
