@@ -51,7 +51,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(dir: Option<PathBuf>) -> Router<
 async fn headers(req: Request, next: Next) -> Response {
     let immutable = req.uri().path().starts_with("/assets/");
     let mut res = next.run(req).await;
-    let cache = if immutable && res.status().is_success() {
+    let fresh = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
+    let cache = if immutable && fresh {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -71,6 +72,8 @@ async fn headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // The body depends on Accept-Encoding (precompressed twins): shared caches must know.
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     res
 }
 

@@ -254,6 +254,7 @@ async fn the_explorer_is_served_at_its_own_routes_with_a_strict_policy() {
         res.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    assert_eq!(res.headers()["vary"], "accept-encoding");
     assert_eq!(res.text().await.unwrap(), "gzip twin");
     // A missing asset is a 404, not the page (a script tag must not receive HTML).
     let res = app
