@@ -79,7 +79,7 @@ async function listedIds(page: Page, scope = 'main'): Promise<string[]> {
 }
 
 describe('home', () => {
-  test('shows the network figures, the deployments chart and the newest contracts, within budget', async () => {
+  test('shows the network figures, the deployments chart and the newest contracts; reports its budgets', async () => {
     const page = await newPage();
     const scripts: Promise<number>[] = [];
     page.on('response', (r) => {
@@ -117,7 +117,9 @@ describe('home', () => {
     const line = `budget: first-page JavaScript ${(jsBytes / 1024).toFixed(1)} KB gzipped (limit ${JS_BUDGET_BYTES / 1024} KB); largest contentful paint ${lcp.toFixed(0)} ms (limit ${LCP_BUDGET_MS} ms)`;
     console.log(line);
     writeFileSync(join(results, 'budgets.json'), JSON.stringify({ jsGzipBytes: jsBytes, lcpMs: lcp }, null, 2));
+    expect(lcp).toBeGreaterThan(0);
     expect(jsBytes).toBeGreaterThan(0);
+    // Bytes are deterministic and asserted; the paint is a timing, printed for the record.
     expect(jsBytes).toBeLessThan(JS_BUDGET_BYTES);
   });
 
@@ -130,16 +132,22 @@ describe('home', () => {
         }),
       );
     });
-    await page.goto(`${base}/?network=mainnet`);
+    // Testnet: no other test's page subscribes there, so the server's count of running shared
+    // subscriptions rises by one once this page's subscription is registered.
+    const groups = async () =>
+      Number(
+        (await (await fetch(`${base}/metrics`)).text()).match(/^registry_server_feed_shared_groups (\S+)$/m)?.[1] ?? 0,
+      );
+    const groupsBefore = await groups();
+    await page.goto(`${base}/?network=testnet`);
     await page.waitForSelector('#live-list tbody tr');
     await subscribed;
+    await expect.poll(groups, { timeout: 10_000 }).toBe(groupsBefore + 1);
     const before = await page.$eval('.figure dd', (e) => Number(e.textContent?.replace(/,/g, '')));
     await page.evaluate(() => {
       (window as unknown as { notReloaded: boolean }).notReloaded = true;
     });
-    // Give the server a moment to register the subscription before writing.
-    await page.waitForTimeout(300);
-    const { stdout } = await run(join(binDir, 'registry-seed'), ['--deploy', '1', '--network', 'mainnet'], {
+    const { stdout } = await run(join(binDir, 'registry-seed'), ['--deploy', '1', '--network', 'testnet'], {
       env: { ...process.env, DATABASE_URL: databaseUrl },
     });
     const id = stdout.trim();
@@ -203,16 +211,16 @@ describe('contracts', () => {
     const other = await newPage();
     await other.goto(link);
     await other.waitForSelector('.count');
-    expect(await other.inputValue('select[name=kind]')).toBe('STELLAR_ASSET');
-    expect(await other.inputValue('input[name=fn]')).toBe('transfer');
+    await expect.poll(() => other.inputValue('select[name=kind]')).toBe('STELLAR_ASSET');
+    await expect.poll(() => other.inputValue('input[name=fn]')).toBe('transfer');
 
     await page.goBack();
     await page.waitForURL((u) => !u.search.includes('fn='));
-    expect(await page.inputValue('input[name=fn]')).toBe('');
-    expect(await page.inputValue('select[name=kind]')).toBe('STELLAR_ASSET');
+    await expect.poll(() => page.inputValue('input[name=fn]')).toBe('');
+    await expect.poll(() => page.inputValue('select[name=kind]')).toBe('STELLAR_ASSET');
     await page.goBack();
     await page.waitForURL((u) => !u.search.includes('kind='));
-    expect(await page.inputValue('select[name=kind]')).toBe('');
+    await expect.poll(() => page.inputValue('select[name=kind]')).toBe('');
     await shot(page, 'contracts');
   });
 

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate, useSearchParams } from 'react-router';
 import type { Network } from '../gql/graphql';
+import { ErrorBoundary } from './ErrorBoundary';
 import {
   NETWORKS,
   networkLabel,
@@ -87,17 +88,31 @@ export function Layout() {
   const first = useRef(true);
   // After a navigation, move focus to the new page's heading (screen readers announce it), unless
   // the URL points at an element of the page.
+  // Pages that load their data first show their heading later: wait for it (a few seconds).
   useEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
-    if (location.hash) return;
-    const h1 = main.current?.querySelector('h1');
-    if (h1) {
+    const root = main.current;
+    if (location.hash || !root) return;
+    const focus = () => {
+      const h1 = root.querySelector('h1');
+      if (!h1) return false;
       h1.setAttribute('tabindex', '-1');
       h1.focus({ preventScroll: false });
-    }
+      return true;
+    };
+    if (focus()) return;
+    const watch = new MutationObserver(() => {
+      if (focus()) watch.disconnect();
+    });
+    watch.observe(root, { childList: true, subtree: true });
+    const stop = window.setTimeout(() => watch.disconnect(), 5000);
+    return () => {
+      watch.disconnect();
+      window.clearTimeout(stop);
+    };
   }, [location.pathname, location.hash]);
   return (
     <>
@@ -117,7 +132,9 @@ export function Layout() {
         <SearchBox />
       </header>
       <main id="main" ref={main}>
-        <Outlet />
+        <ErrorBoundary resetKey={location.pathname}>
+          <Outlet />
+        </ErrorBoundary>
       </main>
       <footer className="site-footer">
         <p>

@@ -12,6 +12,28 @@ export function onReconnect(listener: Listener): () => void {
   return () => reconnectListeners.delete(listener);
 }
 
+/** The subscription socket: `idle` until something subscribes, then `connected` or `reconnecting`. */
+export type LiveState = 'idle' | 'connected' | 'reconnecting';
+let liveState: LiveState = 'idle';
+const stateListeners = new Set<Listener>();
+
+function setLiveState(next: LiveState) {
+  if (next === liveState) return;
+  liveState = next;
+  stateListeners.forEach((l) => l());
+}
+
+/** For `useSyncExternalStore`: subscribe to the socket's state… */
+export function subscribeLiveState(listener: Listener): () => void {
+  stateListeners.add(listener);
+  return () => stateListeners.delete(listener);
+}
+
+/** …and read it. */
+export function getLiveState(): LiveState {
+  return liveState;
+}
+
 export function makeClient(location: Location = window.location): Client {
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   const ws = createWsClient({
@@ -21,7 +43,14 @@ export function makeClient(location: Location = window.location): Client {
     shouldRetry: () => true,
     on: {
       connected: (_socket, _payload, wasRetry) => {
+        setLiveState('connected');
         if (wasRetry) reconnectListeners.forEach((l) => l());
+      },
+      // A normal close (1000) is the client's own, once nothing is subscribed; any other is a
+      // drop, and a retry follows.
+      closed: (event) => {
+        const code = (event as { code?: number } | undefined)?.code;
+        setLiveState(code === 1000 ? 'idle' : 'reconnecting');
       },
     },
   });

@@ -80,7 +80,13 @@ function useScrollToHash(ready: boolean) {
   const { hash } = useLocation();
   useEffect(() => {
     if (!ready || !hash) return;
-    const el = document.getElementById(decodeURIComponent(hash.slice(1)));
+    let id = hash.slice(1);
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // A malformed escape: look the id up as written.
+    }
+    const el = document.getElementById(id);
     if (el) {
       el.scrollIntoView();
       el.focus({ preventScroll: true });

@@ -120,8 +120,8 @@ function Filters({ state, set }: { state: ListState; set: (s: ListState) => void
           ))}
         </select>
       </label>
-      <label htmlFor={`${id}-fn`}>
-        Implements function
+      <div className="field">
+        <label htmlFor={`${id}-fn`}>Implements function</label>
         <span className="inline-field">
           <input
             id={`${id}-fn`}
@@ -134,7 +134,7 @@ function Filters({ state, set }: { state: ListState; set: (s: ListState) => void
           />
           <button type="submit">Apply</button>
         </span>
-      </label>
+      </div>
       <label>
         Order
         <select

@@ -1,5 +1,5 @@
 // Home: the network's figures, deployments per day, and new deployments as they happen.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Link } from 'react-router';
 import { useQuery, useSubscription } from 'urql';
 import { ContractTable } from '../components/ContractTable';
@@ -8,7 +8,7 @@ import { useNetwork } from '../components/Layout';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { graphql } from '../gql';
 import type { ContractRowFragment, Network } from '../gql/graphql';
-import { onReconnect } from '../lib/client';
+import { getLiveState, onReconnect, subscribeLiveState } from '../lib/client';
 import { formatNumber } from '../lib/format';
 import { networkLabel, networkSlug } from '../lib/network';
 import { fillDays, lastDays } from '../lib/series';
@@ -92,17 +92,23 @@ function Summary({ network, refresh }: { network: Network; refresh: number }) {
   );
 }
 
-/** The newest contracts, then every new one as the registry indexes it. */
+/** The newest contracts, then every new one as the registry indexes it. Mounted once per
+ * network (keyed), so a switch starts from an empty live list and no cursor. */
 function LiveDeployments({ network, onNew }: { network: Network; onNew: () => void }) {
-  const [{ data, error, fetching }] = useQuery({ query: NewestQuery, variables: { network } });
-  // After a dropped connection, resume from the last event seen: nothing missed.
+  const [{ data, error, fetching }, refetchNewest] = useQuery({ query: NewestQuery, variables: { network } });
+  const socket = useSyncExternalStore(subscribeLiveState, getLiveState);
+  // After a dropped connection, resume from the last event seen, and read the newest again in
+  // case the drop came before any event: nothing deployed meanwhile is missed.
   const lastCursor = useRef<string | null>(null);
   const [after, setAfter] = useState<string | null>(null);
-  useEffect(() => onReconnect(() => setAfter(lastCursor.current)), []);
-  useEffect(() => {
-    lastCursor.current = null;
-    setAfter(null);
-  }, [network]);
+  useEffect(
+    () =>
+      onReconnect(() => {
+        setAfter(lastCursor.current);
+        refetchNewest({ requestPolicy: 'network-only' });
+      }),
+    [refetchNewest],
+  );
   const [live] = useSubscription(
     { query: DeployedSubscription, variables: { network, after } },
     (prev: ContractRowFragment[] = [], event) => {
@@ -120,12 +126,14 @@ function LiveDeployments({ network, onNew }: { network: Network; onNew: () => vo
     const ids = new Set<string>();
     return merged.filter((c) => (ids.has(c.id) ? false : (ids.add(c.id), true))).slice(0, LIVE_MAX);
   }, [fresh, data]);
+  const down = socket === 'reconnecting' || Boolean(live.error);
   return (
     <section aria-labelledby="live-title" className="live">
       <h2 id="live-title">
-        New deployments{' '}
-        <span className={`live-dot ${live.error ? 'off' : 'on'}`} aria-hidden="true" />
-        <span className="live-state">{live.error ? 'reconnecting…' : 'live'}</span>
+        New deployments <span className={`live-dot ${down ? 'off' : 'on'}`} aria-hidden="true" />
+        <span className="live-state" role="status">
+          {down ? 'reconnecting…' : socket === 'connected' ? 'live' : 'connecting…'}
+        </span>
       </h2>
       <div aria-live="polite" aria-relevant="additions" id="live-list">
         {error && !data ? (
@@ -164,7 +172,7 @@ export function Home() {
     <>
       <h1>{networkLabel(network)}</h1>
       <Summary network={network} refresh={refresh} />
-      <LiveDeployments network={network} onNew={onNew} />
+      <LiveDeployments key={network} network={network} onNew={onNew} />
     </>
   );
 }
