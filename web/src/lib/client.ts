@@ -56,6 +56,9 @@ export function makeClient(location: Location = window.location): Client {
   });
   return new Client({
     url: '/graphql',
+    // A page seen before shows at once from the cache and is then read again: the registry
+    // changes every few seconds.
+    requestPolicy: 'cache-and-network',
     exchanges: [
       cacheExchange,
       fetchExchange,
