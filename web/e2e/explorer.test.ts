@@ -415,6 +415,10 @@ describe('accessibility and small screens', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Enter');
     await page.waitForURL(/#main$/);
+    // Focus moved past the header: the next Tab goes into the content, not to the brand link.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('main') !== null)).toBe(true);
   });
 
   test('pages are readable at 375 px wide, without sideways scrolling', async () => {

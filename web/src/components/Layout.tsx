@@ -131,7 +131,7 @@ export function Layout() {
         <NetworkSwitcher />
         <SearchBox />
       </header>
-      <main id="main" ref={main}>
+      <main id="main" ref={main} tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
           <Outlet />
         </ErrorBoundary>
