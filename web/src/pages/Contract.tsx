@@ -113,7 +113,9 @@ export function Contract() {
   });
   const c = data?.contract;
   useScrollToHash(Boolean(c));
-  const days = useMemo(() => lastDays(30), []);
+  // The window moves at midnight UTC (on the next render after it).
+  const today = new Date().toISOString().slice(0, 10);
+  const days = useMemo(() => lastDays(30, new Date(`${today}T00:00:00Z`)), [today]);
   const series = useMemo(() => {
     const rows = c?.dailyStats ?? [];
     return [

@@ -61,7 +61,9 @@ function Summary({ network, refresh }: { network: Network; refresh: number }) {
   useEffect(() => {
     if (refresh > 0) reexecute({ requestPolicy: 'network-only' });
   }, [refresh, reexecute]);
-  const days = useMemo(() => lastDays(30), []);
+  // The window moves at midnight UTC (on the next render after it).
+  const today = new Date().toISOString().slice(0, 10);
+  const days = useMemo(() => lastDays(30, new Date(`${today}T00:00:00Z`)), [today]);
   const counts = useMemo(
     () => fillDays(days, data?.analytics.deploymentsPerDay ?? [], (r) => r.count),
     [days, data],
