@@ -33,6 +33,8 @@ pub mod text;
 pub mod db;
 #[cfg(feature = "test-util")]
 pub mod otlp_receiver;
+#[cfg(feature = "signal")]
+pub mod signal;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
 #[cfg(feature = "test-util")]

@@ -102,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(1);
                 }
             };
-            let result = indexer.run(shutdown_signal()).await;
+            let result = indexer.run(registry_core::signal::shutdown()).await;
             telemetry.shutdown().await;
             if let Err(e) = result {
                 tracing::error!("registry-indexer stopped: {e}");
@@ -168,27 +168,8 @@ async fn main() -> anyhow::Result<()> {
                 rpc.produce_every(Duration::from_millis(interval_ms));
             }
             tracing::info!(url = %rpc.url, "simulated local network: fake Stellar RPC at {} (a ledger every {interval_ms} ms)", rpc.url);
-            shutdown_signal().await;
+            registry_core::signal::shutdown().await;
         }
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }

@@ -35,26 +35,7 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(database = %config.database_url.redacted_url(), listen = %config.listen, traces = telemetry.exporting(), "starting registry-server");
     let app = App::build(config).await?;
     tracing::info!(port = app.port(), "listening on port {}", app.port());
-    let result = app.run(shutdown_signal()).await;
+    let result = app.run(registry_core::signal::shutdown()).await;
     telemetry.shutdown().await;
     Ok(result?)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }
