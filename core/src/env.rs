@@ -4,13 +4,28 @@
 //! problem instead of failing, and [`Env::finish`] returns them all, one line each, naming the
 //! variable, the bad value and what was expected. No other code reads the environment.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
 /// Every problem found in the environment, one per line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError(pub Vec<String>);
+
+/// The variables an env file documents: `NAME=` or `# NAME=` (commented: the default) at the
+/// start of a line. `.env.example` is checked against the binaries' variables with it.
+pub fn documented_vars(text: &str) -> BTreeSet<&str> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix('#').map_or(line, str::trim_start);
+            let (name, _) = line.split_once('=')?;
+            let mut chars = name.chars();
+            let valid = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+                && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            valid.then_some(name)
+        })
+        .collect()
+}
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

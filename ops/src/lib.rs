@@ -52,9 +52,9 @@ pub fn yaml_docs(rel: &str) -> Vec<serde_yaml::Value> {
 
 /// Every variable documented in `.env.example` (`NAME=` or `# NAME=` at a line's start).
 pub fn env_example_vars() -> BTreeSet<String> {
-    let re = Regex::new(r"(?m)^(?:#\s*)?([A-Z][A-Z0-9_]*)=").expect("static regex");
-    re.captures_iter(&read(".env.example"))
-        .map(|c| c[1].to_owned())
+    registry_core::env::documented_vars(&read(".env.example"))
+        .into_iter()
+        .map(str::to_owned)
         .collect()
 }
 
