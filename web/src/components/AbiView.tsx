@@ -176,11 +176,7 @@ export function AbiSection({ abi }: { abi: AbiViewFragment }) {
         <section aria-labelledby="abi-types">
           <h3 id="abi-types">Types ({types})</h3>
           {abi.structs.map((s) => (
-            <article key={s.name} id={typeAnchor(s.name)} className="udt" tabIndex={-1}>
-              <h4>
-                <span className="kw">struct</span> {s.name} <Lib lib={s.lib} />
-              </h4>
-              <Doc text={s.doc} />
+            <UserType key={s.name} keyword="struct" def={s}>
               <Table
                 className="fields"
                 head={['Field', 'Type', 'Description']}
@@ -193,14 +189,10 @@ export function AbiSection({ abi }: { abi: AbiViewFragment }) {
                   ],
                 }))}
               />
-            </article>
+            </UserType>
           ))}
           {abi.unions.map((u) => (
-            <article key={u.name} id={typeAnchor(u.name)} className="udt" tabIndex={-1}>
-              <h4>
-                <span className="kw">enum</span> {u.name} <Lib lib={u.lib} />
-              </h4>
-              <Doc text={u.doc} />
+            <UserType key={u.name} keyword="enum" def={u}>
               <ul className="cases">
                 {u.cases.map((c) => (
                   <li key={c.name}>
@@ -221,16 +213,12 @@ export function AbiSection({ abi }: { abi: AbiViewFragment }) {
                   </li>
                 ))}
               </ul>
-            </article>
+            </UserType>
           ))}
           {abi.enums.map((e) => (
-            <article key={e.name} id={typeAnchor(e.name)} className="udt" tabIndex={-1}>
-              <h4>
-                <span className="kw">enum</span> {e.name} <Lib lib={e.lib} />
-              </h4>
-              <Doc text={e.doc} />
+            <UserType key={e.name} keyword="enum" def={e}>
               <CaseTable cases={e.cases} valueLabel="Value" />
-            </article>
+            </UserType>
           ))}
         </section>
       )}
@@ -239,13 +227,9 @@ export function AbiSection({ abi }: { abi: AbiViewFragment }) {
         <section aria-labelledby="abi-errors">
           <h3 id="abi-errors">Errors</h3>
           {abi.errorEnums.map((e) => (
-            <article key={e.name} id={typeAnchor(e.name)} className="udt" tabIndex={-1}>
-              <h4>
-                <span className="kw">error</span> {e.name} <Lib lib={e.lib} />
-              </h4>
-              <Doc text={e.doc} />
+            <UserType key={e.name} keyword="error" def={e}>
               <CaseTable cases={e.cases} valueLabel="Code" />
-            </article>
+            </UserType>
           ))}
         </section>
       )}
@@ -293,6 +277,27 @@ export function AbiSection({ abi }: { abi: AbiViewFragment }) {
         </section>
       )}
     </div>
+  );
+}
+
+/** A type the contract defines: the target of every link to it. */
+function UserType({
+  keyword,
+  def,
+  children,
+}: {
+  keyword: string;
+  def: { name: string; doc: string; lib: string };
+  children: React.ReactNode;
+}) {
+  return (
+    <article id={typeAnchor(def.name)} className="udt" tabIndex={-1}>
+      <h4>
+        <span className="kw">{keyword}</span> {def.name} <Lib lib={def.lib} />
+      </h4>
+      <Doc text={def.doc} />
+      {children}
+    </article>
   );
 }
 
