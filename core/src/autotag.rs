@@ -71,13 +71,22 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
-/// The auto-tags of a contract with this kind and interface, in rule order.
-pub fn tags_for(kind: ContractKind, spec: &ContractSpec) -> Vec<&'static str> {
-    RULES
+/// The auto-tags of a contract with this kind and interface, in rule order, then one
+/// `sep-N` tag per SEP its meta declares (SEP-47; a claim, not a check: `sep-41` from the
+/// rule above is the checked one, and a declared SEP-41 shows under the same tag).
+pub fn tags_for(kind: ContractKind, spec: &ContractSpec, declared_seps: &[u32]) -> Vec<String> {
+    let mut tags: Vec<String> = RULES
         .iter()
         .filter(|r| (r.test)(kind, spec))
-        .map(|r| r.tag)
-        .collect()
+        .map(|r| r.tag.to_owned())
+        .collect();
+    for n in declared_seps {
+        let tag = format!("sep-{n}");
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    tags
 }
 
 /// Names of every tag a rule can produce (so `retag` knows which auto-tags to replace).
@@ -93,13 +102,21 @@ mod tests {
     #[test]
     fn stellar_asset_contract_is_a_sep41_token() {
         assert_eq!(
-            tags_for(ContractKind::StellarAsset, stellar_asset_spec()),
+            tags_for(ContractKind::StellarAsset, stellar_asset_spec(), &[]),
             vec!["sep-41", "stellar-asset", "emits-events"]
         );
     }
 
     #[test]
     fn empty_interface_gets_no_tags() {
-        assert!(tags_for(ContractKind::Wasm, &ContractSpec::default()).is_empty());
+        assert!(tags_for(ContractKind::Wasm, &ContractSpec::default(), &[]).is_empty());
+    }
+
+    #[test]
+    fn declared_seps_become_tags_once() {
+        assert_eq!(
+            tags_for(ContractKind::StellarAsset, stellar_asset_spec(), &[40, 41]),
+            vec!["sep-41", "stellar-asset", "emits-events", "sep-40"]
+        );
     }
 }

@@ -54,3 +54,22 @@ pub enum TagSource {
     /// Set by a person (the publisher or a curator).
     Manual,
 }
+
+/// What a version row of a contract's history records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "sqlx",
+    sqlx(type_name = "version_kind", rename_all = "snake_case")
+)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+pub enum VersionKind {
+    /// The contract's deployment, as indexed.
+    Deployed,
+    /// A change of its executable, as indexed.
+    Upgraded,
+    /// The executable the contract had when the registry first saw it, its deployment being
+    /// older than the indexed history: a state observed at that ledger, not a change.
+    Observed,
+}

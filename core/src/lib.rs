@@ -44,4 +44,4 @@ pub use ids::{
     AccountId, ContractId, ContractPk, EventId, LedgerSeq, Network, PublisherPk, TagPk, WasmHash,
     WasmPk,
 };
-pub use kinds::{ContractKind, TagSource, VerificationStatus};
+pub use kinds::{ContractKind, TagSource, VerificationStatus, VersionKind};

@@ -1,293 +1,273 @@
-//! Completing contracts the indexer met through their activity (deployed before its first
-//! ledger): their instance entry gives the executable, the code entry the WASM and its spec,
-//! both through `getLedgerEntries`. A contract whose entries the RPC cannot serve stays
-//! registered with its code unknown, and is tried again on later passes.
+//! What the indexer learns through `getLedgerEntries` rather than from ledgers:
+//! - [`confirm`]: whether addresses a batch mentions are contracts at all (their instance
+//!   entry exists), and what runs them, before the batch is written;
+//! - [`run_pass`]: the bytes of WASMs that contracts run but that no indexed ledger uploaded,
+//!   and the WASM a CAP-85 external reference names.
+//!
+//! Nothing here retries what cannot succeed: an address without an instance is remembered
+//! as not a contract, and fetches that keep failing (archived code, a missing tag) are spaced
+//! out and given up after a few attempts (a restore in the chain brings archived code anyway).
 
 use std::collections::HashMap;
 
 use registry_core::spec::decode_wasm;
-use registry_core::{ContractId, ContractKind, ContractPk, Network, WasmHash, WasmPk};
+use registry_core::{ContractId, Network, WasmHash};
 use sqlx::PgPool;
-use stellar_xdr::{
-    ContractDataDurability, LedgerEntryData, LedgerKey, LedgerKeyContractData, Limits, ReadXdr,
-    ScAddress, ScVal, WriteXdr,
-};
+use stellar_xdr::{LedgerEntryData, Limits, ReadXdr, ScVal};
 
-use crate::extract::Executable;
 use crate::rpc::{Client, LedgerEntries, RpcError};
-use crate::sim::chain::{code_key, instance_key};
-use crate::store;
+use crate::store::contracts::{self, Pending};
+use crate::store::{Observations, Observed, wasm};
+use crate::xdr::{Executable, b64, code_key, executable_tag_key, instance, instance_key};
 
-/// Contracts completed per pass (one `getLedgerEntries` call holds at most 200 keys).
+/// Keys per `getLedgerEntries` call (the RPC's limit).
+const KEYS_PER_CALL: usize = 200;
+
+/// Contracts and WASMs looked at per pass.
 const PER_PASS: i64 = 100;
+
+/// A ledger entry as the RPC serves it.
+pub struct Found {
+    pub data: LedgerEntryData,
+    pub last_modified: u32,
+}
+
+/// Reads entries by key (base64 `LedgerKey`), in calls of at most 200 keys. Missing keys
+/// (never created, or archived) are absent from the map.
+pub async fn entries(
+    client: &Client,
+    keys: &[String],
+    on_error: &(dyn Fn(&RpcError) + Sync),
+) -> Result<HashMap<String, Found>, RpcError> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(KEYS_PER_CALL) {
+        let res: LedgerEntries = client
+            .call(
+                "getLedgerEntries",
+                serde_json::json!({ "keys": chunk, "xdrFormat": "base64" }),
+                on_error,
+            )
+            .await?;
+        for e in res.entries.unwrap_or_default() {
+            let data = LedgerEntryData::from_xdr_base64(
+                &e.xdr,
+                Limits {
+                    depth: 500,
+                    len: 8 << 20,
+                },
+            );
+            if let Ok(data) = data {
+                out.insert(
+                    e.key,
+                    Found {
+                        data,
+                        last_modified: e.last_modified_ledger_seq,
+                    },
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One address a batch mentions that the registry does not know.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate {
+    pub contract: ContractId,
+    /// The first ledger of the batch that mentions it.
+    pub first_ledger: u32,
+    /// Whether the batch shows it running (a successful call, events from inside a call).
+    pub runs: bool,
+}
+
+/// Asks the RPC which candidates are contracts. The RPC answers for now, not for the ledger
+/// being indexed; the one case where that matters is a Stellar Asset Contract deployed after
+/// classic payments of its asset emitted events at its address (CAP-67): an instance last
+/// changed after the batch's mention, seen in no call, is not taken as existing then (it is
+/// neither present nor absent, and is asked about again with the next batch, until its
+/// deployment is indexed).
+pub async fn confirm(
+    client: &Client,
+    candidates: &[Candidate],
+    on_error: &(dyn Fn(&RpcError) + Sync),
+) -> Result<Observations, RpcError> {
+    let keys: Vec<String> = candidates
+        .iter()
+        .map(|c| b64(&instance_key(c.contract)))
+        .collect();
+    let found = entries(client, &keys, on_error).await?;
+    let mut out = Observations::default();
+    for (c, key) in candidates.iter().zip(&keys) {
+        let Some(f) = found.get(key) else {
+            out.absent.insert(c.contract);
+            continue;
+        };
+        let Some(i) = instance(&f.data) else {
+            out.absent.insert(c.contract);
+            continue;
+        };
+        let later_asset =
+            i.executable == Executable::StellarAsset && !c.runs && f.last_modified > c.first_ledger;
+        if !later_asset {
+            out.present.insert(
+                c.contract,
+                Observed {
+                    executable: i.executable,
+                    asset: i.asset,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
 
 /// What a pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Pass {
     pub completed: u64,
     pub failed: u64,
+    pub removed: u64,
     pub wasms_fetched: u64,
 }
 
-async fn entries(
-    client: &Client,
-    keys: Vec<String>,
-    on_error: &(dyn Fn(&RpcError) + Sync),
-) -> Result<HashMap<String, LedgerEntryData>, RpcError> {
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let res: LedgerEntries = client
-        .call(
-            "getLedgerEntries",
-            serde_json::json!({ "keys": keys, "xdrFormat": "base64" }),
-            on_error,
-        )
-        .await?;
-    Ok(res
-        .entries
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|e| {
-            LedgerEntryData::from_xdr_base64(
-                &e.xdr,
-                Limits {
-                    depth: 500,
-                    len: 8 << 20,
-                },
-            )
-            .ok()
-            .map(|d| (e.key, d))
-        })
-        .collect())
-}
-
-fn b64(k: &LedgerKey) -> String {
-    k.to_xdr_base64(Limits::none()).unwrap_or_default()
-}
-
-fn executable_of(data: &LedgerEntryData) -> Option<Executable> {
-    let LedgerEntryData::ContractData(d) = data else {
-        return None;
-    };
-    let ScVal::ContractInstance(i) = &d.val else {
-        return None;
-    };
-    Some(match &i.executable {
-        stellar_xdr::ContractExecutable::Wasm(h) => Executable::Wasm(WasmHash(h.0)),
-        stellar_xdr::ContractExecutable::StellarAsset => Executable::StellarAsset,
-        stellar_xdr::ContractExecutable::ExternalRef(r) => Executable::ExternalRef {
-            owner: registry_core::stellar::address_strkey(&r.executable_owner).unwrap_or_default(),
-            tag: String::from_utf8_lossy(r.tag.0.as_ref()).into_owned(),
-        },
-    })
-}
-
-/// Runs one pass over the contracts and WASMs that need completing.
+/// Runs one pass: completes the contracts that need it (`pass` counts passes, to space out
+/// retries), then fetches WASM bytes that are still unknown.
 pub async fn run_pass(
     pool: &PgPool,
     client: &Client,
     network: Network,
+    pass_number: i64,
     on_error: &(dyn Fn(&RpcError) + Sync),
 ) -> Result<Pass, sqlx::Error> {
     let mut pass = Pass::default();
-    let pending: Vec<(ContractPk, String)> =
-        sqlx::query_as("SELECT pk, contract_id FROM contracts WHERE network = $1 AND needs_backfill ORDER BY backfill_attempts, pk LIMIT $2")
-            .bind(network)
-            .bind(PER_PASS)
-            .fetch_all(pool)
-            .await?;
-    let mut resolved: Vec<(ContractPk, Executable)> = Vec::new();
+    let pending = contracts::pending_batch(pool, network, pass_number, PER_PASS).await?;
     if !pending.is_empty() {
-        let keys: Vec<(ContractPk, String)> = pending
-            .iter()
-            .filter_map(|(pk, id)| {
-                id.parse::<ContractId>()
-                    .ok()
-                    .map(|c| (*pk, b64(&instance_key(c))))
-            })
-            .collect();
-        match entries(client, keys.iter().map(|k| k.1.clone()).collect(), on_error).await {
-            Ok(found) => {
-                for (pk, key) in &keys {
-                    match found.get(key).and_then(executable_of) {
-                        Some(e) => resolved.push((*pk, e)),
-                        None => fail(pool, *pk, "the RPC has no live instance entry for this contract (archived or unknown)").await?,
-                    }
-                }
-            }
-            Err(e) => {
-                for (pk, _) in &pending {
-                    fail(pool, *pk, &format!("getLedgerEntries failed: {e}")).await?;
-                }
-                pass.failed += pending.len() as u64;
-                return Ok(pass);
-            }
-        }
+        complete_contracts(pool, client, network, &pending, on_error, &mut pass).await?;
     }
-    // ExternalRef executables name their WASM through the owner's ExecutableTag entry.
-    let mut refs: Vec<(usize, String)> = Vec::new();
-    for (i, (_, e)) in resolved.iter().enumerate() {
-        if let Executable::ExternalRef { owner, tag } = e {
-            if let (Ok(owner), Ok(tag)) = (
-                owner.parse::<ContractId>(),
-                stellar_xdr::StringM::try_from(tag.as_str()),
-            ) {
-                let key = LedgerKey::ContractData(LedgerKeyContractData {
-                    contract: ScAddress::Contract(stellar_xdr::ContractId(stellar_xdr::Hash(
-                        owner.0,
-                    ))),
-                    key: ScVal::ExecutableTag(stellar_xdr::ScString(tag)),
-                    durability: ContractDataDurability::Persistent,
-                });
-                refs.push((i, b64(&key)));
-            }
-        }
-    }
-    if !refs.is_empty() {
-        if let Ok(found) =
-            entries(client, refs.iter().map(|r| r.1.clone()).collect(), on_error).await
-        {
-            for (i, key) in refs {
-                if let Some(LedgerEntryData::ContractData(d)) = found.get(&key) {
-                    if let ScVal::Bytes(b) = &d.val {
-                        if let Some(h) = WasmHash::from_slice(b.as_slice()) {
-                            resolved[i].1 = Executable::Wasm(h);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    // WASM rows whose code is unknown: those just resolved, and those referenced already.
-    let mut hashes: Vec<WasmHash> = resolved.iter().filter_map(|(_, e)| e.wasm_hash()).collect();
-    let missing: Vec<Vec<u8>> = sqlx::query_scalar(
-        "SELECT w.hash FROM wasm_codes w WHERE w.code IS NULL AND EXISTS (SELECT 1 FROM contracts c WHERE c.wasm_pk = w.pk AND c.network = $1) LIMIT $2",
-    )
-    .bind(network)
-    .bind(PER_PASS)
-    .fetch_all(pool)
-    .await?;
-    hashes.extend(missing.iter().filter_map(|h| WasmHash::from_slice(h)));
-    hashes.sort();
-    hashes.dedup();
-    let have: Vec<Vec<u8>> =
-        sqlx::query_scalar("SELECT hash FROM wasm_codes WHERE hash = ANY($1) AND code IS NOT NULL")
-            .bind(hashes.iter().map(|h| h.0.to_vec()).collect::<Vec<_>>())
-            .fetch_all(pool)
-            .await?;
-    hashes.retain(|h| !have.iter().any(|x| x.as_slice() == h.0.as_slice()));
-    let mut codes: HashMap<WasmHash, Vec<u8>> = HashMap::new();
+    let hashes = wasm::missing_code(pool, network, pass_number, PER_PASS).await?;
     if !hashes.is_empty() {
-        let keys: Vec<(WasmHash, String)> =
-            hashes.iter().map(|h| (*h, b64(&code_key(*h)))).collect();
-        if let Ok(found) =
-            entries(client, keys.iter().map(|k| k.1.clone()).collect(), on_error).await
-        {
-            for (h, key) in keys {
-                if let Some(LedgerEntryData::ContractCode(c)) = found.get(&key) {
-                    codes.insert(h, c.code.to_vec());
+        let keys: Vec<String> = hashes.iter().map(|h| b64(&code_key(*h))).collect();
+        match entries(client, &keys, on_error).await {
+            Ok(found) => {
+                let mut codes = Vec::new();
+                let mut missing = Vec::new();
+                for (h, key) in hashes.iter().zip(&keys) {
+                    match found.get(key).map(|f| &f.data) {
+                        Some(LedgerEntryData::ContractCode(c)) => {
+                            let code = c.code.to_vec();
+                            let decoded = decode_wasm(&code);
+                            if decoded.hash == *h {
+                                codes.push((*h, code, decoded));
+                                continue;
+                            }
+                            missing.push(*h);
+                        }
+                        _ => missing.push(*h),
+                    }
                 }
+                pass.wasms_fetched += wasm::fetched(pool, network, &codes).await?;
+                wasm::fetch_failed(pool, &missing).await?;
             }
+            Err(e) => tracing::warn!(error = %e, "fetching WASM code failed: {e}"),
         }
     }
-    let ledger: Option<(i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT last_ledger, last_ledger_close_at FROM indexer_cursors WHERE network = $1",
-    )
-    .bind(network)
-    .fetch_optional(pool)
-    .await?;
-    let (seq, at) = ledger
-        .map(|(l, t)| (l as u32, t))
-        .unwrap_or((0, chrono::Utc::now()));
-    let mut tx = pool.begin().await?;
-    for (hash, code) in &codes {
-        let decoded = decode_wasm(code);
-        if decoded.hash != *hash {
-            continue;
-        }
-        store::upsert_wasm(
-            &mut tx,
-            network,
-            *hash,
-            Some((code.as_slice(), &decoded)),
-            seq,
-            at,
-        )
-        .await?;
-        pass.wasms_fetched += 1;
-    }
-    for (pk, e) in &resolved {
-        let (kind, wasm): (ContractKind, Option<WasmPk>) = match e {
-            Executable::StellarAsset => (ContractKind::StellarAsset, None),
-            Executable::Wasm(h) => (
-                ContractKind::Wasm,
-                Some(
-                    store::upsert_wasm(&mut tx, network, *h, None, seq, at)
-                        .await?
-                        .0,
-                ),
-            ),
-            Executable::ExternalRef { .. } => {
-                sqlx::query("UPDATE contracts SET backfill_attempts = backfill_attempts + 1, backfill_error = $2 WHERE pk = $1")
-                    .bind(pk)
-                    .bind("the executable tag of this external reference could not be resolved")
-                    .execute(&mut *tx)
-                    .await?;
-                pass.failed += 1;
-                continue;
-            }
-        };
-        sqlx::query("UPDATE contracts SET kind = $2, wasm_pk = $3, needs_backfill = false, backfill_error = NULL WHERE pk = $1")
-            .bind(pk)
-            .bind(kind)
-            .bind(wasm)
-            .execute(&mut *tx)
-            .await?;
-        if let Some(w) = wasm {
-            sqlx::query(
-                "INSERT INTO contract_versions (contract_pk, ledger, changed_at, old_wasm_pk, new_wasm_pk) \
-                 SELECT $1, created_ledger, created_at, NULL, $2 FROM contracts WHERE pk = $1 ON CONFLICT (contract_pk, ledger) DO NOTHING",
-            )
-            .bind(pk)
-            .bind(w)
-            .execute(&mut *tx)
-            .await?;
-        }
-        pass.completed += 1;
-    }
-    // Tags and search documents of every contract whose executable or code is now known.
-    let touched: Vec<(ContractPk, ContractKind, Option<WasmPk>)> = sqlx::query_as(
-        "UPDATE contracts SET wasm_pk = wasm_pk WHERE network = $1 \
-         AND (pk = ANY($2) OR wasm_pk IN (SELECT pk FROM wasm_codes WHERE hash = ANY($3))) RETURNING pk, kind, wasm_pk",
-    )
-    .bind(network)
-    .bind(resolved.iter().map(|r| r.0.0).collect::<Vec<_>>())
-    .bind(codes.keys().map(|h| h.0.to_vec()).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut specs = HashMap::new();
-    for (pk, kind, wasm) in touched {
-        let spec = match wasm {
-            Some(w) => store::spec_of(&mut tx, &mut specs, w).await?,
-            None => None,
-        };
-        store::apply_auto_tags(&mut tx, pk, kind, spec.as_ref()).await?;
-    }
-    tx.commit().await?;
     Ok(pass)
 }
 
-async fn fail(pool: &PgPool, pk: ContractPk, error: &str) -> Result<(), sqlx::Error> {
-    tracing::warn!(contract.pk = %pk, error, "backfill of contract {pk} failed: {error}");
-    sqlx::query("UPDATE contracts SET backfill_attempts = backfill_attempts + 1, backfill_error = $2 WHERE pk = $1").bind(pk).bind(error).execute(pool).await?;
+async fn complete_contracts(
+    pool: &PgPool,
+    client: &Client,
+    network: Network,
+    pending: &[Pending],
+    on_error: &(dyn Fn(&RpcError) + Sync),
+    pass: &mut Pass,
+) -> Result<(), sqlx::Error> {
+    let keys: Vec<Option<String>> = pending
+        .iter()
+        .map(|p| {
+            p.contract_id
+                .parse::<ContractId>()
+                .ok()
+                .map(|c| b64(&instance_key(c)))
+        })
+        .collect();
+    let wanted: Vec<String> = keys.iter().flatten().cloned().collect();
+    let found = match entries(client, &wanted, on_error).await {
+        Ok(f) => f,
+        Err(e) => {
+            for p in pending {
+                contracts::backfill_failed(pool, p.pk, &format!("getLedgerEntries failed: {e}"))
+                    .await?;
+            }
+            pass.failed += pending.len() as u64;
+            return Ok(());
+        }
+    };
+    let mut resolved: Vec<(&Pending, crate::xdr::Instance)> = Vec::new();
+    for (p, key) in pending.iter().zip(&keys) {
+        match key
+            .as_ref()
+            .and_then(|k| found.get(k))
+            .and_then(|f| instance(&f.data))
+        {
+            Some(i) => resolved.push((p, i)),
+            None => {
+                // No instance: the row came from activity at an address that is no contract.
+                contracts::remove_phantom(pool, network, p).await?;
+                pass.removed += 1;
+            }
+        }
+    }
+    // External references name their WASM through the owner's ExecutableTag entry.
+    let tag_keys: Vec<Option<String>> = resolved
+        .iter()
+        .map(|(_, i)| match &i.executable {
+            Executable::ExternalRef {
+                owner: Some(owner),
+                raw_tag,
+                ..
+            } => executable_tag_key(*owner, raw_tag).map(|k| b64(&k)),
+            _ => None,
+        })
+        .collect();
+    let wanted: Vec<String> = tag_keys.iter().flatten().cloned().collect();
+    let tags = if wanted.is_empty() {
+        HashMap::new()
+    } else {
+        entries(client, &wanted, on_error).await.unwrap_or_default()
+    };
+    for ((p, i), tag_key) in resolved.iter().zip(&tag_keys) {
+        let executable = match (&i.executable, tag_key) {
+            (Executable::ExternalRef { .. }, Some(k)) => match tags.get(k).map(|f| &f.data) {
+                Some(LedgerEntryData::ContractData(d)) => match &d.val {
+                    ScVal::Bytes(b) => WasmHash::from_slice(b.as_slice()).map(Executable::wasm),
+                    _ => None,
+                },
+                _ => None,
+            },
+            (Executable::ExternalRef { .. }, None) => None,
+            (e, _) => Some(e.clone()),
+        };
+        match executable {
+            Some(e) => {
+                contracts::complete(pool, network, p, &e, i.asset.as_ref()).await?;
+                pass.completed += 1;
+            }
+            None => {
+                contracts::backfill_failed(
+                    pool,
+                    p.pk,
+                    "the executable tag of this external reference could not be read",
+                )
+                .await?;
+                pass.failed += 1;
+            }
+        }
+    }
     Ok(())
 }
 
-/// Contracts still waiting for their executable or code.
+/// Contracts still waiting for their executable.
 pub async fn pending(pool: &PgPool, network: Network) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM contracts WHERE network = $1 AND needs_backfill")
-        .bind(network)
-        .fetch_one(pool)
-        .await
+    contracts::pending_count(pool, network).await
 }

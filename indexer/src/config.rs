@@ -35,6 +35,10 @@ pub struct Config {
     /// `INDEXER_BAD_LEDGER_RETRIES` (default 5): fetches of a ledger whose XDR does not decode
     /// before it is recorded in `skipped_ledgers` and passed over.
     pub bad_ledger_retries: u32,
+    /// `INDEXER_MAX_SKIPPED_IN_A_ROW` (default 3): consecutive ledgers that may be skipped
+    /// as undecodable before the indexer stops (a run of them means the decoder is behind the
+    /// network, not one corrupt ledger).
+    pub max_skipped_in_a_row: u32,
     /// `EVENTS_RETENTION_DAYS` (default 7): `registry_events` older than this are pruned.
     pub events_retention_days: u32,
     /// `RUST_LOG` (default info).
@@ -74,6 +78,7 @@ impl Config {
         "INDEXER_RPC_TIMEOUT_SECS",
         "INDEXER_RPC_ATTEMPTS",
         "INDEXER_BAD_LEDGER_RETRIES",
+        "INDEXER_MAX_SKIPPED_IN_A_ROW",
         "EVENTS_RETENTION_DAYS",
         "RUST_LOG",
         "LOG_FORMAT",
@@ -126,6 +131,7 @@ impl Config {
             rpc_timeout: Duration::from_secs(env.int("INDEXER_RPC_TIMEOUT_SECS", 30, 1, 600)),
             rpc_attempts: env.int("INDEXER_RPC_ATTEMPTS", 5, 1, 100),
             bad_ledger_retries: env.int("INDEXER_BAD_LEDGER_RETRIES", 5, 1, 1000),
+            max_skipped_in_a_row: env.int("INDEXER_MAX_SKIPPED_IN_A_ROW", 3, 1, 1000),
             events_retention_days: env.int("EVENTS_RETENTION_DAYS", 7, 1, 3650),
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),

@@ -17,17 +17,40 @@ use stellar_xdr::{
 
 /// Nesting limit while decoding ledger XDR (ScVal trees can nest deeply).
 const XDR_DEPTH: u32 = 1000;
+
+/// The newest protocol whose ledgers this build decodes: that of its stellar-xdr major (the
+/// XDR definitions of protocol N ship as stellar-xdr N). A ledger of a newer protocol may use
+/// union arms this build cannot read, or mean something new by ones it can; the indexer stops
+/// before it rather than guess. Bump with stellar-xdr, before the network upgrades.
+pub const MAX_PROTOCOL: u32 = 30;
 /// The largest ledger the decoder accepts (a busy mainnet ledger is around a megabyte).
 pub const MAX_LEDGER_BYTES: usize = 64 << 20;
 
-/// Why a ledger could not be decoded (deterministic: fetching it again will not help).
+/// Why a ledger could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("ledger {seq}: {message}")]
-pub struct DecodeError {
-    /// The ledger's sequence as the RPC reported it.
-    pub seq: u32,
-    /// What failed.
-    pub message: String,
+pub enum DecodeError {
+    /// The ledger is of a protocol newer than [`MAX_PROTOCOL`]: nothing in it can be trusted
+    /// to mean what this build thinks, so indexing must stop until the indexer is upgraded.
+    #[error(
+        "ledger {seq} is of protocol {protocol}, newer than protocol {max}, the newest this registry-indexer reads: \
+         upgrade registry-indexer to a release built for protocol {protocol} (its stellar-xdr must be {protocol} or newer) \
+         and start it again; it resumes at ledger {seq}, and nothing from this ledger on was written",
+        max = MAX_PROTOCOL
+    )]
+    UnsupportedProtocol {
+        /// The ledger's sequence.
+        seq: u32,
+        /// The protocol its header names.
+        protocol: u32,
+    },
+    /// The bytes do not decode (corrupt, truncated, or a shape this build lacks).
+    #[error("ledger {seq}: {message}")]
+    Malformed {
+        /// The ledger's sequence as the RPC reported it.
+        seq: u32,
+        /// What failed.
+        message: String,
+    },
 }
 
 /// One transaction of a ledger.
@@ -35,6 +58,10 @@ pub struct DecodeError {
 pub struct Tx {
     /// The hash `txProcessing` records (the outer hash of a fee bump).
     pub hash: [u8; 32],
+    /// Its place in the ledger's apply order, from 1.
+    pub index: u32,
+    /// Whether the envelope is a fee bump (its operations are the inner transaction's).
+    pub fee_bump: bool,
     /// The inner transaction's source account, when the envelope was found.
     pub source: Option<MuxedAccount>,
     /// The inner transaction's operations (empty when the envelope was not found).
@@ -117,8 +144,11 @@ fn succeeded(r: &TransactionResultResult) -> bool {
 }
 
 /// Decodes one ledger's `metadataXdr`. `seq` is the sequence the RPC reported (for errors).
+///
+/// A ledger of a protocol newer than [`MAX_PROTOCOL`] is refused with
+/// [`DecodeError::UnsupportedProtocol`] even when its bytes happen to decode.
 pub fn decode(seq: u32, metadata_xdr: &str, network_id: [u8; 32]) -> Result<Ledger, DecodeError> {
-    let err = |message: String| DecodeError { seq, message };
+    let err = |message: String| DecodeError::Malformed { seq, message };
     if metadata_xdr.len() > MAX_LEDGER_BYTES * 4 / 3 + 4 {
         return Err(err(format!(
             "metadataXdr is {} bytes, over the limit",
@@ -168,6 +198,9 @@ pub fn decode(seq: u32, metadata_xdr: &str, network_id: [u8; 32]) -> Result<Ledg
     if header_seq != seq {
         return Err(err(format!("header says ledger {header_seq}")));
     }
+    if protocol > MAX_PROTOCOL {
+        return Err(DecodeError::UnsupportedProtocol { seq, protocol });
+    }
     let mut by_hash: HashMap<[u8; 32], &TransactionEnvelope> = HashMap::with_capacity(envs.len());
     for env in envs {
         let h = env
@@ -177,17 +210,24 @@ pub fn decode(seq: u32, metadata_xdr: &str, network_id: [u8; 32]) -> Result<Ledg
     }
     let txs = processing
         .into_iter()
-        .map(|(result, apply)| {
+        .enumerate()
+        .map(|(i, (result, apply))| {
             let hash = result.transaction_hash.0;
-            let (source, operations) = match by_hash.get(&hash) {
+            let (source, operations, fee_bump) = match by_hash.get(&hash) {
                 Some(env) => {
                     let (s, ops) = inner(env);
-                    (Some(s), ops)
+                    (
+                        Some(s),
+                        ops,
+                        matches!(env, TransactionEnvelope::TxFeeBump(_)),
+                    )
                 }
-                None => (None, Vec::new()),
+                None => (None, Vec::new(), false),
             };
             Tx {
                 hash,
+                index: i as u32 + 1,
+                fee_bump,
                 source,
                 operations,
                 success: succeeded(&result.result.result),
@@ -205,8 +245,22 @@ pub fn decode(seq: u32, metadata_xdr: &str, network_id: [u8; 32]) -> Result<Ledg
     })
 }
 
-/// Decodes a `LedgerHeaderHistoryEntry` (getLedgers' `headerXdr`): `(hash, seq, close time)`.
-pub fn decode_header(header_xdr: &str) -> Result<([u8; 32], u32, DateTime<Utc>), String> {
+/// The facts of a `LedgerHeaderHistoryEntry` (getLedgers' `headerXdr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// The ledger's hash.
+    pub hash: [u8; 32],
+    /// Its sequence.
+    pub seq: u32,
+    /// Its close time.
+    pub close_time: DateTime<Utc>,
+    /// The protocol it was closed under.
+    pub protocol: u32,
+}
+
+/// Decodes a `LedgerHeaderHistoryEntry`. The header's shape has been stable across
+/// protocols, so its protocol can be read even when the ledger's meta cannot.
+pub fn decode_header(header_xdr: &str) -> Result<Header, String> {
     let h = LedgerHeaderHistoryEntry::from_xdr_base64(
         header_xdr,
         Limits {
@@ -215,16 +269,23 @@ pub fn decode_header(header_xdr: &str) -> Result<([u8; 32], u32, DateTime<Utc>),
         },
     )
     .map_err(|e| format!("LedgerHeaderHistoryEntry does not decode: {e}"))?;
-    let (hash, seq, close, _) = header_facts(&h);
-    Ok((hash, seq, close))
+    let (hash, seq, close_time, protocol) = header_facts(&h);
+    Ok(Header {
+        hash,
+        seq,
+        close_time,
+        protocol,
+    })
 }
 
 /// Builds a transaction from the fields of a `getTransaction(s)` record: `envelopeXdr`,
-/// `resultXdr` (a `TransactionResult`) and `resultMetaXdr`.
+/// `resultXdr` (a `TransactionResult`, or the `TransactionResultPair` some tools record) and
+/// `resultMetaXdr`, at its `applicationOrder` in its ledger (1 when unknown).
 pub fn tx_from_rpc(
     envelope_xdr: &str,
     result_xdr: &str,
     meta_xdr: &str,
+    application_order: u32,
     network_id: [u8; 32],
 ) -> Result<Tx, String> {
     let limits = || Limits {
@@ -234,6 +295,11 @@ pub fn tx_from_rpc(
     let env = TransactionEnvelope::from_xdr_base64(envelope_xdr, limits())
         .map_err(|e| format!("envelope: {e}"))?;
     let result = stellar_xdr::TransactionResult::from_xdr_base64(result_xdr, limits())
+        .or_else(|e| {
+            stellar_xdr::TransactionResultPair::from_xdr_base64(result_xdr, limits())
+                .map(|p| p.result)
+                .map_err(|_| e)
+        })
         .map_err(|e| format!("result: {e}"))?;
     let meta =
         TransactionMeta::from_xdr_base64(meta_xdr, limits()).map_err(|e| format!("meta: {e}"))?;
@@ -241,6 +307,8 @@ pub fn tx_from_rpc(
     let (source, operations) = inner(&env);
     Ok(Tx {
         hash,
+        index: application_order.max(1),
+        fee_bump: matches!(env, TransactionEnvelope::TxFeeBump(_)),
         source: Some(source),
         operations,
         success: succeeded(&result.result),

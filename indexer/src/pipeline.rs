@@ -1,33 +1,38 @@
-//! The indexer's one loop: fetch a page of ledgers → decode → extract → write (rows,
-//! checkpoint, events and notification in one transaction) → repeat; once caught up, poll.
+//! The indexer's one loop: fetch a page of ledgers → decode → extract → ask
+//! `getLedgerEntries` about addresses it does not know → write (rows, checkpoint, events and
+//! notification in one transaction) → repeat; once caught up, poll.
 //!
 //! Error classes (STYLE.md §2.3):
 //! - transient (RPC timeouts, 5xx, 429, bad bodies, a lagging node, the database away): log,
 //!   count, back off with jitter and try again; the checkpoint does not move;
-//! - deterministic per item (a WASM whose spec does not decode; a ledger whose XDR keeps
-//!   failing after its retries): record it on the row or in `skipped_ledgers`, log, count,
-//!   go on — never silently;
-//! - fatal (the checkpoint fell out of the RPC's retention window, the RPC serves another
-//!   network): stop with a message saying what the operator must do.
+//! - deterministic per item (a WASM whose spec does not decode; one ledger whose XDR keeps
+//!   failing after its retries while the ledgers after it decode): record it on the row or in
+//!   `skipped_ledgers`, log, count, alert, go on — never silently;
+//! - fatal (a ledger of a protocol newer than this build reads; a run of undecodable
+//!   ledgers; the checkpoint fell out of the RPC's retention window; the RPC serves another
+//!   network): stop with a message saying what the operator must do, having written nothing
+//!   past the last good ledger.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use registry_core::spec::{DecodedWasm, decode_wasm};
-use registry_core::{Network, WasmHash};
+use registry_core::{ContractId, Network, WasmHash};
 use serde_json::json;
 use sqlx::PgPool;
 use tracing::Instrument;
 
 use crate::config::Config;
 use crate::extract::{Change, extract};
-use crate::ledger::decode;
+use crate::ledger::{DecodeError, MAX_PROTOCOL, decode, decode_header};
+use crate::names::{self, Naming};
 use crate::rpc::{
     Client, Health, LedgerStart, LedgersPage, NetworkInfo, Retry, RpcError, ledgers_params,
 };
-use crate::store::{self, IndexedLedger};
+use crate::store::{self, IndexedLedger, Observations};
 use crate::{backfill, locks};
 
 /// Why the indexer stopped.
@@ -49,6 +54,16 @@ pub enum Fatal {
         got: String,
         expected: String,
     },
+    /// A ledger of a protocol this build does not read.
+    #[error("{0}")]
+    UnsupportedProtocol(String),
+    /// A run of ledgers that do not decode.
+    #[error(
+        "ledgers {from}..{to} do not decode ({error}): a run of undecodable ledgers means this registry-indexer cannot read \
+         what the network now writes. Upgrade registry-indexer (its stellar-xdr must know the network's protocol) and start \
+         it again; it resumes at ledger {from}. Nothing from ledger {from} on was written or skipped"
+    )]
+    Undecodable { from: u32, to: u32, error: String },
     /// The next ledger is older than anything the RPC keeps.
     #[error(
         "the checkpoint is at ledger {checkpoint}, but the RPC at {url} keeps only ledgers {oldest}..{latest} (retention window): \
@@ -75,6 +90,18 @@ pub struct Indexer {
     pub pool: PgPool,
     pub client: Client,
     pub config: Config,
+    /// Ledgers skipped as undecodable since the last one that decoded.
+    skipped_in_a_row: AtomicU32,
+    /// Backfill passes run (retries of failed fetches are spaced out by it).
+    backfill_passes: AtomicU64,
+}
+
+/// Why a fetch stopped.
+enum Stop {
+    /// Something a later attempt may get past.
+    Rpc(RpcError),
+    /// Something only the operator can fix.
+    Fatal(Fatal),
 }
 
 /// Sleeps `base` plus up to 50% jitter.
@@ -114,6 +141,8 @@ impl Indexer {
             pool,
             client,
             config,
+            skipped_in_a_row: AtomicU32::new(0),
+            backfill_passes: AtomicU64::new(0),
         };
         indexer.check_network().await?;
         Ok((indexer, lock))
@@ -168,95 +197,198 @@ impl Indexer {
         )
     }
 
-    /// Fetches `[next, next + batch)` and decodes it, retrying undecodable ledgers and
-    /// recording those that never decode.
-    async fn fetch(&self, next: u32, latest: u32) -> Result<Vec<IndexedLedger>, RpcError> {
+    /// Fetches a page of ledgers from `next` and decodes them, stopping at the first one
+    /// that does not decode. Returns the decoded ones and, if one failed, its sequence and
+    /// error.
+    async fn fetch_page(
+        &self,
+        next: u32,
+        limit: u32,
+        latest: u32,
+    ) -> Result<(Vec<IndexedLedger>, Option<(u32, DecodeError)>), Stop> {
         let network = self.config.network;
         let network_id = network.network_id();
+        let page: LedgersPage = self
+            .client
+            .call(
+                "getLedgers",
+                ledgers_params(LedgerStart::Ledger(next), limit),
+                &count_rpc_error,
+            )
+            .await
+            .map_err(Stop::Rpc)?;
+        let decoded = tokio::task::spawn_blocking(move || {
+            page.ledgers
+                .into_iter()
+                .map(|l| {
+                    let bytes = l.metadata_xdr.len();
+                    // The header decodes whatever the protocol: an unsupported one is caught
+                    // there even when its meta would fail to decode first.
+                    let protocol = l
+                        .header_xdr
+                        .as_deref()
+                        .and_then(|h| decode_header(h).ok())
+                        .map(|h| h.protocol);
+                    let result = match protocol {
+                        Some(p) if p > MAX_PROTOCOL => Err(DecodeError::UnsupportedProtocol {
+                            seq: l.sequence,
+                            protocol: p,
+                        }),
+                        _ => decode(l.sequence, &l.metadata_xdr, network_id).map(|d| {
+                            let changes = extract(network, &d);
+                            (d, changes)
+                        }),
+                    };
+                    (l.sequence, bytes, result)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| Stop::Rpc(RpcError::Malformed(format!("decoder task failed: {e}"))))?;
+        let mut out = Vec::with_capacity(decoded.len());
+        for (expected, (seq, bytes, result)) in (next..).zip(decoded) {
+            if seq != expected || seq > latest.max(next) + limit {
+                return Err(Stop::Rpc(RpcError::Malformed(format!(
+                    "getLedgers returned ledger {seq} where {expected} was expected"
+                ))));
+            }
+            metrics::counter!("registry_indexer_xdr_bytes_total").increment(bytes as u64 * 3 / 4);
+            match result {
+                Ok((d, changes)) => out.push(IndexedLedger {
+                    seq,
+                    hash: d.hash,
+                    close_time: d.close_time,
+                    changes,
+                }),
+                Err(e @ DecodeError::UnsupportedProtocol { .. }) => {
+                    return Err(Stop::Fatal(Fatal::UnsupportedProtocol(e.to_string())));
+                }
+                Err(e) => return Ok((out, Some((seq, e)))),
+            }
+        }
+        Ok((out, None))
+    }
+
+    /// Fetches `[next, next + batch)` and decodes it. A ledger that does not decode is
+    /// fetched again a few times (a truncated body, a node serving it wrong); if it never
+    /// decodes, the ledgers after it decide: when they decode, it was one bad ledger, recorded
+    /// in `skipped_ledgers` and passed over; when a run of them does not either, the decoder
+    /// is behind the network, and the indexer stops before skipping any.
+    async fn fetch(&self, next: u32, latest: u32) -> Result<Vec<IndexedLedger>, Stop> {
+        let network = self.config.network;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let page: LedgersPage = self
-                .client
-                .call(
-                    "getLedgers",
-                    ledgers_params(LedgerStart::Ledger(next), self.config.batch_ledgers),
-                    &count_rpc_error,
-                )
+            let (out, bad) = self
+                .fetch_page(next, self.config.batch_ledgers, latest)
                 .await?;
-            let mut out = Vec::with_capacity(page.ledgers.len());
-            let mut bad: Option<(u32, String)> = None;
-            let mut expected = next;
-            let decoded = tokio::task::spawn_blocking(move || {
-                page.ledgers
-                    .into_iter()
-                    .map(|l| {
-                        let bytes = l.metadata_xdr.len();
-                        (
-                            l.sequence,
-                            bytes,
-                            decode(l.sequence, &l.metadata_xdr, network_id).map(|d| {
-                                let changes = extract(network, &d);
-                                (d, changes)
-                            }),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .map_err(|e| RpcError::Malformed(format!("decoder task failed: {e}")))?;
-            for (seq, bytes, result) in decoded {
-                if seq != expected || seq > latest.max(next) + self.config.batch_ledgers {
-                    return Err(RpcError::Malformed(format!(
-                        "getLedgers returned ledger {seq} where {expected} was expected"
-                    )));
+            let Some((seq, error)) = bad else {
+                self.skipped_in_a_row.store(0, Ordering::Relaxed);
+                return Ok(out);
+            };
+            if !out.is_empty() {
+                // The ledgers before it are good: write them; the bad one starts the next page.
+                self.skipped_in_a_row.store(0, Ordering::Relaxed);
+                return Ok(out);
+            }
+            if attempt < self.config.bad_ledger_retries {
+                metrics::counter!("registry_indexer_rpc_errors_total", "kind" => "undecodable_xdr")
+                    .increment(1);
+                tracing::warn!(ledger.seq = seq, error = %error, attempt, "ledger {seq} does not decode (attempt {attempt}): {error}; fetching again");
+                pause(Duration::from_millis(200 * u64::from(attempt))).await;
+                continue;
+            }
+            // Look past it: is it one bad ledger, or the first of a run?
+            let max = self.config.max_skipped_in_a_row;
+            let mut run = 1;
+            while run < max {
+                let ahead = seq + run;
+                if ahead > latest {
+                    // Nothing after it to judge by yet: wait for the network to move on.
+                    return Err(Stop::Rpc(RpcError::Malformed(error.to_string())));
                 }
-                expected += 1;
-                metrics::counter!("registry_indexer_xdr_bytes_total")
-                    .increment(bytes as u64 * 3 / 4);
-                match result {
-                    Ok((d, changes)) => out.push(IndexedLedger {
-                        seq,
-                        hash: d.hash,
-                        close_time: d.close_time,
-                        changes,
-                    }),
-                    Err(e) => {
-                        bad = Some((seq, e.to_string()));
-                        break;
-                    }
+                match self.fetch_page(ahead, 1, latest).await? {
+                    (_, Some(_)) => run += 1,
+                    _ => break,
                 }
             }
-            match bad {
-                None => return Ok(out),
-                Some((seq, error)) if attempt >= self.config.bad_ledger_retries => {
-                    tracing::error!(ledger.seq = seq, error = %error,
-                        "ledger {seq} does not decode after {attempt} fetches: recorded in skipped_ledgers and passed over: {error}");
-                    metrics::counter!("registry_indexer_skipped_ledgers_total").increment(1);
-                    if let Err(e) = store::record_skipped(&self.pool, network, seq, &error).await {
-                        tracing::warn!(error = %e, "cannot record skipped ledger {seq}: {e}");
-                        return Err(RpcError::Malformed(error));
+            let in_a_row = self.skipped_in_a_row.load(Ordering::Relaxed) + 1;
+            if run >= max || in_a_row >= max {
+                return Err(Stop::Fatal(Fatal::Undecodable {
+                    from: seq + 1 - in_a_row,
+                    to: seq + run - 1,
+                    error: error.to_string(),
+                }));
+            }
+            tracing::error!(ledger.seq = seq, error = %error,
+                "ledger {seq} does not decode after {attempt} fetches while the ledgers after it do: recorded in skipped_ledgers and passed over: {error}");
+            metrics::counter!("registry_indexer_skipped_ledgers_total").increment(1);
+            if let Err(e) =
+                store::record_skipped(&self.pool, network, seq, &error.to_string()).await
+            {
+                tracing::warn!(error = %e, "cannot record skipped ledger {seq}: {e}");
+                return Err(Stop::Rpc(RpcError::Malformed(error.to_string())));
+            }
+            self.skipped_in_a_row.store(in_a_row, Ordering::Relaxed);
+            // The bad ledger contributes only its position.
+            return Ok(vec![IndexedLedger {
+                seq,
+                hash: [0; 32],
+                close_time: chrono::Utc::now(),
+                changes: Vec::new(),
+            }]);
+        }
+    }
+
+    /// What `getLedgerEntries` says of the addresses a batch mentions that the registry does
+    /// not know (see [`backfill::confirm`]).
+    async fn observe(&self, ledgers: &[IndexedLedger]) -> Result<Observations, String> {
+        let mut deployed: HashSet<ContractId> = HashSet::new();
+        let mut candidates: HashMap<ContractId, backfill::Candidate> = HashMap::new();
+        for l in ledgers {
+            for c in &l.changes {
+                let named = match c {
+                    Change::ContractDeployed { contract, .. } => {
+                        deployed.insert(*contract);
+                        continue;
                     }
-                    // The ledgers before it are good; the bad one contributes only its position.
-                    let close_time = out
-                        .last()
-                        .map(|l: &IndexedLedger| l.close_time)
-                        .unwrap_or_else(chrono::Utc::now);
-                    out.push(IndexedLedger {
-                        seq,
-                        hash: [0; 32],
-                        close_time,
-                        changes: Vec::new(),
-                    });
-                    return Ok(out);
+                    Change::Registry { event, .. } => match names::interpret(event, None) {
+                        Some(
+                            Naming::Registered { contract, .. } | Naming::Deployed { contract, .. },
+                        ) => Some(contract),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some(contract) = named.or_else(|| c.contract()) else {
+                    continue;
+                };
+                if deployed.contains(&contract) {
+                    continue;
                 }
-                Some((seq, error)) => {
-                    metrics::counter!("registry_indexer_rpc_errors_total", "kind" => "undecodable_xdr").increment(1);
-                    tracing::warn!(ledger.seq = seq, error = %error, attempt, "ledger {seq} does not decode (attempt {attempt}): {error}; fetching again");
-                    pause(Duration::from_millis(200 * u64::from(attempt))).await;
-                }
+                let e = candidates.entry(contract).or_insert(backfill::Candidate {
+                    contract,
+                    first_ledger: l.seq,
+                    runs: false,
+                });
+                e.runs |= c.shows_it_runs();
             }
         }
+        let list: Vec<(ContractId, bool)> =
+            candidates.values().map(|c| (c.contract, c.runs)).collect();
+        let unknown = store::contracts::unknown(&self.pool, self.config.network, &list)
+            .await
+            .map_err(|e| format!("database: {e}"))?;
+        if unknown.is_empty() {
+            return Ok(Observations::default());
+        }
+        let wanted: Vec<backfill::Candidate> = unknown
+            .iter()
+            .filter_map(|c| candidates.get(c).copied())
+            .collect();
+        backfill::confirm(&self.client, &wanted, &count_rpc_error)
+            .await
+            .map_err(|e| format!("getLedgerEntries: {e}"))
     }
 
     /// Indexes until `shutdown` resolves (finishing the batch in hand) or a fatal error.
@@ -318,7 +450,8 @@ impl Indexer {
                 {
                     Ok(l) if l.is_empty() => return Step::CaughtUp(from),
                     Ok(l) => l,
-                    Err(e) => return Step::Wait(e.to_string()),
+                    Err(Stop::Rpc(e)) => return Step::Wait(e.to_string()),
+                    Err(Stop::Fatal(f)) => return Step::Fatal(f),
                 };
                 if let Some(last) = ledgers.last() {
                     batch.record("ledger.last", last.seq);
@@ -326,11 +459,20 @@ impl Indexer {
                 let wasms = decode_uploads(&ledgers)
                     .instrument(tracing::debug_span!(parent: &batch, "decode", otel.name = "decode uploads"))
                     .await;
+                let seen = match self
+                    .observe(&ledgers)
+                    .instrument(tracing::debug_span!(parent: &batch, "observe", otel.name = "rpc getLedgerEntries"))
+                    .await
+                {
+                    Ok(s) => s,
+                    Err(e) => return Step::Wait(e),
+                };
                 match store::write_batch(
                     &self.pool,
                     network,
                     &ledgers,
                     &wasms,
+                    &seen,
                     health.latest_ledger,
                 )
                 .instrument(
@@ -425,22 +567,26 @@ impl Indexer {
     }
 
     async fn backfill(&self) {
+        let pass = self.backfill_passes.fetch_add(1, Ordering::Relaxed) as i64;
         match backfill::run_pass(
             &self.pool,
             &self.client,
             self.config.network,
+            pass,
             &count_rpc_error,
         )
         .await
         {
-            Ok(p) if p.completed + p.failed + p.wasms_fetched > 0 => {
+            Ok(p) if p.completed + p.failed + p.removed + p.wasms_fetched > 0 => {
                 tracing::info!(
                     completed = p.completed,
                     failed = p.failed,
+                    removed = p.removed,
                     wasms = p.wasms_fetched,
-                    "backfill: {} contracts completed, {} to retry, {} WASM codes fetched",
+                    "backfill: {} contracts completed, {} to retry, {} rows at addresses without a contract removed, {} WASM codes fetched",
                     p.completed,
                     p.failed,
+                    p.removed,
                     p.wasms_fetched
                 );
             }

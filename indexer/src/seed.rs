@@ -545,13 +545,19 @@ pub fn generate(opts: &SeedOptions) -> Dataset {
         let mut prev_ledger = 0;
         for (t, old, new) in &history {
             version_pk += 1;
-            // Two changes never share a ledger (one row per contract and ledger).
+            // Ledgers only move forward in one contract's history.
             let ledger = ledger_at(network, anchor, *t).max(prev_ledger + 1);
             prev_ledger = ledger;
             versions.row(&[
                 F::Int(version_pk),
                 F::Int(pk),
                 F::Int(ledger),
+                F::Int(1),
+                F::Text(if old.is_some() {
+                    "upgraded"
+                } else {
+                    "deployed"
+                }),
                 F::Ts(*t),
                 F::Bytes(&random_bytes(&mut rng)),
                 old.map_or(F::Null, |o| F::Int(o.pk)),
@@ -588,8 +594,11 @@ pub fn generate(opts: &SeedOptions) -> Dataset {
         };
         let mut tag_pks: Vec<(i64, &str)> = Vec::new();
         if let Some(spec) = &spec {
-            for t in autotag::tags_for(kind, spec) {
-                if let Some(tp) = auto_tag_pk(t) {
+            let seps = current
+                .map(|w| w.decoded.interpreted().seps)
+                .unwrap_or_default();
+            for t in autotag::tags_for(kind, spec, &seps) {
+                if let Some(tp) = auto_tag_pk(&t) {
                     tag_pks.push((tp, "auto"));
                 }
             }
@@ -691,7 +700,7 @@ pub fn generate(opts: &SeedOptions) -> Dataset {
         ),
         (
             "contract_versions",
-            "pk, contract_pk, ledger, changed_at, tx_hash, old_wasm_pk, new_wasm_pk",
+            "pk, contract_pk, ledger, tx_index, kind, changed_at, tx_hash, old_wasm_pk, new_wasm_pk",
             versions.buf,
         ),
         (
@@ -757,7 +766,8 @@ pub async fn load(
         copy.finish().await?;
     }
     sqlx::query(
-        "UPDATE contracts SET search = contract_search_document(pk, name, description, wasm_pk)",
+        "UPDATE contracts SET search = contract_search_document(pk, name, description, wasm_pk, \
+         contract_search_names(asset_code, asset_issuer, registered_name))",
     )
     .execute(&mut *tx)
     .await?;

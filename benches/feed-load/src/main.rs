@@ -21,7 +21,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use futures::{SinkExt, StreamExt};
 use registry_core::{ContractId, Network, WasmHash};
-use registry_indexer::extract::{Change, Executable};
+use registry_indexer::extract::{At, Change, Executable};
 use registry_indexer::store::{IndexedLedger, write_batch};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
@@ -231,9 +231,14 @@ async fn main() -> anyhow::Result<()> {
             close_time: chrono::Utc::now(),
             changes: vec![Change::ContractDeployed {
                 contract: contract_of(n),
-                executable: Executable::Wasm(WasmHash([7; 32])),
+                executable: Executable::wasm(WasmHash([7; 32])),
+                asset: None,
                 deployer: None,
-                tx: [0; 32],
+                at: At {
+                    tx: [0; 32],
+                    tx_index: 1,
+                    op_index: 0,
+                },
                 constructor_args: None,
             }],
         };
@@ -241,6 +246,7 @@ async fn main() -> anyhow::Result<()> {
             &pool,
             network,
             &[ledger],
+            &Default::default(),
             &Default::default(),
             args.first_ledger + total,
         )

@@ -5,6 +5,8 @@
 //! metadata did decode, with the reason in [`DecodedWasm::spec_error`], so the registry can
 //! store it and move on (a deterministic per-item error, never a reason to stall).
 
+pub mod events;
+pub mod meta;
 pub mod model;
 pub mod sac;
 pub mod xdr;
@@ -26,11 +28,14 @@ pub enum SpecError {
     /// The bytes are not a well-formed WASM module.
     #[error("not a valid WASM module: {0}")]
     Wasm(String),
-    /// A section's XDR stream did not decode.
-    #[error("{section} does not decode: {message}")]
+    /// A section's XDR stream stopped decoding at one of its entries (those before it are
+    /// kept; nothing after it can be found, the stream having no framing).
+    #[error("{section} does not decode from entry {entry} on: {message}")]
     Xdr {
         /// The custom section's name.
         section: &'static str,
+        /// The 0-based index of the entry that failed.
+        entry: usize,
         /// The decoder's message.
         message: String,
     },
@@ -60,10 +65,13 @@ pub struct DecodedWasm {
     /// stellar-xdr's serde JSON of the spec entries (what `stellar contract info interface
     /// --output json` prints), when the spec decoded.
     pub raw_spec: Option<serde_json::Value>,
-    /// Why the spec is missing, when it is.
+    /// Why the spec, or some of its entries, are missing: `spec` is `None` when nothing
+    /// decoded, and holds the entries that did otherwise.
     pub spec_error: Option<String>,
-    /// `contractmetav0` entries (empty when absent or undecodable).
+    /// `contractmetav0` entries that decoded (empty when absent).
     pub meta: Vec<MetaEntry>,
+    /// Why the meta stream stopped before its end, when it did.
+    pub meta_error: Option<String>,
     /// The env interface version the module was built for: `(protocol, pre_release)`.
     pub interface_version: Option<(u32, u32)>,
 }
@@ -76,9 +84,15 @@ impl DecodedWasm {
             .find(|m| m.key == "rssdkver")
             .map(|m| m.value.as_str())
     }
+
+    /// What the meta entries say (SEP-47, SEP-55, toolchain), validated.
+    pub fn interpreted(&self) -> meta::Interpreted {
+        meta::interpret(&self.meta)
+    }
 }
 
-/// Decodes a module's spec, meta and env meta. See the module docs for the error policy.
+/// Decodes a module's spec, meta and env meta. See the module docs for the error policy: what
+/// decodes is kept, entry by entry, and every entry that is lost is named in `spec_error`.
 pub fn decode_wasm(code: &[u8]) -> DecodedWasm {
     let mut out = DecodedWasm {
         hash: WasmHash::of_code(code),
@@ -87,6 +101,7 @@ pub fn decode_wasm(code: &[u8]) -> DecodedWasm {
         raw_spec: None,
         spec_error: None,
         meta: Vec::new(),
+        meta_error: None,
         interface_version: None,
     };
     let sections = match xdr::sections(code) {
@@ -96,26 +111,46 @@ pub fn decode_wasm(code: &[u8]) -> DecodedWasm {
             return out;
         }
     };
-    if let Ok(meta) = xdr::meta_entries(&sections.meta) {
-        out.meta = meta
-            .into_iter()
-            .map(|(key, value)| MetaEntry { key, value })
-            .collect();
-    }
-    out.interface_version = xdr::env_meta(&sections.env_meta).ok().flatten();
+    let meta = xdr::meta_entries(&sections.meta);
+    out.meta = meta
+        .values
+        .into_iter()
+        .map(|(key, value)| MetaEntry { key, value })
+        .collect();
+    out.meta_error = meta.error.map(|e| e.to_string());
+    out.interface_version = xdr::env_meta(&sections.env_meta);
     if !sections.has_spec {
         out.spec_error = Some(SpecError::NoSpec.to_string());
         return out;
     }
-    match xdr::spec_entries(&sections.spec) {
-        Ok(entries) => {
-            out.spec = Some(xdr::to_model(&entries));
-            match serde_json::to_value(&entries) {
-                Ok(v) => out.raw_spec = Some(v),
-                Err(e) => out.spec_error = Some(format!("spec does not serialise to JSON: {e}")),
-            }
+    let stream = xdr::spec_entries(&sections.spec);
+    let mut problems = Vec::new();
+    let mut kept = Vec::with_capacity(stream.values.len());
+    for (i, entry) in stream.values.into_iter().enumerate() {
+        if xdr::too_deep(&entry) {
+            problems.push(format!(
+                "entry {i} ({}) nests types deeper than {} levels and is left out",
+                xdr::entry_name(&entry),
+                xdr::MAX_TYPE_DEPTH
+            ));
+        } else {
+            kept.push(entry);
         }
-        Err(e) => out.spec_error = Some(e.to_string()),
+    }
+    if let Some(e) = stream.error {
+        problems.push(e.to_string());
+    }
+    // An empty section is an empty interface; a section none of whose entries survived is
+    // no interface at all.
+    if !kept.is_empty() || problems.is_empty() {
+        out.spec = Some(xdr::to_model(&kept));
+        match serde_json::to_value(&kept) {
+            Ok(v) => out.raw_spec = Some(v),
+            Err(e) => problems.push(format!("spec does not serialise to JSON: {e}")),
+        }
+    }
+    if !problems.is_empty() {
+        out.spec_error = Some(problems.join("; "));
     }
     out
 }

@@ -27,6 +27,13 @@ pub const MAX_WASM_BYTES: usize = 4 << 20;
 /// XDR nesting limit while reading a spec; stellar-cli and soroban-spec use the same.
 const XDR_DEPTH: u32 = 500;
 
+/// The deepest nesting of types (`Option<Vec<Map<…>>>`, one level each) the registry keeps in
+/// a contract's ABI. The XDR allows about 240 levels; real contracts stay under 10. An entry
+/// nesting deeper is left out of the ABI (with the reason in `spec_error`): its JSON forms
+/// would nest past what JSON readers accept (serde_json stops at 128 levels, and the raw
+/// form spends two levels per type), so one hostile entry could make the WASM unreadable.
+pub const MAX_TYPE_DEPTH: usize = 32;
+
 /// The three Soroban custom sections of a module, each the concatenation of its copies.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Sections {
@@ -63,45 +70,134 @@ pub fn sections(code: &[u8]) -> Result<Sections, SpecError> {
     Ok(out)
 }
 
-fn read_stream<T: ReadXdr>(bytes: &[u8], section: &'static str) -> Result<Vec<T>, SpecError> {
+/// The values of an XDR stream that decoded, in order, and why the stream stopped early (if it
+/// did). The stream has no framing, so nothing after an undecodable value (an entry kind this
+/// stellar-xdr does not know, a truncated value) can be found; everything before it is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stream<T> {
+    /// The values read before the end or the first error.
+    pub values: Vec<T>,
+    /// Why reading stopped before the end of the section.
+    pub error: Option<SpecError>,
+}
+
+fn read_stream<T: ReadXdr>(bytes: &[u8], section: &'static str) -> Stream<T> {
     let limits = Limits {
         depth: XDR_DEPTH,
         len: bytes.len(),
     };
     let mut reader = Limited::new(Cursor::new(bytes), limits);
-    T::read_xdr_iter(&mut reader)
-        .collect::<Result<Vec<T>, _>>()
-        .map_err(|e| SpecError::Xdr {
-            section,
-            message: e.to_string(),
-        })
+    let mut out = Stream {
+        values: Vec::new(),
+        error: None,
+    };
+    for value in T::read_xdr_iter(&mut reader) {
+        match value {
+            Ok(v) => out.values.push(v),
+            Err(e) => {
+                out.error = Some(SpecError::Xdr {
+                    section,
+                    entry: out.values.len(),
+                    message: e.to_string(),
+                });
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// Decodes a `contractspecv0` byte stream.
-pub fn spec_entries(bytes: &[u8]) -> Result<Vec<ScSpecEntry>, SpecError> {
+pub fn spec_entries(bytes: &[u8]) -> Stream<ScSpecEntry> {
     read_stream(bytes, "contractspecv0")
 }
 
 /// Decodes a `contractmetav0` byte stream into sanitised key/value pairs.
-pub fn meta_entries(bytes: &[u8]) -> Result<Vec<(String, String)>, SpecError> {
-    Ok(read_stream::<ScMetaEntry>(bytes, "contractmetav0")?
-        .into_iter()
-        .map(|ScMetaEntry::ScMetaV0(m)| {
-            (
-                from_untrusted_bytes(m.key.as_ref(), false),
-                from_untrusted_bytes(m.val.as_ref(), true),
-            )
-        })
-        .collect())
+pub fn meta_entries(bytes: &[u8]) -> Stream<(String, String)> {
+    let s = read_stream::<ScMetaEntry>(bytes, "contractmetav0");
+    Stream {
+        values: s
+            .values
+            .into_iter()
+            .map(|ScMetaEntry::ScMetaV0(m)| {
+                (
+                    from_untrusted_bytes(m.key.as_ref(), false),
+                    from_untrusted_bytes(m.val.as_ref(), true),
+                )
+            })
+            .collect(),
+        error: s.error,
+    }
 }
 
 /// Decodes a `contractenvmetav0` byte stream: the `(protocol, pre_release)` of the last
-/// interface-version entry, if any.
-pub fn env_meta(bytes: &[u8]) -> Result<Option<(u32, u32)>, SpecError> {
-    Ok(read_stream::<ScEnvMetaEntry>(bytes, "contractenvmetav0")?
+/// interface-version entry that decoded, if any.
+pub fn env_meta(bytes: &[u8]) -> Option<(u32, u32)> {
+    read_stream::<ScEnvMetaEntry>(bytes, "contractenvmetav0")
+        .values
         .into_iter()
         .map(|ScEnvMetaEntry::ScEnvMetaKindInterfaceVersion(v)| (v.protocol, v.pre_release))
-        .next_back())
+        .next_back()
+}
+
+/// Whether a type nests deeper than `budget` levels. Stops descending once the budget is
+/// spent, so the walk itself is bounded whatever the input.
+fn nests_deeper(t: &ScSpecTypeDef, budget: usize) -> bool {
+    if budget == 0 {
+        return true;
+    }
+    let b = budget - 1;
+    match t {
+        ScSpecTypeDef::Option(o) => nests_deeper(&o.value_type, b),
+        ScSpecTypeDef::Result(r) => nests_deeper(&r.ok_type, b) || nests_deeper(&r.error_type, b),
+        ScSpecTypeDef::Vec(v) => nests_deeper(&v.element_type, b),
+        ScSpecTypeDef::Map(m) => nests_deeper(&m.key_type, b) || nests_deeper(&m.value_type, b),
+        ScSpecTypeDef::Tuple(t) => t.value_types.iter().any(|t| nests_deeper(t, b)),
+        _ => false,
+    }
+}
+
+/// Every type an entry mentions (parameters, results, fields, case values, event params).
+fn entry_types(entry: &ScSpecEntry) -> Vec<&ScSpecTypeDef> {
+    match entry {
+        ScSpecEntry::FunctionV0(f) => f
+            .inputs
+            .iter()
+            .map(|i| &i.type_)
+            .chain(f.outputs.iter())
+            .collect(),
+        ScSpecEntry::UdtStructV0(s) => s.fields.iter().map(|f| &f.type_).collect(),
+        ScSpecEntry::UdtUnionV0(u) => u
+            .cases
+            .iter()
+            .flat_map(|c| match c {
+                ScSpecUdtUnionCaseV0::VoidV0(_) => [].iter(),
+                ScSpecUdtUnionCaseV0::TupleV0(t) => t.type_.iter(),
+            })
+            .collect(),
+        ScSpecEntry::UdtEnumV0(_) | ScSpecEntry::UdtErrorEnumV0(_) => Vec::new(),
+        ScSpecEntry::EventV0(e) => e.params.iter().map(|p| &p.type_).collect(),
+    }
+}
+
+/// The entry's name, sanitised, for messages.
+pub fn entry_name(entry: &ScSpecEntry) -> String {
+    let (kind, name): (&str, &[u8]) = match entry {
+        ScSpecEntry::FunctionV0(f) => ("function", f.name.as_ref()),
+        ScSpecEntry::UdtStructV0(s) => ("struct", s.name.as_ref()),
+        ScSpecEntry::UdtUnionV0(u) => ("union", u.name.as_ref()),
+        ScSpecEntry::UdtEnumV0(e) => ("enum", e.name.as_ref()),
+        ScSpecEntry::UdtErrorEnumV0(e) => ("error enum", e.name.as_ref()),
+        ScSpecEntry::EventV0(e) => ("event", e.name.as_ref()),
+    };
+    format!("{kind} `{}`", text(name))
+}
+
+/// Whether any type of the entry nests deeper than [`MAX_TYPE_DEPTH`].
+pub fn too_deep(entry: &ScSpecEntry) -> bool {
+    entry_types(entry)
+        .into_iter()
+        .any(|t| nests_deeper(t, MAX_TYPE_DEPTH))
 }
 
 fn text(bytes: &[u8]) -> String {

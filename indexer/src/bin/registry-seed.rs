@@ -14,7 +14,7 @@ use sqlx::Connection;
 
 use anyhow::Context;
 use registry_core::{ContractId, Network, WasmHash};
-use registry_indexer::extract::{Change, Executable};
+use registry_indexer::extract::{At, Change, Executable};
 use registry_indexer::seed::{SeedOptions, seed};
 use registry_indexer::store::{IndexedLedger, write_batch};
 
@@ -192,13 +192,26 @@ async fn deploy(url: &str, network: Network, count: u32) -> anyhow::Result<()> {
             close_time: Utc::now(),
             changes: vec![Change::ContractDeployed {
                 contract,
-                executable: Executable::Wasm(WasmHash(wasm)),
+                executable: Executable::wasm(WasmHash(wasm)),
+                asset: None,
                 deployer: None,
-                tx: rand::random(),
+                at: At {
+                    tx: rand::random(),
+                    tx_index: 1,
+                    op_index: 0,
+                },
                 constructor_args: None,
             }],
         };
-        write_batch(&pool, network, &[ledger], &Default::default(), seq).await?;
+        write_batch(
+            &pool,
+            network,
+            &[ledger],
+            &Default::default(),
+            &Default::default(),
+            seq,
+        )
+        .await?;
         println!("{contract}");
     }
     Ok(())

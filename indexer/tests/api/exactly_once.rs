@@ -152,8 +152,15 @@ async fn a_batch_that_fails_midway_leaves_nothing_behind() {
         })
         .collect();
     let wasms = std::collections::HashMap::new();
-    let err =
-        registry_indexer::store::write_batch(&db.pool, Network::Local, &ledgers, &wasms, 5).await;
+    let err = registry_indexer::store::write_batch(
+        &db.pool,
+        Network::Local,
+        &ledgers,
+        &wasms,
+        &Default::default(),
+        5,
+    )
+    .await;
     assert!(err.is_err());
     for table in [
         "contracts",
@@ -173,14 +180,28 @@ async fn a_batch_that_fails_midway_leaves_nothing_behind() {
         .execute(&db.pool)
         .await
         .unwrap();
-    let first = registry_indexer::store::write_batch(&db.pool, Network::Local, &ledgers, &wasms, 5)
-        .await
-        .unwrap();
+    let first = registry_indexer::store::write_batch(
+        &db.pool,
+        Network::Local,
+        &ledgers,
+        &wasms,
+        &Default::default(),
+        5,
+    )
+    .await
+    .unwrap();
     assert_eq!(first.ledgers, 4);
     let before = dump(&db).await;
-    let again = registry_indexer::store::write_batch(&db.pool, Network::Local, &ledgers, &wasms, 5)
-        .await
-        .unwrap();
+    let again = registry_indexer::store::write_batch(
+        &db.pool,
+        Network::Local,
+        &ledgers,
+        &wasms,
+        &Default::default(),
+        5,
+    )
+    .await
+    .unwrap();
     assert_eq!(again.ledgers, 0);
     assert_eq!(dump(&db).await, before);
     drop(rpc);

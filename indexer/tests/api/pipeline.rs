@@ -22,6 +22,7 @@ pub fn config(db: &TestDb, rpc: &SimRpc, network: Network) -> Config {
         rpc_timeout: Duration::from_secs(5),
         rpc_attempts: 3,
         bad_ledger_retries: 3,
+        max_skipped_in_a_row: 3,
         events_retention_days: 7,
         log_filter: "info".into(),
         log_format: "text".into(),
@@ -357,42 +358,50 @@ async fn a_node_behind_the_network_is_waited_for() {
 }
 
 #[tokio::test]
-async fn contracts_the_rpc_cannot_complete_stay_registered_and_are_retried() {
+async fn activity_of_unknown_contracts_waits_for_get_ledger_entries_and_registers_nothing_unconfirmed()
+ {
     let db = TestDb::new().await;
     let rpc = sim(Profile::test(), 6, 12).await;
     rpc.knobs(|k| k.entries_down = true);
+    let (indexer, lock) = Indexer::start(config(&db, &rpc, Network::Local))
+        .await
+        .unwrap();
+    let preexisting: Vec<String> =
+        rpc.truth(|t| t.preexisting.iter().map(|c| c.to_string()).collect());
+    indexer
+        .run(tokio::time::sleep(Duration::from_secs(3)))
+        .await
+        .unwrap();
+    drop((indexer, lock));
+    // Contracts deployed before the first ledger are met through their activity: with
+    // getLedgerEntries down they cannot be confirmed, so the batch waits rather than guess.
+    let observed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM contracts WHERE deployed_before_indexing")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(observed, 0);
+    assert!(checkpoint(&db, Network::Local).await < rpc.latest());
+    rpc.knobs(|k| k.entries_down = false);
     index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
         .await
         .unwrap();
-    let pending: Vec<(String, Option<String>, i32)> = sqlx::query_as(
-        "SELECT contract_id, backfill_error, backfill_attempts FROM contracts WHERE needs_backfill",
+    let rows: Vec<(String, bool, String, Option<String>)> = sqlx::query_as(
+        "SELECT c.contract_id, c.needs_backfill, c.kind::text, \
+         (SELECT v.kind::text FROM contract_versions v WHERE v.contract_pk = c.pk ORDER BY v.ledger, v.tx_index LIMIT 1) \
+         FROM contracts c WHERE c.deployed_before_indexing ORDER BY c.contract_id",
     )
     .fetch_all(&db.pool)
     .await
     .unwrap();
-    // Contracts deployed before the first ledger and active since: known only through activity.
-    let preexisting: Vec<String> =
-        rpc.truth(|t| t.preexisting.iter().map(|c| c.to_string()).collect());
-    assert!(!pending.is_empty());
-    assert!(
-        pending.iter().all(|p| preexisting.contains(&p.0)),
-        "{pending:?}"
-    );
-    assert!(pending.iter().all(|p| {
-        p.1.as_deref()
-            .is_some_and(|e| e.contains("getLedgerEntries failed"))
-            && p.2 >= 1
-    }));
-    rpc.knobs(|k| k.entries_down = false);
-    rpc.advance(2);
-    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
-        .await
-        .unwrap();
-    let still: i64 = sqlx::query_scalar("SELECT count(*) FROM contracts WHERE needs_backfill")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-    assert_eq!(still, 0);
+    assert!(!rows.is_empty());
+    for (id, needs, kind, first_version) in &rows {
+        assert!(preexisting.contains(id), "{id} was never deployed");
+        assert!(!needs, "{id}");
+        if kind == "wasm" {
+            assert_eq!(first_version.as_deref(), Some("observed"), "{id}");
+        }
+    }
 }
 
 #[tokio::test]

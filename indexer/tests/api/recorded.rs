@@ -36,8 +36,11 @@ fn testnet_ledgers_decode_and_join_every_transaction_to_its_envelope() {
             ledger.close_time.timestamp().to_string(),
             l["ledgerCloseTime"].as_str().unwrap()
         );
-        let (hash, hseq, _) = decode_header(l["headerXdr"].as_str().unwrap()).unwrap();
-        assert_eq!((hash, hseq), (ledger.hash, seq));
+        let header = decode_header(l["headerXdr"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            (header.hash, header.seq, header.protocol),
+            (ledger.hash, seq, 22)
+        );
         assert!(
             ledger.txs.iter().all(|t| t.source.is_some()),
             "every transaction found its envelope"
@@ -57,6 +60,7 @@ fn rpc_tx(path: &str, network: Network) -> (registry_indexer::ledger::Tx, Value)
         r["envelopeXdr"].as_str().unwrap(),
         r["resultXdr"].as_str().unwrap(),
         r["resultMetaXdr"].as_str().unwrap(),
+        r["applicationOrder"].as_u64().unwrap_or(1) as u32,
         network.network_id(),
     )
     .unwrap();
@@ -124,6 +128,8 @@ fn recorded_transactions_yield_the_invocations_they_contain() {
             function: fun,
             caller,
             success: ok,
+            depth: 0,
+            parent: None,
         } = &changes[0]
         else {
             panic!("{f}: {changes:?}")

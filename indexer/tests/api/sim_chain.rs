@@ -51,7 +51,9 @@ fn extraction_recovers_every_upload_deployment_upgrade_and_invocation() {
                         e.1 += 1;
                     }
                 }
-                Change::Events { .. } => {}
+                Change::Events { .. }
+                | Change::ContractRestored { .. }
+                | Change::Registry { .. } => {}
             }
         }
     }

@@ -35,6 +35,9 @@ pub struct ContractRow {
     pub publisher_address: Option<String>,
     pub publisher_name: Option<String>,
     pub verification: VerificationStatus,
+    pub asset_code: Option<String>,
+    pub asset_issuer: Option<String>,
+    pub registered_name: Option<String>,
     /// The value the page was sorted by (only on page queries).
     #[sqlx(default)]
     pub sort_at: Option<DateTime<Utc>>,
@@ -52,7 +55,7 @@ pub struct ContractRow {
 const COLUMNS: &str = "c.pk, c.network, c.contract_id, c.kind, c.wasm_pk, w.hash AS wasm_hash, \
      w.size_bytes AS wasm_size, c.deployer, c.created_ledger, c.created_at, c.created_tx, c.name, \
      c.description, c.publisher_pk, p.address AS publisher_address, p.display_name AS publisher_name, \
-     c.verification";
+     c.verification, c.asset_code, c.asset_issuer, c.registered_name";
 
 const FROM: &str = " FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk \
      LEFT JOIN publishers p ON p.pk = c.publisher_pk";
@@ -213,7 +216,8 @@ fn push_sort_expr(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery) {
 
 /// The contract columns of `ContractRow`, as selected from `contracts c`.
 const CONTRACT_COLUMNS: &str = "c.pk, c.network, c.contract_id, c.kind, c.wasm_pk, c.deployer, c.created_ledger, \
-     c.created_at, c.created_tx, c.name, c.description, c.publisher_pk, c.verification";
+     c.created_at, c.created_tx, c.name, c.description, c.publisher_pk, c.verification, c.asset_code, c.asset_issuer, \
+     c.registered_name";
 
 /// The page is chosen and cut from `contracts` alone, then joined to its wasm and publisher:
 /// joining first would make PostgreSQL hash every WASM and publisher for a 20-row page.
@@ -223,7 +227,8 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<S
     let dir = if descending { " DESC" } else { " ASC" };
     qb.push("SELECT x.pk, x.network, x.contract_id, x.kind, x.wasm_pk, w.hash AS wasm_hash, w.size_bytes AS wasm_size, \
          x.deployer, x.created_ledger, x.created_at, x.created_tx, x.name, x.description, x.publisher_pk, \
-         p.address AS publisher_address, p.display_name AS publisher_name, x.verification, x.sort_value AS ")
+         p.address AS publisher_address, p.display_name AS publisher_name, x.verification, x.asset_code, x.asset_issuer, \
+         x.registered_name, x.sort_value AS ")
         .push(column);
     if scope.is_some() {
         qb.push(", q.key AS scope_key");
@@ -350,6 +355,22 @@ pub async fn by_key(db: &Db, network: Network, contract_id: &str) -> Result<Opti
     Ok(sqlx::query_as::<_, ContractRow>(&sql)
         .bind(network)
         .bind(contract_id)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// A contract by the name it is registered under in its network's root Stellar Registry.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_registered_name", otel.kind = "client", db.system = "postgresql"))]
+pub async fn by_registered_name(
+    db: &Db,
+    network: Network,
+    name: &str,
+) -> Result<Option<ContractRow>> {
+    let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.network = $1 AND c.registered_name = $2");
+    db.count();
+    Ok(sqlx::query_as::<_, ContractRow>(&sql)
+        .bind(network)
+        .bind(name)
         .fetch_optional(&db.pool)
         .await?)
 }

@@ -1,7 +1,7 @@
 //! Usage statistics and version history of contracts, batched over many contracts.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use registry_core::ContractPk;
+use registry_core::{ContractPk, VersionKind};
 use sqlx::FromRow;
 
 use super::Db;
@@ -16,6 +16,7 @@ pub struct DailyStatRow {
     pub failed_invocations: i64,
     pub distinct_callers: i64,
     pub events_emitted: i64,
+    pub sub_invocations: i64,
 }
 
 /// Calls of one function over a range of days.
@@ -25,6 +26,7 @@ pub struct FunctionStatRow {
     pub function: String,
     pub calls: i64,
     pub failed_calls: i64,
+    pub sub_calls: i64,
 }
 
 /// One executable a contract has run.
@@ -32,6 +34,9 @@ pub struct FunctionStatRow {
 pub struct VersionRow {
     pub contract_pk: ContractPk,
     pub ledger: i64,
+    pub tx_index: i32,
+    pub op_index: i32,
+    pub kind: VersionKind,
     pub changed_at: DateTime<Utc>,
     pub tx_hash: Option<Vec<u8>>,
     pub old_hash: Option<Vec<u8>>,
@@ -48,7 +53,7 @@ pub async fn daily(
 ) -> Result<Vec<DailyStatRow>> {
     db.count();
     Ok(sqlx::query_as::<_, DailyStatRow>(
-        "SELECT contract_pk, day, invocations, failed_invocations, distinct_callers, events_emitted \
+        "SELECT contract_pk, day, invocations, failed_invocations, distinct_callers, events_emitted, sub_invocations \
          FROM contract_daily_stats WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 ORDER BY contract_pk, day",
     )
     .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
@@ -68,9 +73,10 @@ pub async fn functions(
 ) -> Result<Vec<FunctionStatRow>> {
     db.count();
     Ok(sqlx::query_as::<_, FunctionStatRow>(
-        "SELECT contract_pk, function, sum(calls)::bigint AS calls, sum(failed_calls)::bigint AS failed_calls \
+        "SELECT contract_pk, function, sum(calls)::bigint AS calls, sum(failed_calls)::bigint AS failed_calls, \
+         sum(sub_calls)::bigint AS sub_calls \
          FROM contract_function_stats WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 \
-         GROUP BY contract_pk, function ORDER BY contract_pk, calls DESC, function",
+         GROUP BY contract_pk, function ORDER BY contract_pk, sum(calls + sub_calls) DESC, function",
     )
     .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
     .bind(from)
@@ -104,9 +110,9 @@ pub async fn invocations(
 pub async fn versions(db: &Db, pks: &[ContractPk]) -> Result<Vec<VersionRow>> {
     db.count();
     Ok(sqlx::query_as::<_, VersionRow>(
-        "SELECT v.contract_pk, v.ledger, v.changed_at, v.tx_hash, ow.hash AS old_hash, nw.hash AS new_hash \
+        "SELECT v.contract_pk, v.ledger, v.tx_index, v.op_index, v.kind, v.changed_at, v.tx_hash, ow.hash AS old_hash, nw.hash AS new_hash \
          FROM contract_versions v LEFT JOIN wasm_codes ow ON ow.pk = v.old_wasm_pk LEFT JOIN wasm_codes nw ON nw.pk = v.new_wasm_pk \
-         WHERE v.contract_pk = ANY($1) ORDER BY v.contract_pk, v.ledger",
+         WHERE v.contract_pk = ANY($1) ORDER BY v.contract_pk, v.ledger, v.tx_index, v.op_index",
     )
     .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
     .fetch_all(&db.pool)

@@ -23,16 +23,23 @@ pub struct WasmRow {
     pub interface_pre_release: Option<i32>,
     pub sdk_version: Option<String>,
     pub function_names: Vec<String>,
+    pub meta_error: Option<String>,
+    /// Its releases in root Stellar Registries: `[{network, name, version, author, ledger}]`.
+    pub releases: serde_json::Value,
 }
 
 const COLUMNS: &str = "pk, hash, size_bytes, first_seen_network, first_seen_ledger, first_seen_at, spec_error, \
-     meta, interface_protocol, interface_pre_release, sdk_version, function_names";
+     meta, interface_protocol, interface_pre_release, sdk_version, function_names, meta_error, \
+     (SELECT coalesce(jsonb_agg(jsonb_build_object('network', r.network, 'name', r.name, 'version', r.version, \
+        'author', r.author, 'ledger', r.ledger) ORDER BY r.ledger, r.network, r.name), '[]') \
+      FROM registry_releases r WHERE r.wasm_pk = wasm_codes.pk) AS releases";
 
-/// The decoded documents of a WASM: the ABI model and the raw spec JSON.
+/// The decoded documents of a WASM as stored: the ABI model and the raw spec, as JSON text
+/// (each is parsed on its own, so one that cannot be read does not hide the other).
 #[derive(Debug, Clone, FromRow)]
 pub struct SpecDocs {
-    pub abi: Option<serde_json::Value>,
-    pub spec: Option<serde_json::Value>,
+    pub abi: Option<String>,
+    pub spec: Option<String>,
 }
 
 /// WASM codes by surrogate key.
@@ -62,7 +69,7 @@ pub async fn by_hash(db: &Db, hash: &[u8; 32]) -> Result<Option<WasmRow>> {
 pub async fn spec_docs(db: &Db, pk: WasmPk) -> Result<Option<SpecDocs>> {
     db.count();
     Ok(
-        sqlx::query_as::<_, SpecDocs>("SELECT abi, spec FROM wasm_codes WHERE pk = $1")
+        sqlx::query_as::<_, SpecDocs>("SELECT abi::text, spec::text FROM wasm_codes WHERE pk = $1")
             .bind(pk)
             .fetch_optional(&db.pool)
             .await?,

@@ -5,7 +5,8 @@ use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Simpl
 use chrono::{DateTime, Utc};
 use registry_core::spec::sac::stellar_asset_spec;
 use registry_core::{
-    AccountId, ContractId, ContractKind, Network, TagSource, VerificationStatus, WasmHash,
+    AccountId, ContractId, ContractKind, Network, TagSource, VerificationStatus, VersionKind,
+    WasmHash,
 };
 
 use super::abi::Abi;
@@ -138,9 +139,52 @@ impl Contract {
         self.row.kind
     }
 
-    /// Display name (from the publisher or the contract's metadata).
+    /// Display name: the publisher's, or for a Stellar Asset Contract its asset
+    /// (`USDC:GA5Z…`, or `native`).
     async fn name(&self) -> Option<&str> {
         self.row.name.as_deref()
+    }
+
+    /// The classic asset of a Stellar Asset Contract (null for WASM contracts). Anyone can
+    /// deploy the contract of any asset, so the issuer is what tells a real asset from a
+    /// look-alike.
+    async fn asset(&self) -> Option<StellarAsset> {
+        let code = self.row.asset_code.clone()?;
+        let issuer = self.row.asset_issuer.clone();
+        Some(StellarAsset {
+            native: code == "native",
+            canonical: match &issuer {
+                Some(i) => format!("{code}:{i}"),
+                None => "native".into(),
+            },
+            code: if code == "native" { "XLM".into() } else { code },
+            issuer,
+        })
+    }
+
+    /// The name it is registered under in its network's root Stellar Registry
+    /// (theahaco/scaffold-stellar), if any.
+    async fn registered_name(&self) -> Option<&str> {
+        self.row.registered_name.as_deref()
+    }
+
+    /// SEP numbers the contract says it implements (the SEP-47 `sep` meta of its WASM; a
+    /// claim, not a check), ascending. A Stellar Asset Contract implements SEP-41.
+    async fn implemented_seps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<i32>> {
+        if self.row.kind == ContractKind::StellarAsset {
+            return Ok(vec![41]);
+        }
+        let Some(pk) = self.row.wasm_pk else {
+            return Ok(Vec::new());
+        };
+        Ok(match ctx.loaders().wasm.load(pk).await? {
+            Some(w) => super::wasm::interpreted(&w)
+                .seps
+                .into_iter()
+                .map(|n| n as i32)
+                .collect(),
+            None => Vec::new(),
+        })
     }
 
     async fn description(&self) -> Option<&str> {
@@ -293,6 +337,19 @@ impl Contract {
     }
 }
 
+/// A classic Stellar asset.
+#[derive(SimpleObject, Clone)]
+pub struct StellarAsset {
+    /// The asset code (`XLM` for lumens).
+    pub code: String,
+    /// The issuing account (`G…`); null for lumens.
+    pub issuer: Option<String>,
+    /// Whether it is lumens, the native asset.
+    pub native: bool,
+    /// SEP-11's canonical form: `native`, or `CODE:ISSUER`.
+    pub canonical: String,
+}
+
 /// A tag as used on one contract.
 #[derive(SimpleObject, Clone)]
 pub struct ContractTag {
@@ -302,14 +359,32 @@ pub struct ContractTag {
     pub source: TagSource,
 }
 
-/// One executable a contract has run.
+/// One executable a contract has run: its deployment, an upgrade, or (for a contract
+/// deployed before the indexed history) the executable observed when the registry first saw
+/// it.
 pub struct ContractVersion(VersionRow);
 
 #[Object]
 impl ContractVersion {
-    /// Ledger of the deployment or upgrade.
+    /// Whether this row is the deployment, an upgrade, or a state observed at a ledger.
+    async fn kind(&self) -> VersionKind {
+        self.0.kind
+    }
+
+    /// Ledger of the change (or of the observation).
     async fn ledger(&self) -> i64 {
         self.0.ledger
+    }
+
+    /// The changing transaction's place in its ledger's apply order, from 1 (0 for an
+    /// observed state, which precedes the ledger's transactions).
+    async fn transaction_index(&self) -> i32 {
+        self.0.tx_index
+    }
+
+    /// The changing operation's index in its transaction, from 0.
+    async fn operation_index(&self) -> i32 {
+        self.0.op_index
     }
 
     async fn changed_at(&self) -> DateTime<Utc> {
@@ -341,19 +416,34 @@ impl DailyStat {
         Date(self.0.day)
     }
 
-    /// Invocations, failed ones included.
+    /// Transactions that called the contract directly (an `InvokeContract` operation),
+    /// failed ones included.
     async fn invocations(&self) -> i64 {
         self.0.invocations
     }
 
+    /// Of `invocations`, those whose transaction failed.
     async fn failed_invocations(&self) -> i64 {
         self.0.failed_invocations
     }
 
+    /// Calls other contracts made to it in successful transactions. Read from the call tree
+    /// of the ledger's diagnostic events where the ledger carries them; otherwise from the
+    /// authorization trees, which list only the calls that needed someone's authorization,
+    /// so the figure is then a lower bound.
+    async fn sub_invocations(&self) -> i64 {
+        self.0.sub_invocations
+    }
+
+    /// Distinct addresses that called it: for a direct call, the address that authorized it
+    /// (a smart wallet, rather than the account relaying and paying for the transaction) or
+    /// else the operation's source; for a nested call, the calling contract.
     async fn distinct_callers(&self) -> i64 {
         self.0.distinct_callers
     }
 
+    /// Its contract events; for a Stellar Asset Contract, including those classic operations
+    /// on its asset emit (protocol 23+).
     async fn events_emitted(&self) -> i64 {
         self.0.events_emitted
     }
@@ -369,12 +459,19 @@ impl FunctionStat {
         &self.0.function
     }
 
+    /// Direct calls by transactions, failed ones included (as `DailyStat.invocations`).
     async fn calls(&self) -> i64 {
         self.0.calls
     }
 
+    /// Of `calls`, those whose transaction failed.
     async fn failed_calls(&self) -> i64 {
         self.0.failed_calls
+    }
+
+    /// Calls by other contracts (as `DailyStat.subInvocations`).
+    async fn sub_calls(&self) -> i64 {
+        self.0.sub_calls
     }
 }
 
@@ -704,20 +801,45 @@ impl ContractQuery {
         .await
     }
 
-    /// A contract by network and address; null when the registry does not know it.
+    /// A contract by network and address (`contractId`), or by the name it is registered under
+    /// in that network's root Stellar Registry (`name`); exactly one of the two. Null when the
+    /// registry does not know it.
     async fn contract(
         &self,
         ctx: &Context<'_>,
         network: Network,
-        contract_id: String,
+        contract_id: Option<String>,
+        name: Option<String>,
     ) -> async_graphql::Result<Option<Contract>> {
-        let id: ContractId = contract_id
-            .parse()
-            .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
-            .gql()?;
-        let row = crate::db::contracts::by_key(ctx.db(), network, &id.to_string())
-            .await
-            .gql()?;
+        let row = match (contract_id, name) {
+            (Some(id), None) => {
+                let id: ContractId = id
+                    .parse()
+                    .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
+                    .gql()?;
+                crate::db::contracts::by_key(ctx.db(), network, &id.to_string())
+                    .await
+                    .gql()?
+            }
+            (None, Some(name)) => {
+                let name = name.trim().to_lowercase();
+                if name.is_empty() || name.chars().count() > 64 {
+                    return Err(Error::BadInput(
+                        "`name` must be a registered name of 1 to 64 characters".into(),
+                    ))
+                    .gql();
+                }
+                crate::db::contracts::by_registered_name(ctx.db(), network, &name)
+                    .await
+                    .gql()?
+            }
+            _ => {
+                return Err(Error::BadInput(
+                    "give exactly one of `contractId` and `name`".into(),
+                ))
+                .gql();
+            }
+        };
         Ok(row.map(Contract::from))
     }
 }

@@ -69,17 +69,23 @@ pub async fn spec_doc(
             Some(d) => (d.abi, d.spec),
             None => (None, None),
         };
-        let abi = match abi {
-            Some(v) => Some(Arc::new(
-                serde_json::from_value::<ContractSpec>(v)
-                    .map_err(|e| Error::Corrupt(format!("abi of wasm {pk}: {e}")))?,
-            )),
-            None => None,
-        };
-        Ok(Arc::new(SpecDoc {
-            abi,
-            raw: raw.map(Arc::new),
-        }))
+        // Each document is read on its own: one that cannot be read is logged and served as
+        // null, and the other is still served.
+        let abi = abi.and_then(|text| match serde_json::from_str::<ContractSpec>(&text) {
+            Ok(spec) => Some(Arc::new(spec)),
+            Err(e) => {
+                tracing::error!(wasm.pk = %pk, error = %e, "the ABI of wasm {pk} cannot be read: {e}");
+                None
+            }
+        });
+        let raw = raw.and_then(|text| match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) => Some(Arc::new(v)),
+            Err(e) => {
+                tracing::error!(wasm.pk = %pk, error = %e, "the raw spec of wasm {pk} cannot be read: {e}");
+                None
+            }
+        });
+        Ok::<_, Error>(Arc::new(SpecDoc { abi, raw }))
     })
     .await
     .gql()?;
@@ -100,6 +106,45 @@ pub struct InterfaceVersion {
 pub struct MetaEntry {
     pub key: String,
     pub value: String,
+}
+
+/// What a WASM's meta says about how it was built and where its source is (SEP-55), with the
+/// toolchain that built it. Each value was checked; a malformed one is left out.
+#[derive(SimpleObject)]
+pub struct BuildInfo {
+    /// SEP-55 `source_repo`: `github:<owner>/<repo>`.
+    pub source_repo: Option<String>,
+    /// The repository's web address, from `sourceRepo`.
+    pub source_url: Option<String>,
+    /// SEP-55 `home_domain`: the domain that vouches for the contract (its stellar.toml).
+    pub home_domain: Option<String>,
+    /// stellar-cli version that built it (`cliver`).
+    pub cli_version: Option<String>,
+    /// rustc version (`rsver`).
+    pub rust_version: Option<String>,
+    /// soroban-sdk version (`rssdkver`).
+    pub sdk_version: Option<String>,
+}
+
+/// A release of a WASM in a network's root Stellar Registry: a name and version for its hash.
+#[derive(SimpleObject, serde::Deserialize)]
+pub struct RegistryRelease {
+    pub network: Network,
+    /// The published name (`hello_world`).
+    pub name: String,
+    /// Its version (`1.2.0`).
+    pub version: String,
+    /// The publishing account or contract.
+    pub author: Option<String>,
+    /// The ledger it was published in.
+    pub ledger: i64,
+}
+
+/// What the meta entries of a WASM row say (SEP-47, SEP-55, toolchain).
+pub fn interpreted(row: &WasmRow) -> registry_core::spec::meta::Interpreted {
+    let entries: Vec<registry_core::spec::MetaEntry> =
+        serde_json::from_value(row.meta.clone()).unwrap_or_default();
+    registry_core::spec::meta::interpret(&entries)
 }
 
 #[Object]
@@ -135,7 +180,9 @@ impl Wasm {
         Ok(self.row(ctx).await?.first_seen_at)
     }
 
-    /// Why the spec could not be decoded, when it could not.
+    /// Why the spec, or some of its entries, could not be decoded (the entries that did are
+    /// in `abi`: an entry nesting types deeper than 32 levels, or one the decoder cannot
+    /// read and everything after it, is left out).
     async fn spec_error(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         Ok(self.row(ctx).await?.spec_error.clone())
     }
@@ -155,6 +202,48 @@ impl Wasm {
     /// The soroban-sdk version it was built with (`rssdkver` meta), when recorded.
     async fn sdk_version(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         Ok(self.row(ctx).await?.sdk_version.clone())
+    }
+
+    /// Why some `contractmetav0` entries could not be read (those before the bad one are in
+    /// `meta`).
+    async fn meta_error(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.row(ctx).await?.meta_error.clone())
+    }
+
+    /// SEP numbers the module says it implements (SEP-47 `sep` meta; a claim, not a check),
+    /// ascending.
+    async fn implemented_seps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<i32>> {
+        let row = self.row(ctx).await?;
+        Ok(interpreted(&row)
+            .seps
+            .into_iter()
+            .map(|n| n as i32)
+            .collect())
+    }
+
+    /// Build information and toolchain from its meta.
+    async fn build_info(&self, ctx: &Context<'_>) -> async_graphql::Result<BuildInfo> {
+        let row = self.row(ctx).await?;
+        let i = interpreted(&row);
+        Ok(BuildInfo {
+            source_url: i.source_url(),
+            source_repo: i.source_repo,
+            home_domain: i.home_domain,
+            cli_version: i.cli_version,
+            rust_version: i.rust_version,
+            sdk_version: i.sdk_version,
+        })
+    }
+
+    /// Its releases in the root Stellar Registries (name and version), oldest first.
+    async fn registry_releases(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<RegistryRelease>> {
+        let row = self.row(ctx).await?;
+        serde_json::from_value(row.releases.clone())
+            .map_err(|e| Error::Corrupt(format!("releases of wasm {}: {e}", self.pk)))
+            .gql()
     }
 
     /// `contractmetav0` entries.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use futures::{SinkExt, StreamExt};
 use registry_core::{ContractId, Network, WasmHash};
-use registry_indexer::extract::{Change, Executable};
+use registry_indexer::extract::{At, Change, Executable};
 use registry_indexer::store::{IndexedLedger, write_batch};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -28,10 +28,15 @@ pub async fn deploy(
             executable: if *asset {
                 Executable::StellarAsset
             } else {
-                Executable::Wasm(WasmHash([*n; 32]))
+                Executable::wasm(WasmHash([*n; 32]))
             },
+            asset: None,
             deployer: Some(registry_core::AccountId([1; 32]).to_string()),
-            tx: [*n; 32],
+            at: At {
+                tx: [*n; 32],
+                tx_index: u32::from(*n),
+                op_index: 0,
+            },
             constructor_args: None,
         })
         .collect();
@@ -43,9 +48,16 @@ pub async fn deploy(
             .unwrap(),
         changes,
     };
-    write_batch(pool, network, &[ledger], &Default::default(), ledger_max())
-        .await
-        .unwrap();
+    write_batch(
+        pool,
+        network,
+        &[ledger],
+        &Default::default(),
+        &Default::default(),
+        ledger_max(),
+    )
+    .await
+    .unwrap();
     contracts
         .iter()
         .map(|(n, _)| ContractId([*n; 32]).to_string())
@@ -66,14 +78,25 @@ pub async fn upgrade(pool: &PgPool, network: Network, ledger: u32, contract: u8,
             .unwrap(),
         changes: vec![Change::ContractUpgraded {
             contract: ContractId([contract; 32]),
-            old: Executable::Wasm(WasmHash([old; 32])),
-            new: Executable::Wasm(WasmHash([new; 32])),
-            tx: [9; 32],
+            old: Executable::wasm(WasmHash([old; 32])),
+            new: Executable::wasm(WasmHash([new; 32])),
+            at: At {
+                tx: [9; 32],
+                tx_index: 1,
+                op_index: 0,
+            },
         }],
     };
-    write_batch(pool, network, &[l], &Default::default(), ledger_max())
-        .await
-        .unwrap();
+    write_batch(
+        pool,
+        network,
+        &[l],
+        &Default::default(),
+        &Default::default(),
+        ledger_max(),
+    )
+    .await
+    .unwrap();
 }
 
 type Ws =

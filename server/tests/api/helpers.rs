@@ -243,7 +243,8 @@ pub async fn known(db: &TestDb) -> Known {
         pks.push(pk);
     }
     // The custom-types contract was deployed with the hello WASM and upgraded.
-    sqlx::query("INSERT INTO contract_versions (contract_pk, ledger, changed_at, old_wasm_pk, new_wasm_pk) VALUES ($1, 50000002, $2, NULL, $3), ($1, 50000100, $4, $3, $5)")
+    sqlx::query("INSERT INTO contract_versions (contract_pk, ledger, tx_index, kind, changed_at, old_wasm_pk, new_wasm_pk) \
+         VALUES ($1, 50000002, 1, 'deployed', $2, NULL, $3), ($1, 50000100, 1, 'upgraded', $4, $3, $5)")
         .bind(pks[1])
         .bind(at(1, 2))
         .bind(wasm_pks[0])

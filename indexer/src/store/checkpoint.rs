@@ -1,0 +1,101 @@
+//! The checkpoint (`indexer_cursors`): read, locked and advanced inside a batch's transaction;
+//! the network's head for lag; ledgers given up on.
+
+use registry_core::Network;
+use sqlx::{PgConnection, PgPool};
+
+use super::IndexedLedger;
+
+/// The checkpoint of a network: `(last ledger, its hash)`.
+pub async fn checkpoint(
+    pool: &PgPool,
+    network: Network,
+) -> Result<Option<(u32, [u8; 32])>, sqlx::Error> {
+    let row: Option<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT last_ledger, last_ledger_hash FROM indexer_cursors WHERE network = $1",
+    )
+    .bind(network)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(l, h)| (l as u32, h.try_into().unwrap_or([0; 32]))))
+}
+
+/// Locks the checkpoint row for the batch's transaction and returns the last ledger written.
+pub(super) async fn lock(
+    tx: &mut PgConnection,
+    network: Network,
+) -> Result<Option<u32>, sqlx::Error> {
+    let cp: Option<i64> =
+        sqlx::query_scalar("SELECT last_ledger FROM indexer_cursors WHERE network = $1 FOR UPDATE")
+            .bind(network)
+            .fetch_optional(&mut *tx)
+            .await?;
+    Ok(cp.map(|c| c as u32))
+}
+
+/// Moves the checkpoint to `last`.
+pub(super) async fn advance(
+    tx: &mut PgConnection,
+    network: Network,
+    last: &IndexedLedger,
+    network_latest: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO indexer_cursors (network, last_ledger, last_ledger_hash, last_ledger_close_at, network_latest_ledger, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (network) DO UPDATE SET last_ledger = EXCLUDED.last_ledger, \
+         last_ledger_hash = EXCLUDED.last_ledger_hash, last_ledger_close_at = EXCLUDED.last_ledger_close_at, \
+         network_latest_ledger = EXCLUDED.network_latest_ledger, updated_at = now()",
+    )
+    .bind(network)
+    .bind(i64::from(last.seq))
+    .bind(last.hash.as_slice())
+    .bind(last.close_time)
+    .bind(i64::from(network_latest.max(last.seq)))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The last ledger written and its close time, for rows written outside a batch.
+pub async fn last_written(
+    pool: &PgPool,
+    network: Network,
+) -> Result<Option<(u32, chrono::DateTime<chrono::Utc>)>, sqlx::Error> {
+    let row: Option<(i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "SELECT last_ledger, last_ledger_close_at FROM indexer_cursors WHERE network = $1",
+    )
+    .bind(network)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(l, t)| (l as u32, t)))
+}
+
+/// Records the network's latest ledger (for lag) without moving the checkpoint.
+pub async fn record_network_head(
+    pool: &PgPool,
+    network: Network,
+    latest: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE indexer_cursors SET network_latest_ledger = $2, updated_at = now() WHERE network = $1")
+        .bind(network)
+        .bind(i64::from(latest))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Records a ledger the indexer gave up decoding.
+pub async fn record_skipped(
+    pool: &PgPool,
+    network: Network,
+    ledger: u32,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO skipped_ledgers (network, ledger, error) VALUES ($1, $2, $3) ON CONFLICT (network, ledger) DO UPDATE SET error = EXCLUDED.error")
+        .bind(network)
+        .bind(i64::from(ledger))
+        .bind(error)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

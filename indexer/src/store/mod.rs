@@ -1,0 +1,314 @@
+//! All of the indexer's SQL. [`write_batch`] writes a batch of ledgers in one transaction
+//! together with the checkpoint, the statistics, the `registry_events` rows and the
+//! `pg_notify` that announces them: all of it commits, or none of it. A crash replays the
+//! batch from the old checkpoint, and because the checkpoint row is locked and compared first,
+//! a ledger is never counted twice.
+//!
+//! - [`checkpoint`]: the checkpoint, the network head, skipped ledgers.
+//! - [`wasm`]: WASM rows, their decoded interface, and fetching the bytes of unknown ones.
+//! - [`contracts`]: deployments, observed contracts, upgrades, versions, the addresses known
+//!   not to be contracts, registry names, and completing contracts (the backfill's SQL).
+//! - [`tags`]: auto-tags, and `retag`.
+//! - [`activity`]: per-day and per-function statistics and distinct callers.
+//! - [`events`]: the event log and its notification.
+//!
+//! A contract row is written only for a contract that exists: deployed in the batch, already
+//! known, proven by a change to its instance (an upgrade, a restore), or confirmed by
+//! `getLedgerEntries` (the [`Observations`] the pipeline passes). Activity at any other
+//! address — a Stellar Asset Contract address of an asset whose contract nobody deployed
+//! (CAP-67 events of classic operations), a failed call naming nothing — counts for nothing.
+
+pub mod activity;
+pub mod checkpoint;
+pub mod contracts;
+pub mod events;
+pub mod tags;
+pub mod wasm;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use registry_core::notify::EventKind;
+use registry_core::spec::DecodedWasm;
+use registry_core::stellar::AssetRef;
+use registry_core::{ContractId, ContractPk, EventId, Network, WasmHash, WasmPk};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+
+pub use checkpoint::{checkpoint, record_network_head, record_skipped};
+pub use events::prune_events;
+pub use tags::retag;
+
+use crate::extract::{Change, Executable};
+use crate::names::{self, Naming};
+
+/// One ledger's facts and changes.
+#[derive(Debug, Clone)]
+pub struct IndexedLedger {
+    pub seq: u32,
+    pub hash: [u8; 32],
+    pub close_time: DateTime<Utc>,
+    pub changes: Vec<Change>,
+}
+
+/// What a batch wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Ledgers written (ledgers at or below the checkpoint are skipped).
+    pub ledgers: u32,
+    /// Rows inserted or updated, by table.
+    pub rows: BTreeMap<&'static str, u64>,
+    /// Contracts registered whose code still has to be fetched or resolved.
+    pub new_backfills: u64,
+}
+
+impl Written {
+    fn add(&mut self, table: &'static str, n: u64) {
+        *self.rows.entry(table).or_default() += n;
+    }
+}
+
+/// A contract instance `getLedgerEntries` showed to exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    pub executable: Executable,
+    pub asset: Option<AssetRef>,
+}
+
+/// What the pipeline learned through `getLedgerEntries` about the addresses a batch mentions
+/// that the registry does not know: those that are contracts, and those that are not.
+#[derive(Debug, Clone, Default)]
+pub struct Observations {
+    pub present: HashMap<ContractId, Observed>,
+    pub absent: HashSet<ContractId>,
+}
+
+/// What a batch's writing keeps between statements.
+struct Context {
+    network: Network,
+    /// Contract pks known in this batch.
+    contracts: HashMap<ContractId, ContractPk>,
+    /// Interfaces of WASMs, loaded at most once per batch.
+    interfaces: HashMap<WasmPk, tags::Interface>,
+    events: Vec<EventId>,
+    written: Written,
+}
+
+/// Writes a batch (see the module docs). `wasms` holds the decoded modules uploaded in it;
+/// `seen` what `getLedgerEntries` said about addresses the registry did not know.
+pub async fn write_batch(
+    pool: &PgPool,
+    network: Network,
+    ledgers: &[IndexedLedger],
+    wasms: &HashMap<WasmHash, DecodedWasm>,
+    seen: &Observations,
+    network_latest: u32,
+) -> Result<Written, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let cp = checkpoint::lock(&mut tx, network).await?;
+    let ledgers: Vec<&IndexedLedger> = ledgers
+        .iter()
+        .filter(|l| cp.is_none_or(|c| l.seq > c))
+        .collect();
+    let Some(last) = ledgers.last().copied() else {
+        tx.commit().await?;
+        return Ok(Written::default());
+    };
+    let mut ctx = Context {
+        network,
+        contracts: HashMap::new(),
+        interfaces: HashMap::new(),
+        events: Vec::new(),
+        written: Written::default(),
+    };
+    let mentioned: Vec<ContractId> = ledgers
+        .iter()
+        .flat_map(|l| l.changes.iter())
+        .filter_map(Change::contract)
+        .chain(names::root_registry(network))
+        .collect();
+    ctx.contracts = contracts::known(&mut tx, network, &mentioned).await?;
+    let absent: Vec<ContractId> = seen.absent.iter().copied().collect();
+    contracts::record_absent(&mut tx, network, &absent, last.seq).await?;
+
+    let mut activity = activity::Activity::default();
+    for ledger in &ledgers {
+        for change in &ledger.changes {
+            apply(
+                &mut tx,
+                &mut ctx,
+                seen,
+                wasms,
+                ledger,
+                change,
+                &mut activity,
+            )
+            .await?;
+        }
+    }
+    activity::write(&mut tx, &activity, &mut ctx.written).await?;
+    checkpoint::advance(&mut tx, network, last, network_latest).await?;
+    let payload =
+        json!({ "ledger": last.seq, "closedAt": last.close_time, "ledgers": ledgers.len() });
+    events::append(
+        &mut tx,
+        &mut ctx,
+        EventKind::LedgerIndexed,
+        None,
+        last.seq,
+        payload,
+    )
+    .await?;
+    events::notify(&mut tx, &ctx.events).await?;
+    tx.commit().await?;
+    ctx.written.ledgers = ledgers.len() as u32;
+    Ok(ctx.written)
+}
+
+async fn apply(
+    tx: &mut PgConnection,
+    ctx: &mut Context,
+    seen: &Observations,
+    wasms: &HashMap<WasmHash, DecodedWasm>,
+    ledger: &IndexedLedger,
+    change: &Change,
+    activity: &mut activity::Activity,
+) -> Result<(), sqlx::Error> {
+    match change {
+        Change::WasmUploaded { hash, code, .. } => {
+            let decoded = wasms.get(hash).map(|d| (code.as_slice(), d));
+            wasm::uploaded(tx, ctx, *hash, decoded, ledger).await?;
+        }
+        Change::ContractDeployed {
+            contract,
+            executable,
+            asset,
+            deployer,
+            at,
+            constructor_args,
+        } => {
+            let deployment = contracts::Deployment {
+                contract: *contract,
+                executable,
+                asset: asset.as_ref(),
+                deployer: deployer.as_deref(),
+                at,
+                constructor_args: constructor_args.as_ref(),
+            };
+            let (pk, kind, wasm) = contracts::deployed(tx, ctx, &deployment, ledger).await?;
+            tags::refresh(tx, ctx, pk, kind, wasm).await?;
+            let payload = json!({ "contractId": contract.to_string(), "kind": kind, "wasmHash": executable.wasm_hash() });
+            events::append(
+                tx,
+                ctx,
+                EventKind::ContractDeployed,
+                Some(pk),
+                ledger.seq,
+                payload,
+            )
+            .await?;
+        }
+        Change::ContractUpgraded {
+            contract,
+            old,
+            new,
+            at,
+        } => {
+            // An upgrade proves the contract ran `old` until now.
+            let observed = Observed {
+                executable: old.clone(),
+                asset: None,
+            };
+            let pk = match ctx.contracts.get(contract) {
+                Some(pk) => *pk,
+                None => contracts::observed(tx, ctx, *contract, &observed, ledger).await?,
+            };
+            let (kind, wasm) = contracts::upgraded(tx, ctx, pk, old, new, at, ledger).await?;
+            tags::refresh(tx, ctx, pk, kind, wasm).await?;
+            let payload = json!({ "contractId": contract.to_string(), "oldWasmHash": old.wasm_hash(), "newWasmHash": new.wasm_hash() });
+            events::append(
+                tx,
+                ctx,
+                EventKind::ContractUpgraded,
+                Some(pk),
+                ledger.seq,
+                payload,
+            )
+            .await?;
+        }
+        Change::ContractRestored {
+            contract,
+            executable,
+            asset,
+        } => {
+            if !ctx.contracts.contains_key(contract) {
+                let observed = Observed {
+                    executable: executable.clone(),
+                    asset: asset.clone(),
+                };
+                contracts::observed(tx, ctx, *contract, &observed, ledger).await?;
+            }
+        }
+        Change::Invocation {
+            contract,
+            function,
+            caller,
+            success,
+            depth,
+            ..
+        } => {
+            if let Some(pk) = existing(tx, ctx, seen, *contract, ledger).await? {
+                activity.invocation(
+                    pk,
+                    ledger.close_time.date_naive(),
+                    function,
+                    caller.as_deref(),
+                    *success,
+                    *depth,
+                );
+            }
+        }
+        Change::Events {
+            contract, count, ..
+        } => {
+            if let Some(pk) = existing(tx, ctx, seen, *contract, ledger).await? {
+                activity.events(pk, ledger.close_time.date_naive(), *count);
+            }
+        }
+        Change::Registry { event, .. } => {
+            let spec = match names::root_registry(ctx.network).and_then(|r| ctx.contracts.get(&r)) {
+                Some(pk) => contracts::interface_of(tx, ctx, *pk).await?.spec,
+                None => None,
+            };
+            if let Some(naming) = names::interpret(event, spec.as_ref()) {
+                if let Naming::Registered { contract, .. } | Naming::Deployed { contract, .. } =
+                    &naming
+                {
+                    existing(tx, ctx, seen, *contract, ledger).await?;
+                }
+                contracts::name(tx, ctx, &naming, ledger).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The pk of a contract that exists: known, or confirmed by `getLedgerEntries` (registered
+/// now, as observed at this ledger). `None` for an address that is not a contract.
+async fn existing(
+    tx: &mut PgConnection,
+    ctx: &mut Context,
+    seen: &Observations,
+    contract: ContractId,
+    ledger: &IndexedLedger,
+) -> Result<Option<ContractPk>, sqlx::Error> {
+    if let Some(pk) = ctx.contracts.get(&contract) {
+        return Ok(Some(*pk));
+    }
+    match seen.present.get(&contract) {
+        Some(o) => Ok(Some(
+            contracts::observed(tx, ctx, contract, o, ledger).await?,
+        )),
+        None => Ok(None),
+    }
+}
