@@ -4,7 +4,8 @@
 //! Ledger-entry changes are the authority, not top-level host functions: contracts upload
 //! WASM, deploy contracts (factories) and upgrade themselves inside an `InvokeContract`
 //! call, and only the changes show it. Changes are read per operation:
-//! - a created `ContractCode` entry is an upload (a restored one gives us the bytes too);
+//! - a created `ContractCode` entry, or a successful `UploadContractWasm` of code already
+//!   there, is an upload; a restored one gives the bytes back, and is no upload;
 //! - a created contract-instance entry is a deployment;
 //! - an instance whose executable before the operation (its `STATE`, or its `RESTORED` value
 //!   when the operation restored it automatically, protocol 23+) differs from the one after
@@ -57,12 +58,20 @@ fn hex_bytes<S: serde::Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
-    /// WASM bytes now exist on the network.
+    /// WASM bytes were uploaded (a successful `UploadContractWasm`, whether it created the
+    /// code entry or found it there already).
     WasmUploaded {
         hash: WasmHash,
         #[serde(skip)]
         code: Vec<u8>,
         at: At,
+    },
+    /// An archived code entry was restored: the bytes are on the network again (and the
+    /// registry learns them, if it did not know them), but nothing was uploaded.
+    WasmRestored {
+        hash: WasmHash,
+        #[serde(skip)]
+        code: Vec<u8>,
     },
     /// A contract instance was created.
     ContractDeployed {
@@ -124,7 +133,9 @@ impl Change {
             | Change::ContractRestored { contract, .. }
             | Change::Invocation { contract, .. }
             | Change::Events { contract, .. } => Some(*contract),
-            Change::WasmUploaded { .. } | Change::Registry { .. } => None,
+            Change::WasmUploaded { .. } | Change::WasmRestored { .. } | Change::Registry { .. } => {
+                None
+            }
         }
     }
 
@@ -185,10 +196,36 @@ pub fn extract_tx(network: Network, tx: &Tx, out: &mut Vec<Change>) {
             calls = CallTree::read(f, &diagnostics, &created, op_source.clone(), tx.success);
             out.extend(calls.invocations.iter().cloned());
         }
+        if tx.success {
+            // The upload itself: re-uploading known code changes no entry, but the operation
+            // still shows the bytes.
+            if let Some(HostFunction::UploadContractWasm(code)) = invoke.map(|f| &f.host_function) {
+                let hash = WasmHash::of_code(code.as_slice());
+                if !entries
+                    .iter()
+                    .any(|e| matches!(e, Entry::Code { hash: h, .. } if *h == hash))
+                {
+                    out.push(Change::WasmUploaded {
+                        hash,
+                        code: code.to_vec(),
+                        at,
+                    });
+                }
+            }
+        }
         {
             for change in entries {
                 match change {
-                    Entry::Code { hash, code } => out.push(Change::WasmUploaded { hash, code, at }),
+                    Entry::Code {
+                        hash,
+                        code,
+                        restored: false,
+                    } => out.push(Change::WasmUploaded { hash, code, at }),
+                    Entry::Code {
+                        hash,
+                        code,
+                        restored: true,
+                    } => out.push(Change::WasmRestored { hash, code }),
                     Entry::Created(i) => {
                         let found = invoke.and_then(|f| created_by_op(network, f, &i.contract));
                         let asset = i.asset.clone().or_else(|| found.as_ref()?.asset.clone());
@@ -312,9 +349,16 @@ fn diagnostic_events(meta: &TransactionMeta) -> Vec<&DiagnosticEvent> {
 /// What one operation did to a contract's instance or to WASM code.
 #[derive(Debug)]
 enum Entry {
-    Code { hash: WasmHash, code: Vec<u8> },
+    Code {
+        hash: WasmHash,
+        code: Vec<u8>,
+        restored: bool,
+    },
     Created(Instance),
-    Changed { old: Instance, new: Instance },
+    Changed {
+        old: Instance,
+        new: Instance,
+    },
     Restored(Instance),
 }
 
@@ -344,6 +388,7 @@ fn instance_changes(changes: &[&LedgerEntryChange]) -> Vec<Entry> {
                 out.push(Entry::Code {
                     hash: WasmHash(c.hash.0),
                     code: c.code.to_vec(),
+                    restored: role == 'r',
                 });
             }
             continue;

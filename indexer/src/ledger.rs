@@ -163,12 +163,31 @@ pub fn decode(seq: u32, metadata_xdr: &str, network_id: [u8; 32]) -> Result<Ledg
         },
     )
     .map_err(|e| err(format!("LedgerCloseMeta does not decode: {e}")))?;
-    let xdr_bytes = metadata_xdr.len() * 3 / 4;
+    from_meta(seq, &meta, metadata_xdr.len() * 3 / 4, network_id)
+}
+
+/// The XDR limits for reading one ledger (or a batch of them, `len` bytes at most).
+pub fn limits(len: usize) -> Limits {
+    Limits {
+        depth: XDR_DEPTH,
+        len,
+    }
+}
+
+/// Reads a decoded `LedgerCloseMeta`. `seq` is the sequence the source reported (for errors
+/// and the check against the header); `xdr_bytes` its encoded size.
+pub fn from_meta(
+    seq: u32,
+    meta: &LedgerCloseMeta,
+    xdr_bytes: usize,
+    network_id: [u8; 32],
+) -> Result<Ledger, DecodeError> {
+    let err = |message: String| DecodeError::Malformed { seq, message };
     let (header, envs, processing): (
         _,
         Vec<&TransactionEnvelope>,
         Vec<(&stellar_xdr::TransactionResultPair, &TransactionMeta)>,
-    ) = match &meta {
+    ) = match meta {
         LedgerCloseMeta::V0(m) => (
             &m.ledger_header,
             m.tx_set.txs.iter().collect(),

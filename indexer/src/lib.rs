@@ -11,6 +11,8 @@
 //!   checkpoint, events, NOTIFY.
 //! - [`backfill`]: what `getLedgerEntries` tells: which addresses are contracts, the bytes of
 //!   WASMs no indexed ledger uploaded, CAP-85 references.
+//! - [`inspect`]: `inspect-tx` / `inspect-ledger`: what the registry makes of a transaction
+//!   or a ledger, as JSON.
 //! - [`locks`]: every advisory lock (one indexer per network and database).
 //! - [`config`], [`metrics`]: environment and the `/metrics` + `/health` port.
 //! - [`migrate`]: applies `migrations/` (the indexer owns the schema's history).
@@ -20,6 +22,7 @@
 pub mod backfill;
 pub mod config;
 pub mod extract;
+pub mod inspect;
 pub mod ledger;
 pub mod locks;
 pub mod metrics;

@@ -2,7 +2,8 @@
 //!
 //! Run: `registry-indexer` (or `registry-indexer run`) with `DATABASE_URL` and
 //! `STELLAR_NETWORK` set (see `.env.example`). Other commands: `migrate`, `retag`,
-//! `spec FILE.wasm [--abi]`, `simulate` (a fake RPC over a synthetic network, for `make demo`).
+//! `spec FILE.wasm [--abi]`, `inspect-tx` / `inspect-ledger` (what the registry makes of a
+//! transaction or a ledger), `simulate` (a fake RPC over a synthetic network, for `make demo`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,6 +39,27 @@ enum Command {
         #[arg(long)]
         abi: bool,
     },
+    /// Print, as JSON, what the registry extracts from one transaction: uploads, deployments,
+    /// upgrades, invocations (with depth and caller) and events per contract. FILE (or - for
+    /// stdin) holds a JSON object with base64 `tx`, `result` and `meta`, or a getTransaction
+    /// response.
+    InspectTx {
+        /// The network the transaction is from (its id is part of contract ids and hashes).
+        #[arg(long, default_value = "testnet")]
+        network: Network,
+        /// The file, or - for stdin.
+        file: PathBuf,
+    },
+    /// Print, as JSON, what the registry extracts from a ledger: FILE (or -) holds a base64
+    /// LedgerCloseMeta (getLedgers' metadataXdr, bare or in its JSON object) or a SEP-54 archive
+    /// file (.xdr.zst).
+    InspectLedger {
+        /// The network the ledger is from.
+        #[arg(long, default_value = "testnet")]
+        network: Network,
+        /// The file, or - for stdin.
+        file: PathBuf,
+    },
     /// Serve a simulated network on 127.0.0.1 (a fake Stellar RPC producing a ledger every
     /// --interval-ms), for `make demo`.
     Simulate {
@@ -56,6 +78,19 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// The bytes of FILE, or of stdin for `-`.
+fn read_input(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    if file.as_os_str() == "-" {
+        std::io::stdin().read_to_end(&mut out)?;
+    } else {
+        out = std::fs::read(file)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    }
+    Ok(out)
 }
 
 fn database_url() -> String {
@@ -128,7 +163,9 @@ async fn main() -> anyhow::Result<()> {
             let decoded = registry_core::spec::decode_wasm(&code);
             if let Some(err) = &decoded.spec_error {
                 eprintln!("registry-indexer: {}: {err}", file.display());
-                std::process::exit(1);
+                if decoded.spec.is_none() {
+                    std::process::exit(1);
+                }
             }
             let out = if abi {
                 serde_json::to_string_pretty(&decoded.spec)?
@@ -136,6 +173,27 @@ async fn main() -> anyhow::Result<()> {
                 serde_json::to_string_pretty(&decoded.raw_spec)?
             };
             println!("{out}");
+        }
+        Command::InspectTx { network, file } => {
+            let text = String::from_utf8(read_input(&file)?)
+                .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", file.display()))?;
+            match registry_indexer::inspect::inspect_tx(network, &text) {
+                Ok(report) => println!("{}", serde_json::to_string_pretty(&report)?),
+                Err(e) => {
+                    eprintln!("registry-indexer: {}: {e}", file.display());
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::InspectLedger { network, file } => {
+            let bytes = read_input(&file)?;
+            match registry_indexer::inspect::inspect_ledger(network, &bytes) {
+                Ok(report) => println!("{}", serde_json::to_string_pretty(&report)?),
+                Err(e) => {
+                    eprintln!("registry-indexer: {}: {e}", file.display());
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Simulate {
             port,

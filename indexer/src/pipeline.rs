@@ -260,7 +260,8 @@ impl Indexer {
                     close_time: d.close_time,
                     changes,
                 }),
-                Err(e @ DecodeError::UnsupportedProtocol { .. }) => {
+                // The ledgers before it are written first; the next page starts with it.
+                Err(e @ DecodeError::UnsupportedProtocol { .. }) if out.is_empty() => {
                     return Err(Stop::Fatal(Fatal::UnsupportedProtocol(e.to_string())));
                 }
                 Err(e) => return Ok((out, Some((seq, e)))),

@@ -24,7 +24,7 @@ use stellar_xdr::{
     AccountId, AlphaNum4, Asset, AssetCode4, ContractCodeEntry, ContractCodeEntryExt,
     ContractDataDurability, ContractDataEntry, ContractEvent, ContractEventBody, ContractEventType,
     ContractEventV0, ContractExecutable, ContractIdPreimage, ContractIdPreimageFromAddress,
-    CreateContractArgs, CreateContractArgsV2, DependentTxCluster, ExtensionPoint,
+    CreateContractArgs, CreateContractArgsV2, DependentTxCluster, DiagnosticEvent, ExtensionPoint,
     FeeBumpTransaction, FeeBumpTransactionEnvelope, FeeBumpTransactionExt,
     FeeBumpTransactionInnerTx, GeneralizedTransactionSet, Hash, HostFunction,
     InnerTransactionResult, InnerTransactionResultExt, InnerTransactionResultPair,
@@ -69,6 +69,18 @@ pub struct Profile {
     pub protocol_upgrade: Option<(u32, u32)>,
     /// Seconds between ledger close times.
     pub close_seconds: i64,
+    /// Contract calls per ledger that call another contract (nested calls, read from the
+    /// diagnostic call tree or from the authorization trees, in turn).
+    pub nested_calls: usize,
+    /// Classic transactions per ledger (two operations, muxed sources) paying an issued
+    /// asset whose contract nobody deployed: from protocol 23 each payment emits an event at
+    /// that contract's address (CAP-67).
+    pub asset_payments: usize,
+    /// Every this many ledgers, one of the rarer shapes of the real chain: an upgrade with an
+    /// automatic restore (either order), a deployment and an upgrade in one ledger, a
+    /// deployment by a factory called through a router, an asset contract deployed by a
+    /// contract; and once, early, a module with a hostile spec. 0 for none.
+    pub shapes_every: u32,
 }
 
 impl Profile {
@@ -87,6 +99,9 @@ impl Profile {
             protocol: 22,
             protocol_upgrade: Some((20, 23)),
             close_seconds: 5,
+            nested_calls: 1,
+            asset_payments: 1,
+            shapes_every: 2,
         }
     }
 
@@ -105,6 +120,9 @@ impl Profile {
             protocol: 23,
             protocol_upgrade: None,
             close_seconds: 5,
+            nested_calls: 5,
+            asset_payments: 20,
+            shapes_every: 25,
         }
     }
 
@@ -122,6 +140,9 @@ impl Profile {
             protocol: 23,
             protocol_upgrade: None,
             close_seconds: 5,
+            nested_calls: 1,
+            asset_payments: 1,
+            shapes_every: 5,
         }
     }
 }
@@ -193,8 +214,26 @@ pub struct Truth {
     pub upgrades: Vec<(ContractId, WasmHash, WasmHash)>,
     /// Contracts that existed before the first generated ledger.
     pub preexisting: Vec<ContractId>,
-    /// Invocations per contract (all, failed).
+    /// Top-level invocations per contract (all, failed).
     pub invocations: HashMap<ContractId, (u64, u64)>,
+    /// Calls other contracts made to each contract, in successful transactions.
+    pub sub_invocations: HashMap<ContractId, u64>,
+    /// Addresses with activity that hold no contract: the asset contracts of assets paid
+    /// in classic operations whose contract nobody deployed (CAP-67 events).
+    pub phantoms: std::collections::BTreeSet<ContractId>,
+    /// Who deployed each contract deployed in a generated ledger.
+    pub deployers: HashMap<ContractId, String>,
+    /// The asset (canonical form) of each Stellar Asset Contract, preexisting ones included.
+    pub assets: HashMap<ContractId, String>,
+    /// The version rows each contract's history must show: `(ledger, transaction's place in
+    /// the ledger from 1, kind)`.
+    pub versions: HashMap<ContractId, Vec<(u32, u32, &'static str)>>,
+    /// Modules uploaded with a hostile spec, with the functions their ABI must keep.
+    pub hostile: Vec<(WasmHash, Vec<String>)>,
+    /// Who called each contract at top level (the authorizing address, else the source).
+    pub callers: HashMap<ContractId, std::collections::BTreeSet<String>>,
+    /// Which of the real chain's shapes were generated.
+    pub shapes: std::collections::BTreeSet<&'static str>,
 }
 
 struct Deployed {
@@ -223,6 +262,9 @@ pub struct Chain {
     contracts: Vec<Deployed>,
     deploy_kind: u32,
     invocation_counter: u32,
+    /// Which rare shape comes next, and whether the next nested call has diagnostics.
+    shape_turn: u32,
+    nested_turn: u32,
     /// Ledger entries by base64 `LedgerKey`.
     pub entries: HashMap<String, SimEntry>,
     pub truth: Truth,
@@ -253,6 +295,188 @@ fn instance_data(id: ContractId, executable: ContractExecutable) -> LedgerEntryD
     })
 }
 
+/// A Stellar Asset Contract's instance with the storage the host writes at its creation
+/// (`init_asset`): the asset info, the admin of an issued asset, and the metadata.
+fn sac_instance_data(id: ContractId, asset: &registry_core::stellar::AssetRef) -> LedgerEntryData {
+    use registry_core::stellar::AssetRef;
+    let vec = |items: Vec<ScVal>| {
+        ScVal::Vec(Some(stellar_xdr::ScVec(
+            items.try_into().unwrap_or_default(),
+        )))
+    };
+    let map = |pairs: Vec<(ScVal, ScVal)>| {
+        stellar_xdr::ScMap(
+            pairs
+                .into_iter()
+                .map(|(key, val)| stellar_xdr::ScMapEntry { key, val })
+                .collect::<Vec<_>>()
+                .try_into()
+                .unwrap_or_default(),
+        )
+    };
+    let string = |s: &[u8]| ScVal::String(ScString(s.to_vec().try_into().unwrap_or_default()));
+    let mut storage = Vec::new();
+    let (info, symbol_text, name) = match asset {
+        AssetRef::Native => (
+            vec(vec![symbol("Native")]),
+            "native".to_owned(),
+            "native".to_owned(),
+        ),
+        AssetRef::Credit { code, issuer } => {
+            let width = if code.len() <= 4 { 4 } else { 12 };
+            let mut padded = code.as_bytes().to_vec();
+            padded.resize(width, 0);
+            let kind = if width == 4 {
+                "AlphaNum4"
+            } else {
+                "AlphaNum12"
+            };
+            storage.push((
+                vec(vec![symbol("Admin")]),
+                ScVal::Address(ScAddress::Account(account(issuer.0))),
+            ));
+            (
+                vec(vec![
+                    symbol(kind),
+                    ScVal::Map(Some(map(vec![
+                        (symbol("asset_code"), string(&padded)),
+                        (
+                            symbol("issuer"),
+                            ScVal::Bytes(stellar_xdr::ScBytes(
+                                issuer.0.to_vec().try_into().unwrap_or_default(),
+                            )),
+                        ),
+                    ]))),
+                ]),
+                code.clone(),
+                asset.canonical(),
+            )
+        }
+    };
+    storage.insert(0, (vec(vec![symbol("AssetInfo")]), info));
+    storage.push((
+        symbol("METADATA"),
+        ScVal::Map(Some(map(vec![
+            (symbol("decimal"), ScVal::U32(7)),
+            (symbol("name"), string(name.as_bytes())),
+            (symbol("symbol"), string(symbol_text.as_bytes())),
+        ]))),
+    ));
+    LedgerEntryData::ContractData(ContractDataEntry {
+        ext: ExtensionPoint::V0,
+        contract: contract_address(id),
+        key: ScVal::LedgerKeyContractInstance,
+        durability: ContractDataDurability::Persistent,
+        val: ScVal::ContractInstance(ScContractInstance {
+            executable: ContractExecutable::StellarAsset,
+            storage: Some(map(storage)),
+        }),
+    })
+}
+
+/// A diagnostic `fn_call` event: `caller` (none for the transaction's own call) calls
+/// `function` of `callee`.
+fn fn_call(caller: Option<ContractId>, callee: ContractId, function: &str) -> DiagnosticEvent {
+    DiagnosticEvent {
+        in_successful_contract_call: true,
+        event: ContractEvent {
+            ext: ExtensionPoint::V0,
+            contract_id: caller.map(|c| stellar_xdr::ContractId(Hash(c.0))),
+            type_: ContractEventType::Diagnostic,
+            body: ContractEventBody::V0(ContractEventV0 {
+                topics: vec![
+                    symbol("fn_call"),
+                    ScVal::Bytes(stellar_xdr::ScBytes(
+                        callee.0.to_vec().try_into().unwrap_or_default(),
+                    )),
+                    symbol(function),
+                ]
+                .try_into()
+                .unwrap_or_default(),
+                data: ScVal::Void,
+            }),
+        },
+    }
+}
+
+/// The diagnostic `fn_return` event of a call of `function` of `callee`.
+fn fn_return(callee: ContractId, function: &str) -> DiagnosticEvent {
+    DiagnosticEvent {
+        in_successful_contract_call: true,
+        event: ContractEvent {
+            ext: ExtensionPoint::V0,
+            contract_id: Some(stellar_xdr::ContractId(Hash(callee.0))),
+            type_: ContractEventType::Diagnostic,
+            body: ContractEventBody::V0(ContractEventV0 {
+                topics: vec![symbol("fn_return"), symbol(function)]
+                    .try_into()
+                    .unwrap_or_default(),
+                data: ScVal::Void,
+            }),
+        },
+    }
+}
+
+fn call(contract: ContractId, function: &str) -> HostFunction {
+    HostFunction::InvokeContract(invoke_args(contract, function))
+}
+
+fn invoke_args(contract: ContractId, function: &str) -> InvokeContractArgs {
+    InvokeContractArgs {
+        contract_address: contract_address(contract),
+        function_name: ScSymbol(function.try_into().unwrap_or_default()),
+        args: vec![].try_into().unwrap_or_default(),
+    }
+}
+
+/// A module whose spec a hostile uploader wrote: a function whose parameter nests
+/// `Option<…>` 100 deep (the XDR reads it; the JSON the registry stores could not hold it),
+/// beside a well-formed function, and meta whose second entry is truncated.
+pub fn hostile_module(build: u32) -> Vec<u8> {
+    use stellar_xdr::{
+        ScMetaEntry, ScMetaV0, ScSpecEntry, ScSpecFunctionInputV0, ScSpecFunctionV0, ScSpecTypeDef,
+        ScSpecTypeOption,
+    };
+    let function = |name: &str, t: ScSpecTypeDef| {
+        ScSpecEntry::FunctionV0(ScSpecFunctionV0 {
+            doc: "".try_into().unwrap_or_default(),
+            name: ScSymbol(name.try_into().unwrap_or_default()),
+            inputs: vec![ScSpecFunctionInputV0 {
+                doc: "".try_into().unwrap_or_default(),
+                name: "x".try_into().unwrap_or_default(),
+                type_: t,
+            }]
+            .try_into()
+            .unwrap_or_default(),
+            outputs: vec![].try_into().unwrap_or_default(),
+        })
+    };
+    let mut deep = ScSpecTypeDef::U32;
+    for _ in 0..100 {
+        deep = ScSpecTypeDef::Option(Box::new(ScSpecTypeOption {
+            value_type: Box::new(deep),
+        }));
+    }
+    let mut spec = function("ok", ScSpecTypeDef::U32)
+        .to_xdr(Limits::none())
+        .unwrap_or_default();
+    spec.extend(
+        function("deep", deep)
+            .to_xdr(Limits::none())
+            .unwrap_or_default(),
+    );
+    let mut meta = ScMetaEntry::ScMetaV0(ScMetaV0 {
+        key: "sep".try_into().unwrap_or_default(),
+        val: "41".try_into().unwrap_or_default(),
+    })
+    .to_xdr(Limits::none())
+    .unwrap_or_default();
+    meta.extend([0, 0, 0, 9, b's', b'o']);
+    let m = append_custom_section(registry_core::spec::EMPTY_MODULE, "contractspecv0", &spec);
+    let m = append_custom_section(&m, "sim_build", &build.to_be_bytes());
+    append_custom_section(&m, "contractmetav0", &meta)
+}
+
 fn entry(seq: u32, data: LedgerEntryData) -> LedgerEntry {
     LedgerEntry {
         last_modified_ledger_seq: seq,
@@ -279,14 +503,34 @@ pub fn code_key(hash: WasmHash) -> LedgerKey {
     LedgerKey::ContractCode(LedgerKeyContractCode { hash: Hash(hash.0) })
 }
 
+/// How the instance's value before an upgrade appears in the meta.
+#[derive(Debug, Clone, Copy)]
+enum Before {
+    /// A `STATE` pre-image.
+    State,
+    /// `RESTORED(old)` then `UPDATED(new)`.
+    RestoredFirst,
+    /// `UPDATED(new)` then `RESTORED(old)`.
+    RestoredLast,
+}
+
 /// What one transaction does, before it is turned into XDR.
+#[derive(Default)]
 struct Plan {
     source: [u8; 32],
+    /// The transaction's source is this muxed id of `source`.
+    muxed: Option<u64>,
     body: OperationBody,
     success: bool,
     fee_bump: bool,
     changes: Vec<LedgerEntryChange>,
     events: Vec<ContractEvent>,
+    /// More operations (classic ones): each with its own source, if any, and its events.
+    more_ops: Vec<(Option<MuxedAccount>, OperationBody, Vec<ContractEvent>)>,
+    /// Diagnostic events (the call tree), when the network writes them.
+    diagnostics: Vec<DiagnosticEvent>,
+    /// The version rows this transaction makes: `(contract, "deployed" | "upgraded")`.
+    versions: Vec<(ContractId, &'static str)>,
 }
 
 impl Chain {
@@ -324,6 +568,8 @@ impl Chain {
             contracts: Vec::new(),
             deploy_kind: 0,
             invocation_counter: 0,
+            shape_turn: 0,
+            nested_turn: 0,
             entries: HashMap::new(),
             truth: Truth::default(),
         };
@@ -358,7 +604,7 @@ impl Chain {
         let native = contract_id(self.network, &ContractIdPreimage::Asset(Asset::Native));
         self.put_entry(
             &instance_key(native),
-            instance_data(native, ContractExecutable::StellarAsset),
+            sac_instance_data(native, &registry_core::stellar::AssetRef::Native),
             1,
         );
         self.contracts.push(Deployed {
@@ -366,6 +612,7 @@ impl Chain {
             wasm: Some(hash),
         });
         self.truth.preexisting = vec![old, native];
+        self.truth.assets.insert(native, "native".into());
     }
 
     fn put_entry(&mut self, key: &LedgerKey, data: LedgerEntryData, seq: u32) {
@@ -406,6 +653,10 @@ impl Chain {
 
     fn upload(&mut self, seq: u32) -> Plan {
         let code = self.next_module();
+        self.upload_code(seq, code)
+    }
+
+    fn upload_code(&mut self, seq: u32, code: Vec<u8>) -> Plan {
         let hash = WasmHash::of_code(&code);
         let key = code_key(hash);
         let data = LedgerEntryData::ContractCode(ContractCodeEntry {
@@ -444,6 +695,7 @@ impl Chain {
                 LedgerEntryChange::Created(entry(seq, ttl)),
             ],
             events: vec![],
+            ..Default::default()
         }
     }
 
@@ -463,10 +715,18 @@ impl Chain {
                     issuer: account(salt),
                 }));
                 let id = contract_id(self.network, &preimage);
-                let data = instance_data(id, ContractExecutable::StellarAsset);
+                let asset = registry_core::stellar::AssetRef::credit(
+                    &code,
+                    registry_core::AccountId(salt),
+                )?;
+                let data = sac_instance_data(id, &asset);
                 self.put_entry(&instance_key(id), data.clone(), seq);
                 self.contracts.push(Deployed { id, wasm: None });
                 self.truth.deployments.push((id, "asset"));
+                self.truth.assets.insert(id, asset.canonical());
+                self.truth
+                    .deployers
+                    .insert(id, registry_core::AccountId(source).to_string());
                 Some(Plan {
                     source,
                     body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
@@ -480,6 +740,7 @@ impl Chain {
                     fee_bump: false,
                     changes: vec![LedgerEntryChange::Created(entry(seq, data))],
                     events: vec![],
+                    ..Default::default()
                 })
             }
             // A factory contract deploys inside its own call: no top-level create.
@@ -498,6 +759,12 @@ impl Chain {
                     wasm: Some(wasm),
                 });
                 self.truth.deployments.push((id, "factory"));
+                self.truth.deployers.insert(id, factory.to_string());
+                self.truth
+                    .callers
+                    .entry(factory)
+                    .or_default()
+                    .insert(registry_core::AccountId(source).to_string());
                 *self.truth.invocations.entry(factory).or_default() = {
                     let (n, f) = self
                         .truth
@@ -525,6 +792,8 @@ impl Chain {
                     fee_bump: false,
                     changes: vec![LedgerEntryChange::Created(entry(seq, data))],
                     events: vec![],
+                    versions: vec![(id, "deployed")],
+                    ..Default::default()
                 })
             }
             // A direct deployment of an uploaded WASM, with constructor arguments.
@@ -545,6 +814,9 @@ impl Chain {
                     self.factory = Some(id);
                 }
                 self.truth.deployments.push((id, "direct"));
+                self.truth
+                    .deployers
+                    .insert(id, registry_core::AccountId(source).to_string());
                 Some(Plan {
                     source,
                     body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
@@ -561,6 +833,8 @@ impl Chain {
                     fee_bump: false,
                     changes: vec![LedgerEntryChange::Created(entry(seq, data))],
                     events: vec![],
+                    versions: vec![(id, "deployed")],
+                    ..Default::default()
                 })
             }
         }
@@ -572,7 +846,16 @@ impl Chain {
             .filter(|i| self.contracts[*i].wasm.is_some_and(|w| w != new))
             .collect();
         let i = *candidates.choose(&mut self.rng)?;
+        self.upgrade_at(seq, i, new, Before::State)
+    }
+
+    /// Upgrades the `i`-th contract to `new`, with the value before the operation written the
+    /// way `before` says.
+    fn upgrade_at(&mut self, seq: u32, i: usize, new: WasmHash, before: Before) -> Option<Plan> {
         let (id, old) = (self.contracts[i].id, self.contracts[i].wasm?);
+        if old == new {
+            return None;
+        }
         self.contracts[i].wasm = Some(new);
         let old_data = instance_data(id, ContractExecutable::Wasm(Hash(old.0)));
         let new_data = instance_data(id, ContractExecutable::Wasm(Hash(new.0)));
@@ -580,6 +863,12 @@ impl Chain {
         self.truth.upgrades.push((id, old, new));
         let stat = self.truth.invocations.entry(id).or_default();
         stat.0 += 1;
+        let source = self.source();
+        self.truth
+            .callers
+            .entry(id)
+            .or_default()
+            .insert(registry_core::AccountId(source).to_string());
         let executable = |h: WasmHash| {
             ScVal::Vec(Some(stellar_xdr::ScVec(
                 vec![
@@ -607,8 +896,26 @@ impl Chain {
                 data: ScVal::Void,
             }),
         };
+        let old_entry = entry(seq.saturating_sub(1), old_data);
+        let new_entry = entry(seq, new_data);
+        // Protocol 23 restores an archived instance on use: from the live state the restored
+        // value is written before the update, from the hot archive (rc builds) after it.
+        let changes = match before {
+            Before::State => vec![
+                LedgerEntryChange::State(old_entry),
+                LedgerEntryChange::Updated(new_entry),
+            ],
+            Before::RestoredFirst => vec![
+                LedgerEntryChange::Restored(old_entry),
+                LedgerEntryChange::Updated(new_entry),
+            ],
+            Before::RestoredLast => vec![
+                LedgerEntryChange::Updated(new_entry),
+                LedgerEntryChange::Restored(old_entry),
+            ],
+        };
         Some(Plan {
-            source: self.source(),
+            source,
             body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
                 host_function: HostFunction::InvokeContract(InvokeContractArgs {
                     contract_address: contract_address(id),
@@ -622,12 +929,10 @@ impl Chain {
                 auth: vec![].try_into().unwrap_or_default(),
             }),
             success: true,
-            fee_bump: false,
-            changes: vec![
-                LedgerEntryChange::State(entry(seq.saturating_sub(1), old_data)),
-                LedgerEntryChange::Updated(entry(seq, new_data)),
-            ],
+            changes,
             events: vec![system],
+            versions: vec![(id, "upgraded")],
+            ..Default::default()
         })
     }
 
@@ -644,6 +949,12 @@ impl Chain {
         if !success {
             stat.1 += 1;
         }
+        let source = self.source();
+        self.truth
+            .callers
+            .entry(target)
+            .or_default()
+            .insert(registry_core::AccountId(source).to_string());
         let events = if success {
             (0..self.profile.events_per_invocation)
                 .map(|i| ContractEvent {
@@ -660,7 +971,7 @@ impl Chain {
             vec![]
         };
         Some(Plan {
-            source: self.source(),
+            source,
             body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
                 host_function: HostFunction::InvokeContract(InvokeContractArgs {
                     contract_address: contract_address(target),
@@ -676,6 +987,7 @@ impl Chain {
                 && n.is_multiple_of(self.profile.fee_bump_every),
             changes: vec![],
             events,
+            ..Default::default()
         })
     }
 
@@ -717,7 +1029,325 @@ impl Chain {
             fee_bump: false,
             changes: vec![],
             events,
+            ..Default::default()
         }
+    }
+
+    /// A classic transaction of two payments of an issued asset whose contract nobody
+    /// deployed, from a muxed source: from protocol 23 each emits `transfer` at the asset
+    /// contract's address (CAP-67), which must never make a contract row.
+    fn asset_payments(&mut self) -> Plan {
+        let (from, to) = (self.source(), self.source());
+        let issuer: [u8; 32] = self.rng.random();
+        let asset = Asset::CreditAlphanum4(AlphaNum4 {
+            asset_code: AssetCode4(*b"SPAM"),
+            issuer: account(issuer),
+        });
+        let phantom = contract_id(self.network, &ContractIdPreimage::Asset(asset.clone()));
+        let event = || ContractEvent {
+            ext: ExtensionPoint::V0,
+            contract_id: Some(stellar_xdr::ContractId(Hash(phantom.0))),
+            type_: ContractEventType::Contract,
+            body: ContractEventBody::V0(ContractEventV0 {
+                topics: vec![
+                    symbol("transfer"),
+                    ScVal::Address(ScAddress::Account(account(from))),
+                    ScVal::Address(ScAddress::Account(account(to))),
+                ]
+                .try_into()
+                .unwrap_or_default(),
+                data: ScVal::I128(stellar_xdr::Int128Parts { hi: 0, lo: 5 }),
+            }),
+        };
+        let events = if self.protocol >= 23 {
+            self.truth.phantoms.insert(phantom);
+            self.truth
+                .shapes
+                .insert("classic payments at an undeployed asset contract");
+            vec![event()]
+        } else {
+            vec![]
+        };
+        let payment = PaymentOp {
+            destination: MuxedAccount::Ed25519(Uint256(to)),
+            asset,
+            amount: 5,
+        };
+        Plan {
+            source: from,
+            muxed: Some(u64::from(self.rng.random::<u32>())),
+            body: OperationBody::Payment(payment.clone()),
+            success: true,
+            events: events.clone(),
+            more_ops: vec![(
+                Some(MuxedAccount::MuxedEd25519(
+                    stellar_xdr::MuxedAccountMed25519 {
+                        id: 7,
+                        ed25519: Uint256(from),
+                    },
+                )),
+                OperationBody::Payment(payment),
+                events,
+            )],
+            ..Default::default()
+        }
+    }
+
+    /// Two deployed WASM contracts, distinct: a router and what it calls.
+    fn two_contracts(&mut self) -> Option<(ContractId, ContractId)> {
+        let wasm: Vec<ContractId> = self
+            .contracts
+            .iter()
+            .filter(|c| c.wasm.is_some())
+            .map(|c| c.id)
+            .collect();
+        let router = *wasm.choose(&mut self.rng)?;
+        let target = self
+            .contracts
+            .iter()
+            .map(|c| c.id)
+            .filter(|c| *c != router)
+            .collect::<Vec<_>>()
+            .choose(&mut self.rng)
+            .copied()?;
+        Some((router, target))
+    }
+
+    /// A contract call that calls another contract: the call tree is in the diagnostic
+    /// events (every other time) or only in the authorization entries, where a smart wallet
+    /// authorized the router's call (relayed by the source account, which pays).
+    fn nested_call(&mut self, with_diagnostics: bool) -> Option<Plan> {
+        let (router, target) = self.two_contracts()?;
+        let source = self.source();
+        *self.truth.sub_invocations.entry(target).or_default() += 1;
+        self.truth.invocations.entry(router).or_default().0 += 1;
+        let mut plan = Plan {
+            source,
+            success: true,
+            ..Default::default()
+        };
+        let caller = if with_diagnostics {
+            plan.diagnostics = vec![
+                fn_call(None, router, "route"),
+                fn_call(Some(router), target, "transfer"),
+                fn_return(target, "transfer"),
+                fn_return(router, "route"),
+            ];
+            registry_core::AccountId(source).to_string()
+        } else {
+            let wallet = ContractId(self.rng.random());
+            plan.body = OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
+                host_function: call(router, "route"),
+                auth: vec![stellar_xdr::SorobanAuthorizationEntry {
+                    credentials: stellar_xdr::SorobanCredentials::Address(
+                        stellar_xdr::SorobanAddressCredentials {
+                            address: contract_address(wallet),
+                            nonce: 1,
+                            signature_expiration_ledger: self.seq + 100,
+                            signature: ScVal::Void,
+                        },
+                    ),
+                    root_invocation: stellar_xdr::SorobanAuthorizedInvocation {
+                        function: stellar_xdr::SorobanAuthorizedFunction::ContractFn(invoke_args(
+                            router, "route",
+                        )),
+                        sub_invocations: vec![stellar_xdr::SorobanAuthorizedInvocation {
+                            function: stellar_xdr::SorobanAuthorizedFunction::ContractFn(
+                                invoke_args(target, "transfer"),
+                            ),
+                            sub_invocations: vec![].try_into().unwrap_or_default(),
+                        }]
+                        .try_into()
+                        .unwrap_or_default(),
+                    },
+                }]
+                .try_into()
+                .unwrap_or_default(),
+            });
+            wallet.to_string()
+        };
+        if with_diagnostics {
+            plan.body = OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
+                host_function: call(router, "route"),
+                auth: vec![].try_into().unwrap_or_default(),
+            });
+        }
+        self.truth.callers.entry(router).or_default().insert(caller);
+        self.truth.shapes.insert(if with_diagnostics {
+            "nested call in the diagnostic events"
+        } else {
+            "nested call in a smart wallet's authorization"
+        });
+        Some(plan)
+    }
+
+    /// A router calls the factory, which deploys a contract (its constructor runs from the
+    /// factory's frame): the factory is the deployer, not the router.
+    fn factory_through_router(&mut self, seq: u32) -> Option<Plan> {
+        let factory = self.factory?;
+        let router = self
+            .contracts
+            .iter()
+            .filter(|c| c.wasm.is_some() && c.id != factory)
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+            .choose(&mut self.rng)
+            .copied()?;
+        let wasm = *self.uploaded.choose(&mut self.rng)?;
+        let salt: [u8; 32] = self.rng.random();
+        let id = contract_id(
+            self.network,
+            &ContractIdPreimage::Address(ContractIdPreimageFromAddress {
+                address: contract_address(factory),
+                salt: Uint256(salt),
+            }),
+        );
+        let data = instance_data(id, ContractExecutable::Wasm(Hash(wasm.0)));
+        self.put_entry(&instance_key(id), data.clone(), seq);
+        self.contracts.push(Deployed {
+            id,
+            wasm: Some(wasm),
+        });
+        let source = self.source();
+        self.truth.deployments.push((id, "factory"));
+        self.truth.deployers.insert(id, factory.to_string());
+        self.truth.invocations.entry(router).or_default().0 += 1;
+        *self.truth.sub_invocations.entry(factory).or_default() += 1;
+        self.truth
+            .callers
+            .entry(router)
+            .or_default()
+            .insert(registry_core::AccountId(source).to_string());
+        Some(Plan {
+            source,
+            body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
+                host_function: call(router, "add_liquidity"),
+                auth: vec![].try_into().unwrap_or_default(),
+            }),
+            success: true,
+            changes: vec![LedgerEntryChange::Created(entry(seq, data))],
+            diagnostics: vec![
+                fn_call(None, router, "add_liquidity"),
+                fn_call(Some(router), factory, "create_pair"),
+                fn_call(Some(factory), id, "__constructor"),
+                fn_return(id, "__constructor"),
+                fn_return(factory, "create_pair"),
+                fn_return(router, "add_liquidity"),
+            ],
+            versions: vec![(id, "deployed")],
+            ..Default::default()
+        })
+    }
+
+    /// A contract deploys the asset contract of an issued asset inside its own call: no
+    /// preimage in the operation, the asset only in the new instance's storage.
+    fn asset_contract_from_a_contract(&mut self, seq: u32) -> Option<Plan> {
+        let deployer = self.factory?;
+        let issuer: [u8; 32] = self.rng.random();
+        let asset = registry_core::stellar::AssetRef::credit(
+            b"LONGCODE1",
+            registry_core::AccountId(issuer),
+        )?;
+        let id = contract_id(self.network, &asset.preimage());
+        let data = sac_instance_data(id, &asset);
+        self.put_entry(&instance_key(id), data.clone(), seq);
+        self.contracts.push(Deployed { id, wasm: None });
+        let source = self.source();
+        self.truth.deployments.push((id, "asset"));
+        self.truth.assets.insert(id, asset.canonical());
+        self.truth.deployers.insert(id, deployer.to_string());
+        self.truth.invocations.entry(deployer).or_default().0 += 1;
+        self.truth
+            .callers
+            .entry(deployer)
+            .or_default()
+            .insert(registry_core::AccountId(source).to_string());
+        Some(Plan {
+            source,
+            body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
+                host_function: call(deployer, "deploy_asset"),
+                auth: vec![].try_into().unwrap_or_default(),
+            }),
+            success: true,
+            changes: vec![LedgerEntryChange::Created(entry(seq, data))],
+            ..Default::default()
+        })
+    }
+
+    /// A direct deployment and, in the next transaction of the same ledger, its upgrade.
+    fn deploy_then_upgrade(&mut self, seq: u32) -> Vec<Plan> {
+        // The direct kind of deployment (see `deploy`).
+        let kind = self.deploy_kind;
+        self.deploy_kind = 0;
+        let deployed = self.deploy(seq);
+        self.deploy_kind = kind;
+        let Some(deploy) = deployed else {
+            return vec![];
+        };
+        let i = self.contracts.len() - 1;
+        let current = self.contracts[i].wasm;
+        let new = self
+            .upgradeable
+            .filter(|u| Some(*u) != current)
+            .or_else(|| {
+                self.uploaded
+                    .iter()
+                    .rev()
+                    .find(|h| Some(**h) != current)
+                    .copied()
+            });
+        match new.and_then(|new| self.upgrade_at(seq, i, new, Before::State)) {
+            Some(upgrade) => vec![deploy, upgrade],
+            None => vec![deploy],
+        }
+    }
+
+    /// One of the rarer shapes, in turn.
+    fn rare_shape(&mut self, seq: u32) -> Vec<Plan> {
+        self.shape_turn += 1;
+        let restore = |chain: &mut Chain, before: Before| {
+            let new = chain
+                .upgradeable
+                .or_else(|| chain.uploaded.last().copied())?;
+            let candidates: Vec<usize> = (0..chain.contracts.len())
+                .filter(|i| chain.contracts[*i].wasm.is_some_and(|w| w != new))
+                .collect();
+            let i = *candidates.choose(&mut chain.rng)?;
+            chain.upgrade_at(seq, i, new, before)
+        };
+        let (name, plans): (&'static str, Vec<Plan>) = match self.shape_turn % 5 {
+            0 => (
+                "upgrade restoring first",
+                restore(self, Before::RestoredFirst).into_iter().collect(),
+            ),
+            1 => (
+                "upgrade restoring last",
+                restore(self, Before::RestoredLast).into_iter().collect(),
+            ),
+            2 => {
+                let plans = self.deploy_then_upgrade(seq);
+                let name = if plans.len() == 2 {
+                    "deployment and upgrade in one ledger"
+                } else {
+                    "deployment"
+                };
+                (name, plans)
+            }
+            3 => (
+                "factory deployment through a router",
+                self.factory_through_router(seq).into_iter().collect(),
+            ),
+            _ => (
+                "asset contract deployed by a contract",
+                self.asset_contract_from_a_contract(seq)
+                    .into_iter()
+                    .collect(),
+            ),
+        };
+        if !plans.is_empty() {
+            self.truth.shapes.insert(name);
+        }
+        plans
     }
 
     /// Generates the next ledger.
@@ -751,7 +1381,28 @@ impl Chain {
                 soroban.push(plan);
             }
         }
-        let classic: Vec<Plan> = (0..p.classic_txs).map(|_| self.payment()).collect();
+        for _ in 0..p.nested_calls {
+            self.nested_turn += 1;
+            if let Some(plan) = self.nested_call(self.nested_turn.is_multiple_of(2)) {
+                soroban.push(plan);
+            }
+        }
+        if p.shapes_every != 0 {
+            if self.generated == 3 {
+                self.builds += 1;
+                let code = hostile_module(self.builds);
+                self.truth
+                    .hostile
+                    .push((WasmHash::of_code(&code), vec!["ok".to_owned()]));
+                self.truth.shapes.insert("hostile spec");
+                soroban.push(self.upload_code(seq, code));
+            }
+            if seq.is_multiple_of(p.shapes_every) {
+                soroban.extend(self.rare_shape(seq));
+            }
+        }
+        let mut classic: Vec<Plan> = (0..p.classic_txs).map(|_| self.payment()).collect();
+        classic.extend((0..p.asset_payments).map(|_| self.asset_payments()));
         self.build(seq, classic, soroban)
     }
 
@@ -771,18 +1422,40 @@ impl Chain {
         for (i, (is_soroban, plan)) in all.into_iter().enumerate() {
             let order = i as u32 + 1;
             let seq_num: i64 = (i64::from(seq) << 32) | i64::from(order);
-            let op = Operation {
+            for (contract, kind) in &plan.versions {
+                self.truth
+                    .versions
+                    .entry(*contract)
+                    .or_default()
+                    .push((seq, order, kind));
+            }
+            let mut operations = vec![Operation {
                 source_account: None,
                 body: plan.body,
-            };
+            }];
+            let mut op_events = vec![plan.events];
+            for (source, body, events) in plan.more_ops {
+                operations.push(Operation {
+                    source_account: source,
+                    body,
+                });
+                op_events.push(events);
+            }
+            let n_ops = operations.len();
             let inner = TransactionV1Envelope {
                 tx: Transaction {
-                    source_account: MuxedAccount::Ed25519(Uint256(plan.source)),
+                    source_account: match plan.muxed {
+                        Some(id) => MuxedAccount::MuxedEd25519(stellar_xdr::MuxedAccountMed25519 {
+                            id,
+                            ed25519: Uint256(plan.source),
+                        }),
+                        None => MuxedAccount::Ed25519(Uint256(plan.source)),
+                    },
                     fee: 100_000,
                     seq_num: SequenceNumber(seq_num),
                     cond: Preconditions::None,
                     memo: Memo::None,
-                    operations: vec![op].try_into().unwrap_or_default(),
+                    operations: operations.try_into().unwrap_or_default(),
                     ext: TransactionExt::V0,
                 },
                 signatures: vec![].try_into().unwrap_or_default(),
@@ -797,7 +1470,7 @@ impl Chain {
                 OperationResult::OpInner(OperationResultTr::Payment(PaymentResult::Success))
             };
             let ops: stellar_xdr::VecM<OperationResult> =
-                vec![op_result].try_into().unwrap_or_default();
+                vec![op_result; n_ops].try_into().unwrap_or_default();
             let (envelope, result) = if plan.fee_bump {
                 let inner_hash = TransactionEnvelope::Tx(inner.clone())
                     .hash(network_id)
@@ -845,25 +1518,28 @@ impl Chain {
                 ext: TransactionResultExt::V0,
             };
             // A failed transaction changes nothing but fees (not modelled) and emits nothing.
-            let (changes, evs) = if plan.success {
-                (plan.changes, plan.events)
+            let (changes, op_events) = if plan.success {
+                (plan.changes, op_events)
             } else {
-                (vec![], vec![])
+                (vec![], vec![vec![]; n_ops])
             };
-            let changes: LedgerEntryChanges =
-                LedgerEntryChanges(changes.try_into().unwrap_or_default());
+            let mut changes = Some(LedgerEntryChanges(changes.try_into().unwrap_or_default()));
+            let diagnostics = plan.diagnostics;
             let meta = if v2 {
                 TransactionMeta::V4(TransactionMetaV4 {
                     ext: ExtensionPoint::V0,
                     tx_changes_before: LedgerEntryChanges::default(),
                     operations: if plan.success {
-                        vec![OperationMetaV2 {
-                            ext: ExtensionPoint::V0,
-                            changes,
-                            events: evs.clone().try_into().unwrap_or_default(),
-                        }]
-                        .try_into()
-                        .unwrap_or_default()
+                        op_events
+                            .iter()
+                            .map(|evs| OperationMetaV2 {
+                                ext: ExtensionPoint::V0,
+                                changes: changes.take().unwrap_or_default(),
+                                events: evs.clone().try_into().unwrap_or_default(),
+                            })
+                            .collect::<Vec<_>>()
+                            .try_into()
+                            .unwrap_or_default()
                     } else {
                         vec![].try_into().unwrap_or_default()
                     },
@@ -873,29 +1549,45 @@ impl Chain {
                         return_value: Some(ScVal::Void),
                     }),
                     events: vec![].try_into().unwrap_or_default(),
-                    diagnostic_events: vec![].try_into().unwrap_or_default(),
+                    diagnostic_events: diagnostics.try_into().unwrap_or_default(),
                 })
             } else {
                 TransactionMeta::V3(TransactionMetaV3 {
                     ext: ExtensionPoint::V0,
                     tx_changes_before: LedgerEntryChanges::default(),
                     operations: if plan.success {
-                        vec![OperationMeta { changes }]
+                        (0..n_ops)
+                            .map(|_| OperationMeta {
+                                changes: changes.take().unwrap_or_default(),
+                            })
+                            .collect::<Vec<_>>()
                             .try_into()
                             .unwrap_or_default()
                     } else {
                         vec![].try_into().unwrap_or_default()
                     },
                     tx_changes_after: LedgerEntryChanges::default(),
+                    // Before protocol 23 only a Soroban transaction has events.
                     soroban_meta: is_soroban.then(|| SorobanTransactionMeta {
                         ext: SorobanTransactionMetaExt::V0,
-                        events: evs.clone().try_into().unwrap_or_default(),
+                        events: op_events[0].clone().try_into().unwrap_or_default(),
                         return_value: ScVal::Void,
-                        diagnostic_events: vec![].try_into().unwrap_or_default(),
+                        diagnostic_events: diagnostics.try_into().unwrap_or_default(),
                     }),
                 })
             };
-            for (ei, e) in evs.iter().enumerate() {
+            let emitted: Vec<(u32, &ContractEvent)> = if v2 {
+                op_events
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(oi, evs)| evs.iter().map(move |e| (oi as u32, e)))
+                    .collect()
+            } else if is_soroban {
+                op_events[0].iter().map(|e| (0, e)).collect()
+            } else {
+                Vec::new()
+            };
+            for (ei, (op_index, e)) in emitted.iter().enumerate() {
                 if e.type_ == ContractEventType::Diagnostic {
                     continue;
                 }
@@ -908,7 +1600,7 @@ impl Chain {
                         .map(|c| ContractId(c.0.0).to_string())
                         .unwrap_or_default(),
                     tx_index: order,
-                    op_index: 0,
+                    op_index: *op_index,
                     event_index: ei as u32,
                     topics_xdr: body.topics.iter().map(b64).collect(),
                     value_xdr: b64(&body.data),
@@ -923,8 +1615,11 @@ impl Chain {
                 envelope_xdr: b64(&envelope),
                 result_xdr: b64(&result),
                 result_meta_xdr: b64(&meta),
-                contract_events_xdr: if plan.success {
-                    vec![evs.iter().map(b64).collect()]
+                contract_events_xdr: if plan.success && (v2 || is_soroban) {
+                    op_events
+                        .iter()
+                        .map(|evs| evs.iter().map(b64).collect())
+                        .collect()
                 } else {
                     vec![]
                 },

@@ -175,7 +175,7 @@ async fn apply(
     activity: &mut activity::Activity,
 ) -> Result<(), sqlx::Error> {
     match change {
-        Change::WasmUploaded { hash, code, .. } => {
+        Change::WasmUploaded { hash, code, .. } | Change::WasmRestored { hash, code } => {
             let decoded = wasms.get(hash).map(|d| (code.as_slice(), d));
             wasm::uploaded(tx, ctx, *hash, decoded, ledger).await?;
         }

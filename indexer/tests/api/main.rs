@@ -3,7 +3,9 @@
 
 mod commands;
 mod exactly_once;
+mod hostile;
 mod pipeline;
+mod real;
 mod recorded;
 mod seed;
 mod sim_chain;

@@ -69,10 +69,18 @@ async fn a_simulated_chain_is_indexed_completely_and_correctly() {
     let pool = &db.pool;
     let truth = rpc.truth(|t| t.clone());
 
-    // Every deployment, with its kind.
+    // Every deployment, with its kind, its deployer and, for an asset contract, its asset.
     for (id, how) in &truth.deployments {
-        let (kind, deployer, before): (String, Option<String>, bool) =
-            sqlx::query_as("SELECT kind::text, deployer, deployed_before_indexing FROM contracts WHERE contract_id = $1").bind(id.to_string()).fetch_one(pool).await.unwrap();
+        let (kind, deployer, before, asset): (String, Option<String>, bool, Option<String>) =
+            sqlx::query_as(
+                "SELECT kind::text, deployer, deployed_before_indexing, \
+                 CASE WHEN asset_code = 'native' THEN 'native' ELSE asset_code || ':' || asset_issuer END \
+                 FROM contracts WHERE contract_id = $1",
+            )
+            .bind(id.to_string())
+            .fetch_one(pool)
+            .await
+            .unwrap();
         assert_eq!(
             kind,
             if *how == "asset" {
@@ -82,10 +90,65 @@ async fn a_simulated_chain_is_indexed_completely_and_correctly() {
             },
             "{id} ({how})"
         );
-        assert!(deployer.is_some() && !before, "{id}");
+        assert!(!before, "{id}");
+        assert_eq!(deployer.as_ref(), truth.deployers.get(id), "{id} ({how})");
+        assert_eq!(asset.as_ref(), truth.assets.get(id), "{id} ({how})");
+    }
+    // Addresses that only saw classic-operation events are no contracts, and are remembered
+    // as such rather than asked about again.
+    assert!(!truth.phantoms.is_empty());
+    let phantoms: Vec<String> = truth.phantoms.iter().map(|c| c.to_string()).collect();
+    let (rows, absent): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM contracts WHERE contract_id = ANY($1)), \
+         (SELECT count(*) FROM absent_contracts WHERE contract_id = ANY($1))",
+    )
+    .bind(&phantoms)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((rows, absent), (0, phantoms.len() as i64));
+    // Every executable change, in order: several in one ledger are all kept.
+    for (id, expected) in &truth.versions {
+        let got: Vec<(i64, i32, String)> = sqlx::query_as(
+            "SELECT v.ledger, v.tx_index, v.kind::text FROM contract_versions v JOIN contracts c ON c.pk = v.contract_pk \
+             WHERE c.contract_id = $1 AND v.kind <> 'observed' ORDER BY v.ledger, v.tx_index, v.op_index",
+        )
+        .bind(id.to_string())
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let expected: Vec<(i64, i32, String)> = expected
+            .iter()
+            .map(|(l, t, k)| (i64::from(*l), *t as i32, (*k).to_owned()))
+            .collect();
+        assert_eq!(got, expected, "{id}");
+    }
+    // A module with a hostile spec: the batch went through, the entry that nests too deep is
+    // left out with the reason, the rest of its interface and meta kept.
+    for (hash, kept) in &truth.hostile {
+        let (error, functions, meta_error, meta): (
+            Option<String>,
+            Vec<String>,
+            Option<String>,
+            serde_json::Value,
+        ) = sqlx::query_as(
+            "SELECT spec_error, function_names, meta_error, meta FROM wasm_codes WHERE hash = $1",
+        )
+        .bind(hash.0.as_slice())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert!(error.unwrap().contains("deeper than 32 levels"));
+        assert_eq!(&functions, kept);
+        assert!(meta_error.is_some());
+        assert_eq!(meta, serde_json::json!([{ "key": "sep", "value": "41" }]));
     }
     // Every upload, with its decoded spec.
-    for hash in &truth.uploads {
+    for hash in truth
+        .uploads
+        .iter()
+        .filter(|h| !truth.hostile.iter().any(|x| x.0 == **h))
+    {
         let (size, spec_error, functions): (Option<i32>, Option<String>, Vec<String>) =
             sqlx::query_as(
                 "SELECT size_bytes, spec_error, function_names FROM wasm_codes WHERE hash = $1",
@@ -124,7 +187,7 @@ async fn a_simulated_chain_is_indexed_completely_and_correctly() {
             .unwrap();
         assert_eq!(hash, new.0.to_vec());
     }
-    // Invocation counts per contract equal the chain's.
+    // Invocation counts per contract equal the chain's, top-level and nested apart.
     for (id, (n, failed)) in &truth.invocations {
         let (got, got_failed): (Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT sum(s.invocations)::bigint, sum(s.failed_invocations)::bigint FROM contract_daily_stats s JOIN contracts c ON c.pk = s.contract_pk WHERE c.contract_id = $1",
@@ -140,18 +203,37 @@ async fn a_simulated_chain_is_indexed_completely_and_correctly() {
             "{id}"
         );
     }
-    // Contracts deployed before the first ledger were registered and completed.
-    for id in &truth.preexisting {
-        let (needs, before, kind, has_code): (bool, bool, String, bool) = sqlx::query_as(
-            "SELECT c.needs_backfill, c.deployed_before_indexing, c.kind::text, coalesce(w.code IS NOT NULL, false) \
-             FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk WHERE c.contract_id = $1",
+    assert!(!truth.sub_invocations.is_empty());
+    for (id, n) in &truth.sub_invocations {
+        let got: Option<i64> = sqlx::query_scalar(
+            "SELECT sum(s.sub_invocations)::bigint FROM contract_daily_stats s JOIN contracts c ON c.pk = s.contract_pk WHERE c.contract_id = $1",
         )
         .bind(id.to_string())
         .fetch_one(pool)
         .await
         .unwrap();
+        assert_eq!(got.unwrap_or(0) as u64, *n, "{id}");
+    }
+    // Contracts deployed before the first ledger were registered and completed, as observed:
+    // the native asset contract with its asset, the WASM one with an `observed` version.
+    for id in &truth.preexisting {
+        let (needs, before, kind, has_code, asset, observed): (bool, bool, String, bool, Option<String>, i64) =
+            sqlx::query_as(
+                "SELECT c.needs_backfill, c.deployed_before_indexing, c.kind::text, coalesce(w.code IS NOT NULL, false), \
+                 c.asset_code, (SELECT count(*) FROM contract_versions v WHERE v.contract_pk = c.pk AND v.kind = 'observed') \
+                 FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk WHERE c.contract_id = $1",
+            )
+            .bind(id.to_string())
+            .fetch_one(pool)
+            .await
+            .unwrap();
         assert!(!needs && before, "{id}");
-        assert!(kind == "stellar_asset" || has_code, "{id}: {kind}");
+        if kind == "stellar_asset" {
+            assert_eq!(asset.as_deref(), Some("native"), "{id}");
+        } else {
+            assert!(has_code, "{id}: {kind}");
+            assert_eq!(observed, 1, "{id}");
+        }
     }
     // The event log: one row per deployment and upgrade, in chain order.
     let events: Vec<(String, String)> = sqlx::query_as(
@@ -281,6 +363,70 @@ async fn an_undecodable_ledger_is_retried_then_recorded_never_skipped_silently()
         rpc.latest(),
         "the rest was indexed"
     );
+}
+
+#[tokio::test]
+async fn a_ledger_of_a_protocol_newer_than_the_decoder_stops_the_indexer_before_it() {
+    let db = TestDb::new().await;
+    let mut profile = Profile::test();
+    // From its 8th ledger (sequence 9) the network runs a protocol this build does not know.
+    profile.protocol_upgrade = Some((8, registry_indexer::ledger::MAX_PROTOCOL + 1));
+    let rpc = SimRpc::start(Chain::new(Network::Local, profile, 3, 2), 14, 0)
+        .await
+        .unwrap();
+    let (indexer, _lock) = Indexer::start(config(&db, &rpc, Network::Local))
+        .await
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(30), indexer.run(std::future::pending()))
+        .await
+        .expect("stops")
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, Fatal::UnsupportedProtocol(_)), "{msg}");
+    assert!(
+        msg.contains("ledger 9 is of protocol 31")
+            && msg.contains("upgrade registry-indexer")
+            && msg.contains("resumes at ledger 9"),
+        "{msg}"
+    );
+    assert_eq!(
+        checkpoint(&db, Network::Local).await,
+        8,
+        "nothing from ledger 9 on"
+    );
+    let skipped: i64 = sqlx::query_scalar("SELECT count(*) FROM skipped_ledgers")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(skipped, 0);
+}
+
+#[tokio::test]
+async fn a_run_of_undecodable_ledgers_stops_the_indexer_without_skipping_any() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 8, 20).await;
+    rpc.knobs(|k| {
+        k.corrupt_ledgers.extend([7, 8, 9]);
+    });
+    let (indexer, _lock) = Indexer::start(config(&db, &rpc, Network::Local))
+        .await
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(60), indexer.run(std::future::pending()))
+        .await
+        .expect("stops")
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, Fatal::Undecodable { from: 7, to: 9, .. }),
+        "{msg}"
+    );
+    assert!(msg.contains("Upgrade registry-indexer"), "{msg}");
+    assert_eq!(checkpoint(&db, Network::Local).await, 6);
+    let skipped: i64 = sqlx::query_scalar("SELECT count(*) FROM skipped_ledgers")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(skipped, 0, "none of the run was passed over");
 }
 
 #[tokio::test]
