@@ -114,3 +114,16 @@ END
 $$;
 
 DROP FUNCTION contract_search_document(bigint, text, text, bigint);
+
+-- What the indexer of each network is doing, for the explorer's home page and operators:
+-- following the network, catching up, unable to reach its RPC (and retrying), or stopped
+-- with a reason. Written on each change of state; a row without a cursor is an indexer that
+-- has not written a ledger yet.
+CREATE TABLE indexer_states (
+    network    network PRIMARY KEY,
+    state      text NOT NULL CHECK (state IN ('starting', 'catching_up', 'following', 'rpc_unreachable', 'stopped')),
+    rpc_url    text NOT NULL,
+    detail     text,
+    since      timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);

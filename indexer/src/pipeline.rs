@@ -32,6 +32,7 @@ use crate::names::{self, Naming};
 use crate::rpc::{
     Client, Health, LedgerStart, LedgersPage, NetworkInfo, Retry, RpcError, ledgers_params,
 };
+use crate::store::checkpoint::State;
 use crate::store::{self, IndexedLedger, Observations};
 use crate::{backfill, locks};
 
@@ -94,7 +95,15 @@ pub struct Indexer {
     skipped_in_a_row: AtomicU32,
     /// Backfill passes run (retries of failed fetches are spaced out by it).
     backfill_passes: AtomicU64,
+    /// The state last recorded in `indexer_states`, and when (written again on a change, or
+    /// as a heartbeat).
+    noted: std::sync::Mutex<Option<(State, Instant)>>,
+    /// The network's newest ledger at the last poll.
+    last_head: AtomicU32,
 }
+
+/// How often an unchanged state is written again (its `updated_at` is a heartbeat).
+const STATE_HEARTBEAT: Duration = Duration::from_secs(30);
 
 /// Why a fetch stopped.
 enum Stop {
@@ -143,8 +152,14 @@ impl Indexer {
             config,
             skipped_in_a_row: AtomicU32::new(0),
             backfill_passes: AtomicU64::new(0),
+            noted: std::sync::Mutex::new(None),
+            last_head: AtomicU32::new(0),
         };
-        indexer.check_network().await?;
+        indexer.note(State::Starting, None).await;
+        if let Err(f) = indexer.check_network().await {
+            indexer.note(State::Stopped, Some(&f.to_string())).await;
+            return Err(f);
+        }
         Ok((indexer, lock))
     }
 
@@ -173,10 +188,36 @@ impl Indexer {
                 Err(e) => {
                     tracing::error!(rpc = self.client.url(), error = %e,
                         "cannot reach the Stellar RPC at {}: {e}; the API keeps serving what is stored; retrying in {:?}", self.client.url(), wait);
+                    self.note(State::RpcUnreachable, Some(&e.to_string())).await;
                     pause(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(60));
                 }
             }
+        }
+    }
+
+    /// Records what the indexer is doing, when it changed or as a heartbeat. A database
+    /// that cannot take it is logged: the state is for display, never a reason to stop.
+    async fn note(&self, state: State, detail: Option<&str>) {
+        {
+            let mut noted = self.noted.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((last, at)) = *noted {
+                if last == state && at.elapsed() < STATE_HEARTBEAT {
+                    return;
+                }
+            }
+            *noted = Some((state, Instant::now()));
+        }
+        if let Err(e) = store::checkpoint::record_state(
+            &self.pool,
+            self.config.network,
+            state,
+            self.client.url(),
+            detail,
+        )
+        .await
+        {
+            tracing::debug!(error = %e, "cannot record the indexer's state: {e}");
         }
     }
 
@@ -414,6 +455,8 @@ impl Indexer {
                 };
                 metrics::gauge!("registry_indexer_network_latest_ledger")
                     .set(f64::from(health.latest_ledger));
+                self.last_head
+                    .store(health.latest_ledger, Ordering::Relaxed);
                 if from < health.oldest_ledger {
                     return Step::Fatal(Fatal::RetentionGap {
                         url: self.client.url().to_owned(),
@@ -522,6 +565,25 @@ impl Indexer {
                 }
                 s = step => s,
             };
+            match &outcome {
+                Step::Advanced(n, _) => {
+                    let behind = self
+                        .last_head
+                        .load(Ordering::Relaxed)
+                        .saturating_sub(n.saturating_sub(1));
+                    let state = if behind > self.config.batch_ledgers {
+                        State::CatchingUp
+                    } else {
+                        State::Following
+                    };
+                    self.note(state, Some(&format!("{behind} ledgers behind")))
+                        .await;
+                }
+                Step::CaughtUp(_) => self.note(State::Following, None).await,
+                Step::Wait(reason) if reason.starts_with("database") => {}
+                Step::Wait(reason) => self.note(State::RpcUnreachable, Some(reason)).await,
+                Step::Fatal(f) => self.note(State::Stopped, Some(&f.to_string())).await,
+            }
             match outcome {
                 Step::Advanced(n, new_backfills) => {
                     next = Some(n);

@@ -99,3 +99,53 @@ pub async fn record_skipped(
         .await?;
     Ok(())
 }
+
+/// What the indexer is doing (the `indexer_states` row of its network).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Connected, checking the network.
+    Starting,
+    /// Writing ledgers, further behind the network than a poll.
+    CatchingUp,
+    /// Within a poll of the network's head.
+    Following,
+    /// Cannot reach its RPC; retrying.
+    RpcUnreachable,
+    /// Stopped with a fatal error.
+    Stopped,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Starting => "starting",
+            State::CatchingUp => "catching_up",
+            State::Following => "following",
+            State::RpcUnreachable => "rpc_unreachable",
+            State::Stopped => "stopped",
+        }
+    }
+}
+
+/// Records what the indexer is doing; `since` moves only when the state changes.
+pub async fn record_state(
+    pool: &PgPool,
+    network: Network,
+    state: State,
+    rpc_url: &str,
+    detail: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO indexer_states (network, state, rpc_url, detail) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (network) DO UPDATE SET state = EXCLUDED.state, rpc_url = EXCLUDED.rpc_url, \
+           detail = EXCLUDED.detail, updated_at = now(), \
+           since = CASE WHEN indexer_states.state = EXCLUDED.state THEN indexer_states.since ELSE now() END",
+    )
+    .bind(network)
+    .bind(state.as_str())
+    .bind(rpc_url)
+    .bind(detail)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

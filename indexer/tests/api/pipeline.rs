@@ -604,3 +604,46 @@ async fn an_indexer_that_cannot_reach_its_rpc_exports_zero_ledgers_at_once() {
     );
     starting.abort();
 }
+
+#[tokio::test]
+async fn the_indexer_records_what_it_is_doing_for_the_explorer() {
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 1, 6).await;
+    let mut unreachable = config(&db, &rpc, Network::Local);
+    unreachable.rpc_url = "http://127.0.0.1:9/".into();
+    let starting = tokio::spawn(Indexer::start(unreachable));
+    let state = |db: &TestDb| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, String, Option<String>)>(
+                "SELECT state, rpc_url, detail FROM indexer_states WHERE network = 'local'",
+            )
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let down = loop {
+        if let Some(s) = state(&db).await.filter(|s| s.0 == "rpc_unreachable") {
+            break s;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no rpc_unreachable state"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    starting.abort();
+    let _ = starting.await;
+    assert_eq!(down.1, "http://127.0.0.1:9/");
+    assert!(down.2.is_some_and(|d| !d.is_empty()));
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    let up = state(&db).await.unwrap();
+    assert_eq!(
+        (up.0.as_str(), up.1.as_str()),
+        ("following", rpc.url.as_str())
+    );
+}

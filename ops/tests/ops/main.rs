@@ -13,6 +13,7 @@ mod docs;
 mod images;
 mod k8s;
 mod prometheus;
+mod scripts;
 
 use std::collections::BTreeSet;
 

@@ -24,10 +24,14 @@ pub struct SummaryRow {
 #[derive(Debug, Clone, FromRow)]
 pub struct CursorRow {
     pub network: Network,
-    pub last_ledger: i64,
-    pub last_ledger_close_at: DateTime<Utc>,
+    pub last_ledger: Option<i64>,
+    pub last_ledger_close_at: Option<DateTime<Utc>>,
     pub network_latest_ledger: Option<i64>,
     pub updated_at: DateTime<Utc>,
+    pub state: Option<String>,
+    pub rpc_url: Option<String>,
+    pub detail: Option<String>,
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// Totals for one network as of `today` (UTC).
@@ -96,12 +100,16 @@ pub async fn top_contracts(
     .await?)
 }
 
-/// The indexer's checkpoint on every network it has indexed.
+/// The indexer's checkpoint and state on every network it indexes or has indexed, the most
+/// recently active first.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::cursors", otel.kind = "client", db.system = "postgresql"))]
 pub async fn cursors(db: &Db) -> Result<Vec<CursorRow>> {
     db.count();
     Ok(sqlx::query_as::<_, CursorRow>(
-        "SELECT network, last_ledger, last_ledger_close_at, network_latest_ledger, updated_at FROM indexer_cursors ORDER BY network",
+        "SELECT coalesce(c.network, s.network) AS network, c.last_ledger, c.last_ledger_close_at, c.network_latest_ledger, \
+         greatest(c.updated_at, s.updated_at) AS updated_at, s.state, s.rpc_url, s.detail, s.since \
+         FROM indexer_cursors c FULL JOIN indexer_states s ON s.network = c.network \
+         ORDER BY greatest(c.updated_at, s.updated_at) DESC, 1",
     )
     .fetch_all(&db.pool)
     .await?)

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use registry_core::{ContractPk, Network};
 
@@ -47,20 +47,45 @@ pub struct ContractUsage {
     pub invocations: i64,
 }
 
+/// What the indexer of a network is doing.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum IndexerState {
+    /// Started, checking its RPC.
+    Starting,
+    /// Writing ledgers, more than a batch behind the network.
+    CatchingUp,
+    /// Within a batch of the network's newest ledger.
+    Following,
+    /// Cannot reach its Stellar RPC (`rpcUrl`), and retrying; `detail` says why.
+    RpcUnreachable,
+    /// Stopped on an error an operator must act on; `detail` says what to do.
+    Stopped,
+    /// No state recorded (an indexer older than this field).
+    Unknown,
+}
+
 /// The indexer's progress on one network.
 #[derive(SimpleObject)]
 pub struct IndexerStatus {
     pub network: Network,
-    /// The last ledger written to the registry.
-    pub last_ledger: i64,
+    /// What the indexer is doing.
+    pub state: IndexerState,
+    /// Since when it has been doing it.
+    pub state_since: Option<DateTime<Utc>>,
+    /// The Stellar RPC it reads.
+    pub rpc_url: Option<String>,
+    /// Why it cannot go on, or how far behind it is.
+    pub detail: Option<String>,
+    /// The last ledger written to the registry (null before the first).
+    pub last_ledger: Option<i64>,
     /// Its close time.
-    pub last_ledger_closed_at: DateTime<Utc>,
+    pub last_ledger_closed_at: Option<DateTime<Utc>>,
     /// The newest ledger the network had at the indexer's last poll.
     pub latest_ledger: Option<i64>,
     /// How many ledgers the registry is behind the network.
     pub lag_ledgers: Option<i64>,
     /// Seconds between now and the close of the last indexed ledger.
-    pub lag_seconds: i64,
+    pub lag_seconds: Option<i64>,
     /// When the indexer last wrote.
     pub updated_at: DateTime<Utc>,
 }
@@ -205,7 +230,8 @@ impl Analytics {
         tag_counts(ctx, network).await
     }
 
-    /// The indexer's progress on every network it indexes.
+    /// The indexer's progress on every network it indexes or has indexed, the most recently
+    /// active first (the explorer opens on the first).
     async fn indexer_status(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IndexerStatus>> {
         let now = Utc::now();
         Ok(crate::db::analytics::cursors(ctx.db())
@@ -214,11 +240,27 @@ impl Analytics {
             .into_iter()
             .map(|c| IndexerStatus {
                 network: c.network,
+                state: match c.state.as_deref() {
+                    Some("starting") => IndexerState::Starting,
+                    Some("catching_up") => IndexerState::CatchingUp,
+                    Some("following") => IndexerState::Following,
+                    Some("rpc_unreachable") => IndexerState::RpcUnreachable,
+                    Some("stopped") => IndexerState::Stopped,
+                    _ => IndexerState::Unknown,
+                },
+                state_since: c.since,
+                rpc_url: c.rpc_url,
+                detail: c.detail,
                 last_ledger: c.last_ledger,
                 last_ledger_closed_at: c.last_ledger_close_at,
                 latest_ledger: c.network_latest_ledger,
-                lag_ledgers: c.network_latest_ledger.map(|l| (l - c.last_ledger).max(0)),
-                lag_seconds: (now - c.last_ledger_close_at).num_seconds().max(0),
+                lag_ledgers: c
+                    .network_latest_ledger
+                    .zip(c.last_ledger)
+                    .map(|(l, last)| (l - last).max(0)),
+                lag_seconds: c
+                    .last_ledger_close_at
+                    .map(|t| (now - t).num_seconds().max(0)),
                 updated_at: c.updated_at,
             })
             .collect())
