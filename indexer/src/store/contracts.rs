@@ -379,6 +379,11 @@ pub(super) async fn name(
         }
     };
     if let Some((name, contract)) = target {
+        if !ctx.contracts.contains_key(&contract) {
+            let found = known(tx, ctx.network, &[contract]).await?;
+            ctx.contracts.extend(found);
+        }
+        // A name for an address that is no contract the registry knows is not kept.
         let Some(pk) = ctx.contracts.get(&contract).copied() else {
             return Ok(());
         };

@@ -276,6 +276,9 @@ async fn apply(
             }
         }
         Change::Registry { event, .. } => {
+            if names::root_registry(ctx.network) != Some(event.registry) {
+                return Ok(());
+            }
             let spec = match names::root_registry(ctx.network).and_then(|r| ctx.contracts.get(&r)) {
                 Some(pk) => contracts::interface_of(tx, ctx, *pk).await?.spec,
                 None => None,

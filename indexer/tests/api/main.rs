@@ -4,6 +4,7 @@
 mod commands;
 mod exactly_once;
 mod hostile;
+mod names;
 mod pipeline;
 mod real;
 mod recorded;

@@ -647,3 +647,105 @@ async fn the_indexer_records_what_it_is_doing_for_the_explorer() {
         ("following", rpc.url.as_str())
     );
 }
+
+#[tokio::test]
+async fn rows_an_older_indexer_made_from_activity_alone_are_completed_or_removed_once() {
+    use registry_indexer::backfill;
+    use registry_indexer::rpc::{Client, Retry};
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 5, 2).await;
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    // What an earlier version of the indexer wrote for activity at an address: a contract
+    // row with its executable unknown. One is a real contract (deployed before the indexed
+    // history), one an address where no contract exists.
+    let real = rpc.truth(|t| t.preexisting[0]);
+    let phantom = ContractId([0xab; 32]);
+    sqlx::query("DELETE FROM contracts WHERE contract_id = $1")
+        .bind(real.to_string())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for id in [real, phantom] {
+        sqlx::query(
+            "INSERT INTO contracts (network, contract_id, kind, created_ledger, created_at, deployed_before_indexing, needs_backfill) \
+             VALUES ('local', $1, 'wasm', 3, now(), true, true)",
+        )
+        .bind(id.to_string())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    let client = Client::new(&rpc.url, Duration::from_secs(5), Retry::default());
+    let pass = backfill::run_pass(&db.pool, &client, Network::Local, 0, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((pass.completed, pass.removed), (1, 1), "{pass:?}");
+    let rows: Vec<(String, bool, bool)> = sqlx::query_as(
+        "SELECT contract_id, needs_backfill, wasm_pk IS NOT NULL FROM contracts WHERE contract_id = ANY($1)",
+    )
+    .bind(vec![real.to_string(), phantom.to_string()])
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows, vec![(real.to_string(), false, true)]);
+    let absent: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM absent_contracts WHERE contract_id = $1")
+            .bind(phantom.to_string())
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(absent, 1);
+    // Nothing is left to retry.
+    let calls = rpc.calls("getLedgerEntries");
+    let again = backfill::run_pass(&db.pool, &client, Network::Local, 1, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(again, backfill::Pass::default());
+    assert_eq!(rpc.calls("getLedgerEntries"), calls);
+}
+
+#[tokio::test]
+async fn code_the_rpc_cannot_serve_is_asked_for_less_and_less_then_no_more() {
+    use registry_indexer::backfill;
+    use registry_indexer::rpc::{Client, Retry};
+    let db = TestDb::new().await;
+    let rpc = sim(Profile::test(), 5, 2).await;
+    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+        .await
+        .unwrap();
+    // A contract runs code the RPC does not serve (archived): its bytes stay unknown.
+    sqlx::query(
+        "WITH w AS (INSERT INTO wasm_codes (hash, first_seen_network, first_seen_ledger, first_seen_at) \
+         VALUES ('\\xeeee000000000000000000000000000000000000000000000000000000000000', 'local', 2, now()) RETURNING pk) \
+         UPDATE contracts SET wasm_pk = (SELECT pk FROM w) WHERE pk = (SELECT min(pk) FROM contracts WHERE kind = 'wasm')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let client = Client::new(&rpc.url, Duration::from_secs(5), Retry::default());
+    let before = rpc.calls("getLedgerEntries");
+    let mut asked_on = Vec::new();
+    for pass in 0..400 {
+        let calls = rpc.calls("getLedgerEntries");
+        backfill::run_pass(&db.pool, &client, Network::Local, pass, &|_| {})
+            .await
+            .unwrap();
+        if rpc.calls("getLedgerEntries") > calls {
+            asked_on.push(pass);
+        }
+    }
+    assert_eq!(
+        asked_on.len() as i32,
+        registry_indexer::store::wasm::MAX_FETCH_ATTEMPTS,
+        "{asked_on:?}"
+    );
+    assert!(
+        asked_on
+            .windows(2)
+            .all(|w| w[1] - w[0] >= w[0].clamp(1, 64) / 2),
+        "spaced out: {asked_on:?}"
+    );
+    assert!(rpc.calls("getLedgerEntries") > before);
+}
