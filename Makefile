@@ -24,7 +24,7 @@ web-dist:
 	@[[ -f web/dist/index.html ]] || $(MAKE) --no-print-directory web
 
 release:
-	$(CARGO) build --release -p registry-server -p registry-indexer
+	$(CARGO) build --release -p registry-server -p registry-indexer -p registry-devtools
 
 ## run-server: serve the API only (the database must be migrated)
 run-server:
@@ -36,7 +36,7 @@ migrate:
 
 ## seed: fill the database with deterministic data (COUNT=5000 SEED=42; RESET=1 replaces existing rows)
 seed: migrate
-	@export DATABASE_URL=$(DB_URL); $(CARGO) run --release -p registry-indexer --bin registry-seed -- \
+	@export DATABASE_URL=$(DB_URL); $(CARGO) run --release -p registry-devtools --bin registry-seed -- \
 	  --count $${COUNT:-5000} --seed $${SEED:-42} $${RESET:+--reset}
 
 ## db-up / db-down: start or stop the private PostgreSQL cluster

@@ -16,8 +16,8 @@
 //! - [`locks`]: every advisory lock (one indexer per network and database).
 //! - [`config`], [`metrics`]: environment and the `/metrics` + `/health` port.
 //! - [`migrate`]: applies `migrations/` (the indexer owns the schema's history).
-//! - [`seed`]: deterministic, realistic data for development and benchmarks.
-//! - [`sim`]: a synthetic chain and a fake Stellar RPC for tests, the demo and benchmarks.
+//!
+//! The simulated network and the seeder are development tools, in `registry-devtools`.
 
 pub mod backfill;
 pub mod config;
@@ -30,8 +30,6 @@ pub mod migrate;
 pub mod names;
 pub mod pipeline;
 pub mod rpc;
-pub mod seed;
-pub mod sim;
 pub mod store;
 pub mod xdr;
 

@@ -3,10 +3,9 @@
 //! Run: `registry-indexer` (or `registry-indexer run`) with `DATABASE_URL` and
 //! `STELLAR_NETWORK` set (see `.env.example`). Other commands: `migrate`, `retag`,
 //! `spec FILE.wasm [--abi]`, `inspect-tx` / `inspect-ledger` (what the registry makes of a
-//! transaction or a ledger), `simulate` (a fake RPC over a synthetic network, for `make demo`).
+//! transaction or a ledger).
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use registry_core::Network;
@@ -59,24 +58,6 @@ enum Command {
         network: Network,
         /// The file, or - for stdin.
         file: PathBuf,
-    },
-    /// Serve a simulated network on 127.0.0.1 (a fake Stellar RPC producing a ledger every
-    /// --interval-ms), for `make demo`.
-    Simulate {
-        #[arg(long, default_value_t = 8100)]
-        port: u16,
-        /// A new ledger every this many milliseconds (0: serve the initial ledgers only).
-        #[arg(long, default_value_t = 2000)]
-        interval_ms: u64,
-        /// What the ledgers hold: demo (a little of everything, often), test (small), or
-        /// mainnet (300 transactions and about 1,000 events per ledger).
-        #[arg(long, default_value = "demo")]
-        profile: String,
-        /// Ledgers generated before serving.
-        #[arg(long, default_value_t = 20)]
-        initial: u32,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
     },
 }
 
@@ -194,39 +175,6 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(1);
                 }
             }
-        }
-        Command::Simulate {
-            port,
-            interval_ms,
-            profile,
-            initial,
-            seed,
-        } => {
-            telemetry::init(format, &filter);
-            use registry_indexer::sim::chain::Profile;
-            let mut profile = match profile.as_str() {
-                "demo" => Profile::demo(),
-                "test" => Profile::test(),
-                "mainnet" => Profile::mainnet(),
-                other => anyhow::bail!("unknown profile {other:?}: expected demo, test or mainnet"),
-            };
-            if interval_ms > 0 {
-                profile.close_seconds = (interval_ms / 1000).max(1) as i64;
-            }
-            let start = chrono::Utc::now().timestamp() - i64::from(initial) * profile.close_seconds;
-            let chain = registry_indexer::sim::chain::Chain::new(Network::Local, profile, seed, 2)
-                .starting_at(start);
-            let started = std::time::Instant::now();
-            let rpc = registry_indexer::sim::server::SimRpc::start(chain, initial, port).await?;
-            tracing::info!(
-                "generated {initial} ledgers in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-            if interval_ms > 0 {
-                rpc.produce_every(Duration::from_millis(interval_ms));
-            }
-            tracing::info!(url = %rpc.url, "simulated local network: fake Stellar RPC at {} (a ledger every {interval_ms} ms)", rpc.url);
-            registry_core::signal::shutdown().await;
         }
     }
     Ok(())

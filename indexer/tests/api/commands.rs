@@ -58,12 +58,12 @@ fn spec_abi_prints_the_registry_model_and_bad_files_fail_clearly() {
 async fn retag_restores_auto_tags_idempotently_and_keeps_manual_ones() {
     let db = TestDb::new().await;
     let mut conn = db.pool.acquire().await.unwrap();
-    let opts = registry_indexer::seed::SeedOptions {
+    let opts = registry_devtools::seed::SeedOptions {
         count: 200,
         seed: 3,
         anchor: chrono::Utc::now(),
     };
-    registry_indexer::seed::seed(&mut conn, &opts, false)
+    registry_devtools::seed::seed(&mut conn, &opts, false)
         .await
         .unwrap();
     let count = |q: &'static str| {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use registry_core::Network;
 use registry_core::testing::TestDb;
-use registry_indexer::sim::chain::Profile;
+use registry_devtools::sim::chain::Profile;
 
 use crate::pipeline::{checkpoint, config, index_until, sim};
 
@@ -133,7 +133,8 @@ async fn a_batch_that_fails_midway_leaves_nothing_behind() {
         .execute(&db.pool)
         .await
         .unwrap();
-    let mut chain = registry_indexer::sim::chain::Chain::new(Network::Local, Profile::test(), 9, 2);
+    let mut chain =
+        registry_devtools::sim::chain::Chain::new(Network::Local, Profile::test(), 9, 2);
     let ledgers: Vec<registry_indexer::store::IndexedLedger> = (0..4)
         .map(|_| {
             let l = chain.next_ledger();

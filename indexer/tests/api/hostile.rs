@@ -8,9 +8,9 @@ use chrono::{TimeZone, Utc};
 use registry_core::spec::decode_wasm;
 use registry_core::testing::TestDb;
 use registry_core::{ContractId, Network, WasmHash};
+use registry_devtools::sim::chain::hostile_module;
 use registry_indexer::extract::{At, Change, Executable, extract_tx};
 use registry_indexer::inspect::tx_from_json;
-use registry_indexer::sim::chain::hostile_module;
 use registry_indexer::store::{IndexedLedger, Observations, write_batch};
 use serde_json::Value;
 

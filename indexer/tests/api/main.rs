@@ -8,7 +8,5 @@ mod names;
 mod pipeline;
 mod real;
 mod recorded;
-mod seed;
 mod sim_chain;
-mod sim_rpc;
 mod traces;

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use registry_core::testing::TestDb;
 use registry_core::{ContractId, Network};
+use registry_devtools::sim::chain::{Chain, Profile};
+use registry_devtools::sim::server::SimRpc;
 use registry_indexer::config::Config;
 use registry_indexer::pipeline::{Fatal, Indexer};
-use registry_indexer::sim::chain::{Chain, Profile};
-use registry_indexer::sim::server::SimRpc;
 
 pub fn config(db: &TestDb, rpc: &SimRpc, network: Network) -> Config {
     Config {

@@ -5,9 +5,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use registry_core::{ContractId, Network};
+use registry_devtools::sim::chain::{Chain, Profile};
 use registry_indexer::extract::{Change, extract};
 use registry_indexer::ledger::decode;
-use registry_indexer::sim::chain::{Chain, Profile};
 
 #[test]
 fn extraction_recovers_every_upload_deployment_upgrade_and_invocation() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use registry_core::Network;
 use registry_core::otlp_receiver::OtlpReceiver;
 use registry_core::testing::TestDb;
-use registry_indexer::sim::chain::Profile;
+use registry_devtools::sim::chain::Profile;
 
 use crate::pipeline::{checkpoint, sim};
 

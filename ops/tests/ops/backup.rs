@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use registry_core::testing::TestDb;
-use registry_indexer::seed::{SeedOptions, seed};
+use registry_devtools::seed::{SeedOptions, seed};
 use registry_ops_tests::root;
 use sqlx::{Connection, PgConnection};
 

@@ -307,8 +307,8 @@ pub async fn known(db: &TestDb) -> Known {
 }
 
 /// Seeds `count` generated contracts (fixed seed and anchor).
-pub async fn seeded(db: &TestDb, count: usize) -> registry_indexer::seed::Dataset {
-    let opts = registry_indexer::seed::SeedOptions {
+pub async fn seeded(db: &TestDb, count: usize) -> registry_devtools::seed::Dataset {
+    let opts = registry_devtools::seed::SeedOptions {
         count,
         seed: 7,
         anchor: Utc::now()
@@ -318,7 +318,7 @@ pub async fn seeded(db: &TestDb, count: usize) -> registry_indexer::seed::Datase
             .and_utc(),
     };
     let mut conn = db.pool.acquire().await.unwrap();
-    let (data, _) = registry_indexer::seed::seed(&mut conn, &opts, true)
+    let (data, _) = registry_devtools::seed::seed(&mut conn, &opts, true)
         .await
         .unwrap();
     data

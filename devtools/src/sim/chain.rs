@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use registry_core::spec::append_custom_section;
 use registry_core::stellar::contract_id;
 use registry_core::{ContractId, Network, WasmHash};
+use registry_indexer::xdr::{code_key, contract_address, instance_key};
 use sha2::{Digest, Sha256};
 use stellar_xdr::{
     AccountId, AlphaNum4, Asset, AssetCode4, ContractCodeEntry, ContractCodeEntryExt,
@@ -32,16 +33,16 @@ use stellar_xdr::{
     InvokeHostFunctionResult, LedgerCloseMeta, LedgerCloseMetaExt, LedgerCloseMetaV1,
     LedgerCloseMetaV2, LedgerEntry, LedgerEntryChange, LedgerEntryChanges, LedgerEntryData,
     LedgerEntryExt, LedgerHeader, LedgerHeaderHistoryEntry, LedgerHeaderHistoryEntryExt, LedgerKey,
-    LedgerKeyContractCode, LedgerKeyContractData, Limits, Memo, MuxedAccount, Operation,
-    OperationBody, OperationMeta, OperationMetaV2, OperationResult, OperationResultTr,
-    ParallelTxExecutionStage, ParallelTxsComponent, PaymentOp, PaymentResult, Preconditions,
-    PublicKey, ScAddress, ScContractInstance, ScString, ScSymbol, ScVal, SequenceNumber,
-    SorobanTransactionMeta, SorobanTransactionMetaExt, SorobanTransactionMetaV2, StellarValue,
-    StellarValueExt, TimePoint, Transaction, TransactionEnvelope, TransactionExt, TransactionMeta,
-    TransactionMetaV3, TransactionMetaV4, TransactionPhase, TransactionResult,
-    TransactionResultExt, TransactionResultMeta, TransactionResultMetaV1, TransactionResultPair,
-    TransactionResultResult, TransactionSetV1, TransactionV1Envelope, TtlEntry, TxSetComponent,
-    TxSetComponentTxsMaybeDiscountedFee, Uint256, WriteXdr,
+    Limits, Memo, MuxedAccount, Operation, OperationBody, OperationMeta, OperationMetaV2,
+    OperationResult, OperationResultTr, ParallelTxExecutionStage, ParallelTxsComponent, PaymentOp,
+    PaymentResult, Preconditions, PublicKey, ScAddress, ScContractInstance, ScString, ScSymbol,
+    ScVal, SequenceNumber, SorobanTransactionMeta, SorobanTransactionMetaExt,
+    SorobanTransactionMetaV2, StellarValue, StellarValueExt, TimePoint, Transaction,
+    TransactionEnvelope, TransactionExt, TransactionMeta, TransactionMetaV3, TransactionMetaV4,
+    TransactionPhase, TransactionResult, TransactionResultExt, TransactionResultMeta,
+    TransactionResultMetaV1, TransactionResultPair, TransactionResultResult, TransactionSetV1,
+    TransactionV1Envelope, TtlEntry, TxSetComponent, TxSetComponentTxsMaybeDiscountedFee, Uint256,
+    WriteXdr,
 };
 
 /// What each generated ledger holds.
@@ -278,10 +279,6 @@ fn account(key: [u8; 32]) -> AccountId {
     AccountId(PublicKey::PublicKeyTypeEd25519(Uint256(key)))
 }
 
-fn contract_address(id: ContractId) -> ScAddress {
-    ScAddress::Contract(stellar_xdr::ContractId(Hash(id.0)))
-}
-
 fn instance_data(id: ContractId, executable: ContractExecutable) -> LedgerEntryData {
     LedgerEntryData::ContractData(ContractDataEntry {
         ext: ExtensionPoint::V0,
@@ -487,20 +484,6 @@ fn entry(seq: u32, data: LedgerEntryData) -> LedgerEntry {
 
 fn symbol(s: &str) -> ScVal {
     ScVal::Symbol(ScSymbol(s.try_into().unwrap_or_default()))
-}
-
-/// The key under which an entry is stored and looked up.
-pub fn instance_key(id: ContractId) -> LedgerKey {
-    LedgerKey::ContractData(LedgerKeyContractData {
-        contract: contract_address(id),
-        key: ScVal::LedgerKeyContractInstance,
-        durability: ContractDataDurability::Persistent,
-    })
-}
-
-/// The key of a WASM code entry.
-pub fn code_key(hash: WasmHash) -> LedgerKey {
-    LedgerKey::ContractCode(LedgerKeyContractCode { hash: Hash(hash.0) })
 }
 
 /// How the instance's value before an upgrade appears in the meta.

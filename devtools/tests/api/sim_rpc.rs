@@ -2,9 +2,10 @@
 //! three views of the chain agree, and the documented quirks and errors are reproduced.
 
 use registry_core::Network;
+use registry_devtools::sim::chain::{Chain, Profile};
+use registry_devtools::sim::server::SimRpc;
 use registry_indexer::rpc::{Client, LedgerStart, LedgersPage, Retry, ledgers_params};
-use registry_indexer::sim::chain::{Chain, Profile, instance_key};
-use registry_indexer::sim::server::SimRpc;
+use registry_indexer::xdr::instance_key;
 use serde_json::{Value, json};
 use stellar_xdr::WriteXdr;
 

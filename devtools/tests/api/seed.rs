@@ -2,7 +2,7 @@
 
 use chrono::{TimeZone, Utc};
 use registry_core::testing::TestDb;
-use registry_indexer::seed::{SeedError, SeedOptions, generate, seed};
+use registry_devtools::seed::{SeedError, SeedOptions, generate, seed};
 
 fn opts(seed: u64) -> SeedOptions {
     SeedOptions {

@@ -14,8 +14,8 @@ use sqlx::Connection;
 
 use anyhow::Context;
 use registry_core::{ContractId, Network, WasmHash};
+use registry_devtools::seed::{SeedOptions, seed};
 use registry_indexer::extract::{At, Change, Executable};
-use registry_indexer::seed::{SeedOptions, seed};
 use registry_indexer::store::{IndexedLedger, write_batch};
 
 #[derive(Parser)]
