@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DB_URL = $$(scripts/database-url registry)
 
-.PHONY: run demo web web-dist release run-server migrate seed db-up db-down test lint fmt schema bench deny snapshots clean-db tools
+.PHONY: run demo web web-dist release run-server migrate seed db-up db-down test lint fmt schema bench fuzz deny snapshots clean-db tools
 
 ## run: migrate, then run the indexer (STELLAR_NETWORK, default testnet) and the API on PORT (3001)
 run: tools release web-dist
@@ -71,6 +71,10 @@ schema:
 snapshots:
 	INSTA_UPDATE=always $(MAKE) test || true
 	@echo "review the *.snap.new files, then move them over the .snap files"
+
+## fuzz: coverage-guided fuzzing of the spec decoder and the ABI model (FUZZ_SECONDS=600)
+fuzz:
+	@scripts/fuzz
 
 ## bench: whole-system load benchmarks (see benches/README.md)
 bench: tools

@@ -31,6 +31,16 @@ async function api<T>(query: string, variables: Record<string, unknown> = {}): P
   return body.data;
 }
 
+/** Runs SQL on the test database; `vars` become psql variables (quoted in the SQL as :'name'). */
+function sql(input: string, vars: Record<string, string> = {}) {
+  const args = [databaseUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1'];
+  for (const [k, v] of Object.entries(vars)) args.push('-v', `${k}=${v}`);
+  execFileSync('psql', args, { input });
+}
+
+/** Past the server's one-second response cache, after a change made with `sql`. */
+const pastCache = () => new Promise((r) => setTimeout(r, 1100));
+
 let browser: Browser;
 const open: { ctx: BrowserContext; errors: string[] }[] = [];
 
@@ -161,6 +171,51 @@ describe('home', () => {
       before + 1,
       { timeout: 15_000 },
     );
+  });
+
+  test("opens on the network being indexed, and says what each network's indexer is doing", async () => {
+    // Futurenet's indexer wrote last, and cannot reach its RPC; testnet's follows its network.
+    // (The seeder writes cursors, not states.)
+    sql(`INSERT INTO indexer_states (network, state, rpc_url, detail, since, updated_at) VALUES
+           ('testnet', 'following', 'https://soroban-testnet.stellar.org', NULL, now() - interval '1 hour', now() - interval '1 minute'),
+           ('futurenet', 'rpc_unreachable', 'http://127.0.0.1:9/rpc', 'error sending request: connection refused',
+            now() - interval '5 minutes', now())
+         ON CONFLICT (network) DO UPDATE SET state = EXCLUDED.state, rpc_url = EXCLUDED.rpc_url,
+           detail = EXCLUDED.detail, since = EXCLUDED.since, updated_at = EXCLUDED.updated_at;`);
+    await pastCache();
+    const { analytics } = await api<{
+      analytics: { indexerStatus: { network: string; state: string; lagLedgers: number | null }[] };
+    }>(`{ analytics { indexerStatus { network state lagLedgers } } }`);
+    expect(analytics.indexerStatus[0]).toMatchObject({ network: 'FUTURENET', state: 'RPC_UNREACHABLE' });
+    const testnet = analytics.indexerStatus.find((s) => s.network === 'TESTNET');
+    expect(testnet?.state).toBe('FOLLOWING');
+    expect(analytics.indexerStatus.some((s) => s.network === 'LOCAL')).toBe(false);
+
+    // A first visit (nothing remembered, no network in the URL) opens on futurenet.
+    const page = await newPage();
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#indexer-status');
+    expect(await page.textContent('h1')).toBe('Futurenet');
+    expect(await page.inputValue('.network-switch select')).toBe('FUTURENET');
+    expect(await page.textContent('#indexer-status .indexer-state')).toContain(
+      'The indexer cannot reach the Stellar RPC at http://127.0.0.1:9/rpc and is retrying.',
+    );
+    expect(await page.textContent('#indexer-status .indexer-detail')).toBe('error sending request: connection refused');
+    expect(await page.textContent('#indexer-status .indexer-hint')).toMatch(/make demo.*make seed/);
+    await shot(page, 'home-indexer');
+
+    await page.selectOption('.network-switch select', 'TESTNET');
+    await page.waitForURL(/network=testnet/);
+    const behind = testnet?.lagLedgers ?? 0;
+    await page.waitForSelector(
+      `#indexer-status .indexer-state:text-is("The indexer is following Testnet, ${behind.toLocaleString('en-US')} ${behind === 1 ? 'ledger' : 'ledgers'} behind.")`,
+    );
+    expect(await page.$('#indexer-status .indexer-hint')).toBeNull();
+
+    await page.selectOption('.network-switch select', 'LOCAL');
+    await page.waitForURL(/network=local/);
+    await page.waitForSelector('#indexer-status .indexer-state:text-is("Nothing has been indexed on Local yet.")');
+    expect(await page.textContent('#indexer-status .indexer-hint')).toContain('make seed');
   });
 });
 
@@ -345,6 +400,61 @@ describe('contract', () => {
     await shot(page, 'tag');
   });
 
+  test("an asset contract shows its asset and issuer; a contract's versions show their kind", async () => {
+    const issuer = 'GA5ZSEJYB37JRC5AVCIA5MOP4RHTM335X2KGX3IHOJAPP5RE34K4KZVN';
+    const { assets } = await api<{ assets: { nodes: { contractId: string; name: string | null }[] } }>(
+      `{ assets: contracts(first: 1, filter: { network: MAINNET, kind: STELLAR_ASSET }) { nodes { contractId name } } }`,
+    );
+    const asset = assets.nodes[0]?.contractId ?? '';
+    // The seeder names an asset contract by its code.
+    const code = /^[A-Za-z0-9]{1,12}$/.test(assets.nodes[0]?.name ?? '') ? (assets.nodes[0]?.name ?? '') : 'USDC';
+    // A WASM contract deployed before the indexed history: its first row is the code it ran
+    // when first seen. The seeder writes neither assets nor observed rows.
+    const { wasms } = await api<{ wasms: { nodes: { contractId: string; versions: unknown[] }[] } }>(
+      `{ wasms: contracts(first: 100, filter: { network: MAINNET, kind: WASM }) { nodes { contractId versions { ledger } } } }`,
+    );
+    const upgraded = wasms.nodes.find((n) => n.versions.length >= 2)?.contractId ?? '';
+    expect(asset).not.toBe('');
+    expect(upgraded).not.toBe('');
+    sql(
+      `UPDATE contracts SET asset_code = :'code', asset_issuer = :'issuer' WHERE contract_id = :'asset';
+       UPDATE contracts SET registered_name = 'e2e-swap' WHERE contract_id = :'upgraded';
+       UPDATE contract_versions SET kind = 'observed', tx_hash = NULL, tx_index = 0, op_index = 0
+        WHERE pk = (SELECT v.pk FROM contract_versions v JOIN contracts c ON c.pk = v.contract_pk
+                    WHERE c.contract_id = :'upgraded' ORDER BY v.ledger, v.tx_index, v.op_index LIMIT 1);`,
+      { code, issuer, asset, upgraded },
+    );
+    await pastCache();
+
+    const page = await newPage();
+    await page.goto(`${base}/contracts/mainnet/${asset}`);
+    await page.waitForSelector('#contract-asset');
+    expect(await page.textContent('#contract-asset .asset-code')).toBe(code);
+    // The whole issuer, not a shortened one: it is what tells the real asset from a look-alike.
+    expect(await page.textContent('#contract-asset .asset-issuer')).toBe(issuer);
+    expect(await page.$$eval('.facts .sep', (els) => els.map((e) => e.textContent))).toEqual(['SEP-41']);
+    await shot(page, 'contract-asset');
+
+    const { contract } = await api<{
+      contract: { versions: { kind: string; ledger: number }[]; registeredName: string | null };
+    }>(
+      `query ($id: String!) { contract(network: MAINNET, contractId: $id) { registeredName versions { kind ledger } } }`,
+      { id: upgraded },
+    );
+    expect(contract.registeredName).toBe('e2e-swap');
+    expect(contract.versions[0]?.kind).toBe('OBSERVED');
+    await page.goto(`${base}/contracts/mainnet/${upgraded}`);
+    await page.waitForSelector('table.versions tbody tr');
+    expect(await page.textContent('.facts .registered-name')).toBe('e2e-swap');
+    const kinds = await page.$$eval('table.versions .version-kind', (els) => els.map((e) => e.textContent));
+    expect(kinds).toEqual(contract.versions.map((v) => v.kind.toLowerCase()));
+    const first = await page.textContent('table.versions tbody tr:first-child td:nth-child(3)');
+    expect(first).toMatch(new RegExp(`^observed at ledger ${(contract.versions[0]?.ledger ?? 0).toLocaleString('en-US')}: running `));
+    expect(await page.textContent('table.versions tbody tr:nth-child(2) td:nth-child(3)')).toMatch(/^upgraded /);
+    expect(await page.textContent('.versions-note')).toContain('deployed before');
+    await shot(page, 'contract-versions');
+  });
+
   test('an unknown contract or path gets the not-found page', async () => {
     const { contracts } = await api<{ contracts: { nodes: { contractId: string }[] } }>(
       `{ contracts(first: 1, filter: { network: MAINNET }) { nodes { contractId } } }`,
@@ -368,12 +478,9 @@ describe('contract', () => {
     const c = await contractWithTypes();
     const hostile = '<img src=x onerror="window.pwned=1"><b>bold</b>';
     // psql quotes the values (:'h'), so the markup reaches the database unchanged.
-    execFileSync('psql', [databaseUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `h=${hostile}`, '-v', `id=${c.contractId}`], {
-      input: `UPDATE contracts SET name = :'h', description = :'h' WHERE contract_id = :'id';`,
-    });
+    sql(`UPDATE contracts SET name = :'h', description = :'h' WHERE contract_id = :'id';`, { h: hostile, id: c.contractId });
     const page = await newPage();
-    // Past the server's one-second response cache.
-    await page.waitForTimeout(1100);
+    await pastCache();
     await page.goto(`${base}/contracts/mainnet/${c.contractId}`);
     await page.waitForSelector('.function');
     expect(await page.textContent('h1')).toBe(hostile);

@@ -111,6 +111,15 @@ function Lib({ lib }: { lib: string }) {
   return lib ? <span className="lib">from {lib}</span> : null;
 }
 
+/** The spec's parse error while the entries before it still decoded (shown in `AbiSection`). */
+export function SpecErrorNote({ error }: { error: string }) {
+  return (
+    <p className="note spec-error">
+      Part of the interface could not be read ({error}); the entries that could are shown.
+    </p>
+  );
+}
+
 export function AbiSection({ abi }: { abi: AbiViewFragment }) {
   const userTypes = useMemo(
     () =>

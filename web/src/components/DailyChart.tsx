@@ -9,6 +9,8 @@ export interface Series {
   label: string;
   values: readonly number[];
   color: string;
+  /** Drawn as a line over the bars (a figure that is not part of the others). */
+  line?: boolean;
 }
 
 export function DailyChart({
@@ -39,13 +41,11 @@ export function DailyChart({
       axes: [{}, { size: 56, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) }],
       series: [
         {},
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: s.color,
-          fill: `${s.color}99`,
-          width: 1,
-          paths: bars,
-        })),
+        ...series.map((s) =>
+          s.line
+            ? { label: s.label, stroke: s.color, width: 2 }
+            : { label: s.label, stroke: s.color, fill: `${s.color}99`, width: 1, paths: bars },
+        ),
       ],
     };
     const plot = new uPlot(opts, [xs, ...series.map((s) => [...s.values])], el);

@@ -1,10 +1,14 @@
 // The frame of every page: skip link, header (home, contracts, network, search), main, footer.
-import { useEffect, useRef, useState } from 'react';
+import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { useQuery } from 'urql';
 import type { Network } from '../gql/graphql';
 import { ErrorBoundary } from './ErrorBoundary';
+import { IndexerStatusQuery } from './IndexerStatus';
 import {
+  DEFAULT_NETWORK,
   NETWORKS,
+  chooseNetwork,
   networkLabel,
   networkSlug,
   parseNetwork,
@@ -12,10 +16,30 @@ import {
   rememberedNetwork,
 } from '../lib/network';
 
-/** The network the page shows: `?network=` when given, else the visitor's last choice. */
-export function useNetwork(): Network {
+const NetworkContext = createContext<Network | null>(null);
+
+/**
+ * The network the page shows: `?network=` when given, else the visitor's last choice, else the
+ * network being indexed (the first of the indexer's status list). Null while that list loads.
+ */
+export function useNetwork(): Network | null {
+  return useContext(NetworkContext);
+}
+
+/** Chooses the network for `useNetwork`. The indexed network, once known, holds for the visit:
+ * the status list is read again while the page is open, and its order changes as indexers write. */
+function useChosenNetwork(): Network | null {
   const [params] = useSearchParams();
-  return parseNetwork(params.get('network')) ?? rememberedNetwork();
+  const fromUrl = params.get('network');
+  const remembered = rememberedNetwork();
+  const [pinned, setPinned] = useState<Network | null>(null);
+  const needed = !parseNetwork(fromUrl) && !remembered && !pinned;
+  const [{ data, error }] = useQuery({ query: IndexerStatusQuery, pause: !needed });
+  // An unreadable status list counts as empty: the registry's default network.
+  const statuses = data?.analytics.indexerStatus ?? (error ? [] : undefined);
+  const chosen = chooseNetwork(fromUrl, remembered ?? pinned, statuses);
+  if (needed && chosen) setPinned(chosen);
+  return chosen;
 }
 
 function NetworkSwitcher() {
@@ -35,7 +59,7 @@ function NetworkSwitcher() {
   return (
     <label className="network-switch">
       <span className="visually-hidden">Network</span>
-      <select value={network} onChange={(e) => change(e.target.value as Network)}>
+      <select value={network ?? DEFAULT_NETWORK} disabled={!network} onChange={(e) => change(e.target.value as Network)}>
         {NETWORKS.map((n) => (
           <option key={n} value={n}>
             {networkLabel(n)}
@@ -61,7 +85,7 @@ function SearchBox() {
       className="search"
       onSubmit={(e) => {
         e.preventDefault();
-        const next = new URLSearchParams({ network: networkSlug(network) });
+        const next = new URLSearchParams({ network: networkSlug(network ?? DEFAULT_NETWORK) });
         if (q.trim()) next.set('q', q.trim());
         navigate(`/contracts?${next}`);
       }}
@@ -83,6 +107,7 @@ function SearchBox() {
 }
 
 export function Layout() {
+  const network = useChosenNetwork();
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
@@ -115,7 +140,7 @@ export function Layout() {
     };
   }, [location.pathname, location.hash]);
   return (
-    <>
+    <NetworkContext.Provider value={network}>
       <a href="#main" className="skip-link">
         Skip to content
       </a>
@@ -142,6 +167,6 @@ export function Layout() {
           GraphQL API at <a href="/graphql">/graphql</a>.
         </p>
       </footer>
-    </>
+    </NetworkContext.Provider>
   );
 }

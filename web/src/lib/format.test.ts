@@ -1,5 +1,16 @@
 import { describe, expect, test } from 'vitest';
-import { formatAgo, formatBytes, formatDateTime, safeHttpUrl, shortId } from './format';
+import {
+  formatAgo,
+  formatBytes,
+  formatDateTime,
+  formatSeconds,
+  homeDomainUrl,
+  safeHttpUrl,
+  safeHttpsUrl,
+  sepLabel,
+  shortId,
+  versionKindLabel,
+} from './format';
 import { fillDays, lastDays } from './series';
 import { tokenizeType } from './abiType';
 
@@ -12,6 +23,26 @@ describe('formatting', () => {
     expect(safeHttpUrl('data:text/html,<b>x</b>')).toBeNull();
     expect(safeHttpUrl('example.org')).toBeNull();
     expect(safeHttpUrl(null)).toBeNull();
+  });
+
+  test('a source link only for https; a home domain only when it is a plain domain name', () => {
+    expect(safeHttpsUrl('https://github.com/stellar/soroban-examples')).toBe('https://github.com/stellar/soroban-examples');
+    expect(safeHttpsUrl('http://github.com/stellar/soroban-examples')).toBeNull();
+    expect(safeHttpsUrl('javascript:alert(1)')).toBeNull();
+    expect(safeHttpsUrl(null)).toBeNull();
+    expect(homeDomainUrl('Stellar.org')).toBe('https://stellar.org');
+    expect(homeDomainUrl('app.example-dex.io')).toBe('https://app.example-dex.io');
+    for (const bad of ['localhost', 'https://stellar.org', 'stellar.org/path', 'evil.com@stellar.org', 'stellar.org:8080',
+      '-bad.org', 'a..b', 'javascript:alert(1)', '<b>x</b>.org', '', null]) {
+      expect(homeDomainUrl(bad), String(bad)).toBeNull();
+    }
+  });
+
+  test('labels', () => {
+    expect(sepLabel(41)).toBe('SEP-41');
+    expect(versionKindLabel('OBSERVED')).toBe('observed');
+    expect(formatSeconds(59.6)).toBe('1 min');
+    expect(formatSeconds(-3)).toBe('0 s');
   });
 
   test('dates, ages, sizes and short ids', () => {

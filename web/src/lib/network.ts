@@ -10,6 +10,7 @@ const LABELS: Record<Network, string> = {
   LOCAL: 'Local',
 };
 
+/** The network shown when nothing else names one and no indexer has reported. */
 export const DEFAULT_NETWORK: Network = 'MAINNET';
 const STORAGE_KEY = 'registry.network';
 
@@ -29,12 +30,12 @@ export function parseNetwork(value: string | null | undefined): Network | null {
   return (NETWORKS as readonly string[]).includes(upper) ? (upper as Network) : null;
 }
 
-/** The network the visitor last chose (kept in the browser), else mainnet. */
-export function rememberedNetwork(): Network {
+/** The network the visitor last chose (kept in the browser), or null before any choice. */
+export function rememberedNetwork(): Network | null {
   try {
-    return parseNetwork(window.localStorage.getItem(STORAGE_KEY)) ?? DEFAULT_NETWORK;
+    return parseNetwork(window.localStorage.getItem(STORAGE_KEY));
   } catch {
-    return DEFAULT_NETWORK;
+    return null;
   }
 }
 
@@ -44,4 +45,25 @@ export function rememberNetwork(n: Network): void {
   } catch {
     // Storage may be disabled; the URL still carries the choice.
   }
+}
+
+/** The network being indexed: the first of the indexer's status list (the most recently active),
+ * else mainnet. */
+export function indexedNetwork(statuses: readonly { network: Network }[]): Network {
+  return statuses[0]?.network ?? DEFAULT_NETWORK;
+}
+
+/**
+ * The network a page opens on: the one the URL names, else the visitor's last choice, else the
+ * network being indexed. Null while that last is needed and the status list (`statuses`) has not
+ * arrived.
+ */
+export function chooseNetwork(
+  fromUrl: string | null | undefined,
+  remembered: Network | null,
+  statuses: readonly { network: Network }[] | undefined,
+): Network | null {
+  const named = parseNetwork(fromUrl) ?? remembered;
+  if (named) return named;
+  return statuses ? indexedNetwork(statuses) : null;
 }

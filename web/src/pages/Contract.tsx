@@ -2,13 +2,15 @@
 import { useEffect, useMemo } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { useQuery } from 'urql';
-import { AbiSection } from '../components/AbiView';
+import { AbiSection, SpecErrorNote } from '../components/AbiView';
+import { BuildInfoRows, SepLabels } from '../components/BuildInfo';
 import { CopyButton } from '../components/CopyButton';
 import { DailyChart } from '../components/DailyChart';
 import { ErrorState, Loading, badInput } from '../components/States';
 import { Table } from '../components/Table';
 import { TagList } from '../components/TagList';
 import { graphql } from '../gql';
+import type { ContractPageQuery } from '../gql/graphql';
 import {
   formatBytes,
   formatDateTime,
@@ -16,6 +18,7 @@ import {
   kindLabel,
   shortId,
   verificationLabel,
+  versionKindLabel,
 } from '../lib/format';
 import { networkLabel, parseNetwork } from '../lib/network';
 import { publisherPath, wasmPath } from '../lib/paths';
@@ -30,6 +33,13 @@ const ContractQuery = graphql(`
       network
       kind
       name
+      asset {
+        code
+        issuer
+        native
+      }
+      registeredName
+      implementedSeps
       description
       deployer
       createdLedger
@@ -48,14 +58,19 @@ const ContractQuery = graphql(`
       wasm {
         hash
         sizeBytes
-        sdkVersion
         specError
+        buildInfo {
+          ...BuildInfoFacts
+        }
       }
       abi {
         ...AbiView
       }
       versions {
+        kind
         ledger
+        transactionIndex
+        operationIndex
         changedAt
         txHash
         oldWasmHash
@@ -65,11 +80,13 @@ const ContractQuery = graphql(`
         day
         invocations
         failedInvocations
+        subInvocations
       }
       functionStats(days: 30) {
         function
         calls
         failedCalls
+        subCalls
       }
     }
   }
@@ -102,6 +119,34 @@ function Hash({ hash }: { hash: string }) {
   );
 }
 
+type Version = NonNullable<ContractPageQuery['contract']>['versions'][number];
+
+/** What a version row records: the deployment, an upgrade, or the code seen at a ledger. */
+function VersionChange({ version: v }: { version: Version }) {
+  const code = (hash: string | null | undefined) => (hash ? <Hash hash={hash} /> : 'built-in');
+  const kind = <span className={`version-kind version-${v.kind.toLowerCase()}`}>{versionKindLabel(v.kind)}</span>;
+  switch (v.kind) {
+    case 'DEPLOYED':
+      return (
+        <>
+          {kind} {code(v.newWasmHash)}
+        </>
+      );
+    case 'UPGRADED':
+      return (
+        <>
+          {kind} {code(v.oldWasmHash)} → {code(v.newWasmHash)}
+        </>
+      );
+    case 'OBSERVED':
+      return (
+        <>
+          {kind} at ledger {formatNumber(v.ledger)}: running {code(v.newWasmHash)}
+        </>
+      );
+  }
+}
+
 export function Contract() {
   const params = useParams();
   const network = parseNetwork(params.network);
@@ -113,6 +158,13 @@ export function Contract() {
   });
   const c = data?.contract;
   useScrollToHash(Boolean(c));
+  // Ledgers with several changes: their rows say which transaction and operation made each.
+  const sharedLedgers = useMemo(() => {
+    const seen = new Set<number>();
+    const shared = new Set<number>();
+    for (const v of c?.versions ?? []) (seen.has(v.ledger) ? shared : seen).add(v.ledger);
+    return shared;
+  }, [c]);
   // The window moves at midnight UTC (on the next render after it).
   const today = new Date().toISOString().slice(0, 10);
   const days = useMemo(() => lastDays(30, new Date(`${today}T00:00:00Z`)), [today]);
@@ -121,6 +173,8 @@ export function Contract() {
     return [
       { label: 'Invocations', values: fillDays(days, rows, (r) => r.invocations), color: '#5b4bd6' },
       { label: 'Failed', values: fillDays(days, rows, (r) => r.failedInvocations), color: '#c2410c' },
+      // Not part of the invocations (calls by transactions): drawn as a line over their bars.
+      { label: 'From contracts', values: fillDays(days, rows, (r) => r.subInvocations), color: '#0f766e', line: true },
     ];
   }, [c, days]);
 
@@ -147,6 +201,43 @@ export function Contract() {
         <dd>{networkLabel(c.network)}</dd>
         <dt>Kind</dt>
         <dd>{kindLabel(c.kind)}</dd>
+        {c.asset && (
+          <div className="fact-pair">
+            <dt>Asset</dt>
+            <dd className="asset" id="contract-asset">
+              {c.asset.native ? (
+                'native (XLM)'
+              ) : (
+                <>
+                  <code className="asset-code">{c.asset.code}</code> issued by{' '}
+                  <code className="address asset-issuer">{c.asset.issuer}</code>{' '}
+                  {c.asset.issuer && <CopyButton text={c.asset.issuer} label="Copy the issuer address" />}
+                  <span className="muted asset-note">
+                    {' '}
+                    Anyone can deploy the contract of any asset: the issuer tells the real {c.asset.code} from a
+                    look-alike.
+                  </span>
+                </>
+              )}
+            </dd>
+          </div>
+        )}
+        {c.registeredName && (
+          <div className="fact-pair">
+            <dt>Registry name</dt>
+            <dd>
+              <code className="registered-name">{c.registeredName}</code>
+            </dd>
+          </div>
+        )}
+        {c.implementedSeps.length > 0 && (
+          <div className="fact-pair">
+            <dt>Implements</dt>
+            <dd>
+              <SepLabels seps={c.implementedSeps} />
+            </dd>
+          </div>
+        )}
         <dt>Deployer</dt>
         <dd>{c.deployer ? <code className="address">{c.deployer}</code> : 'unknown'}</dd>
         <dt>Created</dt>
@@ -166,7 +257,6 @@ export function Contract() {
             <>
               <Hash hash={c.wasmHash} />
               {c.wasm?.sizeBytes != null && ` · ${formatBytes(c.wasm.sizeBytes)}`}
-              {c.wasm?.sdkVersion && ` · soroban-sdk ${c.wasm.sdkVersion}`}
             </>
           ) : c.kind === 'STELLAR_ASSET' ? (
             'built in (Stellar Asset Contract)'
@@ -174,6 +264,7 @@ export function Contract() {
             'not yet known'
           )}
         </dd>
+        {c.wasm && <BuildInfoRows info={c.wasm.buildInfo} />}
         <dt>Publisher</dt>
         <dd>
           {c.publisher ? (
@@ -191,7 +282,10 @@ export function Contract() {
       <section aria-labelledby="interface-title">
         <h2 id="interface-title">Interface</h2>
         {c.abi ? (
-          <AbiSection abi={c.abi} />
+          <>
+            {c.wasm?.specError && <SpecErrorNote error={c.wasm.specError} />}
+            <AbiSection abi={c.abi} />
+          </>
         ) : (
           <p className="state state-empty">
             {c.wasm?.specError
@@ -210,10 +304,15 @@ export function Contract() {
           <Table
             className="function-stats"
             caption="Calls per function, last 30 days"
-            head={['Function', 'Calls', 'Failed']}
+            head={['Function', 'Calls', 'Failed', 'From contracts']}
             rows={c.functionStats.map((f) => ({
               key: f.function,
-              cells: [<code>{f.function}</code>, formatNumber(f.calls), formatNumber(f.failedCalls)],
+              cells: [
+                <code>{f.function}</code>,
+                formatNumber(f.calls),
+                formatNumber(f.failedCalls),
+                formatNumber(f.subCalls),
+              ],
             }))}
           />
         )}
@@ -224,26 +323,39 @@ export function Contract() {
         {c.versions.length === 0 ? (
           <p className="state state-empty">No recorded versions.</p>
         ) : (
-          <Table
-            className="versions"
-            head={['Ledger', 'Time', 'Change', 'Transaction']}
-            rows={c.versions.map((v) => ({
-              key: v.ledger,
-              cells: [
-                formatNumber(v.ledger),
-                <time dateTime={v.changedAt}>{formatDateTime(v.changedAt)}</time>,
-                v.oldWasmHash ? (
-                  <>
-                    upgraded <Hash hash={v.oldWasmHash} /> →{' '}
-                    {v.newWasmHash ? <Hash hash={v.newWasmHash} /> : 'built-in'}
-                  </>
-                ) : (
-                  <>deployed {v.newWasmHash ? <Hash hash={v.newWasmHash} /> : 'built-in'}</>
-                ),
-                v.txHash ? <code className="hash">{shortId(v.txHash, 8)}</code> : '—',
-              ],
-            }))}
-          />
+          <>
+            <Table
+              className="versions"
+              head={['Ledger', 'Time', 'Change', 'Transaction']}
+              rows={c.versions.map((v) => ({
+                key: `${v.ledger}:${v.transactionIndex}:${v.operationIndex}`,
+                cells: [
+                  formatNumber(v.ledger),
+                  <time dateTime={v.changedAt}>{formatDateTime(v.changedAt)}</time>,
+                  <VersionChange version={v} />,
+                  v.txHash ? (
+                    <>
+                      <code className="hash">{shortId(v.txHash, 8)}</code>
+                      {sharedLedgers.has(v.ledger) && (
+                        <span className="muted">
+                          {' '}
+                          (transaction {v.transactionIndex}, operation {v.operationIndex})
+                        </span>
+                      )}
+                    </>
+                  ) : (
+                    '—'
+                  ),
+                ],
+              }))}
+            />
+            {c.versions.some((v) => v.kind === 'OBSERVED') && (
+              <p className="muted versions-note">
+                Observed: the contract was deployed before the registry’s indexed history; the row
+                is the code it ran when first seen, not a deployment.
+              </p>
+            )}
+          </>
         )}
       </section>
     </article>

@@ -1,9 +1,11 @@
-// Home: the network's figures, deployments per day, and new deployments as they happen.
+// Home: what the network's indexer is doing, the network's figures, deployments per day, and new
+// deployments as they happen.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Link } from 'react-router';
 import { useQuery, useSubscription } from 'urql';
 import { ContractTable } from '../components/ContractTable';
 import { DailyChart } from '../components/DailyChart';
+import { IndexerStatusPanel } from '../components/IndexerStatus';
 import { useNetwork } from '../components/Layout';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { graphql } from '../gql';
@@ -170,9 +172,12 @@ export function Home() {
   useEffect(() => () => {
     if (pending.current !== null) window.clearTimeout(pending.current);
   }, []);
+  // No network named anywhere: the indexer's status tells which one it is indexing.
+  if (!network) return <Loading what="the indexed network" />;
   return (
     <>
       <h1>{networkLabel(network)}</h1>
+      <IndexerStatusPanel network={network} refresh={refresh} />
       <Summary network={network} refresh={refresh} />
       <LiveDeployments key={network} network={network} onNew={onNew} />
     </>

@@ -1,10 +1,12 @@
 // One WASM code: what it is, its interface, and the contracts running it.
 import { useParams, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
-import { AbiSection } from '../components/AbiView';
+import { AbiSection, SpecErrorNote } from '../components/AbiView';
+import { BuildInfoRows, SepLabels } from '../components/BuildInfo';
 import { CopyButton } from '../components/CopyButton';
 import { PagedContracts, pageFromParams } from '../components/PagedContracts';
 import { ErrorState, Loading, badInput } from '../components/States';
+import { Table } from '../components/Table';
 import { graphql } from '../gql';
 import { formatBytes, formatDateTime, formatNumber } from '../lib/format';
 import { networkLabel } from '../lib/network';
@@ -23,7 +25,18 @@ const WasmQuery = graphql(`
         protocol
         preRelease
       }
-      sdkVersion
+      metaError
+      implementedSeps
+      buildInfo {
+        ...BuildInfoFacts
+      }
+      registryReleases {
+        network
+        name
+        version
+        author
+        ledger
+      }
       meta {
         key
         value
@@ -73,25 +86,61 @@ export function Wasm() {
           {w.interfaceVersion
             ? `protocol ${w.interfaceVersion.protocol}${w.interfaceVersion.preRelease ? ` (pre-release ${w.interfaceVersion.preRelease})` : ''}`
             : 'unknown'}
-          {w.sdkVersion && ` · soroban-sdk ${w.sdkVersion}`}
         </dd>
-        {w.meta.map((m) => (
-          <div key={m.key} className="fact-pair">
+        <BuildInfoRows info={w.buildInfo} />
+        {w.implementedSeps.length > 0 && (
+          <div className="fact-pair">
+            <dt>Implements</dt>
+            <dd>
+              <SepLabels seps={w.implementedSeps} />
+            </dd>
+          </div>
+        )}
+        {w.meta.map((m, i) => (
+          <div key={`${i}:${m.key}`} className="fact-pair">
             <dt>{m.key}</dt>
             <dd>{m.value}</dd>
           </div>
         ))}
       </dl>
+      {w.metaError && (
+        <p className="note meta-error">
+          Some of its meta could not be read ({w.metaError}); the entries before it are shown.
+        </p>
+      )}
       <section aria-labelledby="interface-title">
         <h2 id="interface-title">Interface</h2>
         {w.abi ? (
-          <AbiSection abi={w.abi} />
+          <>
+            {w.specError && <SpecErrorNote error={w.specError} />}
+            <AbiSection abi={w.abi} />
+          </>
         ) : (
           <p className="state state-empty">
             {w.specError ? `The interface could not be read: ${w.specError}` : 'No interface recorded.'}
           </p>
         )}
       </section>
+      {w.registryReleases.length > 0 && (
+        <section aria-labelledby="releases-title">
+          <h2 id="releases-title">Stellar Registry releases</h2>
+          <Table
+            className="releases"
+            caption="Names and versions this WASM is published under"
+            head={['Network', 'Name', 'Version', 'Author', 'Ledger']}
+            rows={w.registryReleases.map((r) => ({
+              key: `${r.network}:${r.name}:${r.version}`,
+              cells: [
+                networkLabel(r.network),
+                <code>{r.name}</code>,
+                <code>{r.version}</code>,
+                r.author ? <code className="address">{r.author}</code> : 'unknown',
+                formatNumber(r.ledger),
+              ],
+            }))}
+          />
+        </section>
+      )}
       <section aria-labelledby="running-title">
         <h2 id="running-title">Contracts running it</h2>
         <PagedContracts conn={w.contracts} caption="Contracts running this WASM" empty="No contract runs this WASM now." />
