@@ -136,12 +136,34 @@ fn a_type_nested_past_the_cap_loses_only_its_entry() {
 }
 
 #[test]
-fn an_entry_kind_unknown_to_the_decoder_keeps_the_entries_before_it() {
+fn an_entry_kind_unknown_to_the_decoder_loses_only_that_entry() {
     let good = xdr(&[function("first", ScSpecTypeDef::U32)]);
-    // Discriminant 99 is no ScSpecEntry kind: the stream cannot be read past it.
+    // Discriminant 99 is no ScSpecEntry kind (a kind a later protocol might add), with a body.
     let mut section = good.clone();
-    section.extend([0, 0, 0, 99, 0, 0, 0, 0]);
-    section.extend(xdr(&[function("after", ScSpecTypeDef::U32)]));
+    section.extend([
+        0, 0, 0, 99, 0, 0, 0, 5, b'n', b'e', b'w', b'e', b'r', 0, 0, 0,
+    ]);
+    section.extend(xdr(&[
+        function("after", ScSpecTypeDef::U32),
+        function("last", ScSpecTypeDef::Bool),
+    ]));
+    let d = decode_wasm(&module(&[("contractspecv0", &section)]));
+    assert_eq!(
+        d.spec.unwrap().function_names().collect::<Vec<_>>(),
+        vec!["first", "after", "last"]
+    );
+    let err = d.spec_error.unwrap();
+    assert!(
+        err.starts_with("contractspecv0: entry 1 (16 bytes) could not be read and is left out"),
+        "{err}"
+    );
+    assert_eq!(d.raw_spec.unwrap().as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_stream_that_never_reads_again_keeps_what_came_before() {
+    let mut section = xdr(&[function("first", ScSpecTypeDef::U32)]);
+    section.extend([0, 0, 0, 99, 1, 2, 3]);
     let d = decode_wasm(&module(&[("contractspecv0", &section)]));
     assert_eq!(
         d.spec.unwrap().function_names().collect::<Vec<_>>(),
@@ -155,7 +177,7 @@ fn an_entry_kind_unknown_to_the_decoder_keeps_the_entries_before_it() {
 }
 
 #[test]
-fn a_malformed_meta_entry_keeps_the_ones_before_it() {
+fn a_malformed_meta_entry_loses_only_itself() {
     use stellar_xdr::{ScMetaEntry, ScMetaV0};
     let entry = |k: &str, v: &str| {
         ScMetaEntry::ScMetaV0(ScMetaV0 {
@@ -166,14 +188,25 @@ fn a_malformed_meta_entry_keeps_the_ones_before_it() {
         .unwrap()
     };
     let mut meta = entry("sep", "41");
-    meta.extend([0, 0, 0, 7, 1]); // a key that claims 7 bytes and has one
+    // An entry of a kind the XDR does not have, then a good one: only the bad one is lost.
+    meta.extend([0, 0, 0, 3, 0, 0, 0, 1, b'x', 0, 0, 0]);
+    meta.extend(entry("home_domain", "example.org"));
+    meta.extend(entry("cliver", "23.1.0"));
+    meta.extend([0, 0, 0, 7, 1]); // and at the end, a key that claims 7 bytes and has one
     let d = decode_wasm(&module(&[
         ("contractspecv0", &[]),
         ("contractmetav0", &meta),
     ]));
-    assert_eq!(d.meta.len(), 1);
-    assert_eq!(d.interpreted().seps, vec![41]);
-    assert!(d.meta_error.unwrap().contains("entry 1"));
+    assert_eq!(d.meta.len(), 3);
+    let i = d.interpreted();
+    assert_eq!(i.seps, vec![41]);
+    assert_eq!(i.home_domain.as_deref(), Some("example.org"));
+    let err = d.meta_error.unwrap();
+    assert!(
+        err.contains("entry 1 (12 bytes) could not be read")
+            && err.contains("does not decode from entry 4 on"),
+        "{err}"
+    );
 }
 
 proptest! {

@@ -8,8 +8,8 @@
 //!   `resultXdr`) and `meta` (or `resultMetaXdr`), such as a `getTransaction` result, with or
 //!   without its JSON-RPC envelope;
 //! - a ledger: a base64 `LedgerCloseMeta` (as `getLedgers` serves it, or a JSON object with
-//!   `metadataXdr`), or a SEP-54 archive file (a zstd-compressed `LedgerCloseMetaBatch`,
-//!   `.xdr.zst`), or its uncompressed XDR.
+//!   `metadataXdr`), its XDR, or a SEP-54 archive file (a zstd-compressed
+//!   `LedgerCloseMetaBatch`, `.xdr.zst`) or its uncompressed XDR.
 
 use std::io::Read;
 
@@ -180,24 +180,21 @@ pub fn ledgers_of(input: &[u8]) -> Result<Vec<(LedgerCloseMeta, usize)>, String>
         }
         out
     } else {
-        let text = std::str::from_utf8(input)
-            .map_err(|_| "the input is neither base64, JSON nor a zstd SEP-54 file".to_string())?
-            .trim();
-        let b64 = if text.starts_with('{') {
-            let v: Value =
-                serde_json::from_str(text).map_err(|e| format!("the input is not JSON: {e}"))?;
-            v.get("metadataXdr")
-                .or_else(|| v.get("result").and_then(|r| r.get("metadataXdr")))
-                .and_then(Value::as_str)
-                .ok_or("the JSON has no `metadataXdr`")?
-                .to_owned()
-        } else {
-            text.to_owned()
-        };
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .decode(b64.as_bytes())
-            .map_err(|e| format!("the input is not base64: {e}"))?
+        match std::str::from_utf8(input).map(str::trim) {
+            Ok(text) if text.starts_with('{') => {
+                let v: Value = serde_json::from_str(text)
+                    .map_err(|e| format!("the input is not JSON: {e}"))?;
+                let b64 = v
+                    .get("metadataXdr")
+                    .or_else(|| v.get("result").and_then(|r| r.get("metadataXdr")))
+                    .and_then(Value::as_str)
+                    .ok_or("the JSON has no `metadataXdr`")?;
+                base64_bytes(b64)?
+            }
+            // Base64 text, else the XDR itself.
+            Ok(text) => base64_bytes(text).unwrap_or_else(|_| input.to_vec()),
+            Err(_) => input.to_vec(),
+        }
     };
     let len = raw.len();
     // A batch first (SEP-54 files), then a single ledger.
@@ -217,6 +214,13 @@ pub fn ledgers_of(input: &[u8]) -> Result<Vec<(LedgerCloseMeta, usize)>, String>
     let meta = LedgerCloseMeta::read_xdr(&mut r)
         .map_err(|e| format!("neither a LedgerCloseMeta nor a LedgerCloseMetaBatch: {e}"))?;
     Ok(vec![(meta, len)])
+}
+
+fn base64_bytes(text: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_bytes())
+        .map_err(|e| format!("the input is not base64: {e}"))
 }
 
 /// `inspect-ledger`: the report of every ledger in the input.

@@ -13,9 +13,9 @@
 //!   WASMs no indexed ledger uploaded, CAP-85 references.
 //! - [`inspect`]: `inspect-tx` / `inspect-ledger`: what the registry makes of a transaction
 //!   or a ledger, as JSON.
-//! - [`locks`]: every advisory lock (one indexer per network and database).
+//! - [`locks`] (in `store`): every advisory lock (one indexer per network and database).
 //! - [`config`], [`metrics`]: environment and the `/metrics` + `/health` port.
-//! - [`migrate`]: applies `migrations/` (the indexer owns the schema's history).
+//! - [`migrate`] (in `store`): applies `migrations/` (the indexer owns the schema's history).
 //!
 //! The simulated network and the seeder are development tools, in `registry-devtools`.
 
@@ -24,13 +24,11 @@ pub mod config;
 pub mod extract;
 pub mod inspect;
 pub mod ledger;
-pub mod locks;
 pub mod metrics;
-pub mod migrate;
 pub mod names;
 pub mod pipeline;
 pub mod rpc;
 pub mod store;
 pub mod xdr;
 
-pub use store::retag;
+pub use store::{locks, migrate, retag};

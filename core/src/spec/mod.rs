@@ -28,8 +28,24 @@ pub enum SpecError {
     /// The bytes are not a well-formed WASM module.
     #[error("not a valid WASM module: {0}")]
     Wasm(String),
-    /// A section's XDR stream stopped decoding at one of its entries (those before it are
-    /// kept; nothing after it can be found, the stream having no framing).
+    /// One entry of a section's XDR stream could not be read and was passed over (the
+    /// stream has no framing: the entries after it were found by reading on from the next
+    /// position where the rest decodes).
+    #[error(
+        "{section}: entry {entry} ({bytes} bytes) could not be read and is left out: {message}"
+    )]
+    Skipped {
+        /// The custom section's name.
+        section: &'static str,
+        /// The 0-based index of the entry.
+        entry: usize,
+        /// How many bytes were passed over.
+        bytes: usize,
+        /// The decoder's message.
+        message: String,
+    },
+    /// A section's XDR stream stopped decoding at one of its entries: those before it are
+    /// kept, and nothing after it could be found.
     #[error("{section} does not decode from entry {entry} on: {message}")]
     Xdr {
         /// The custom section's name.
@@ -117,7 +133,13 @@ pub fn decode_wasm(code: &[u8]) -> DecodedWasm {
         .into_iter()
         .map(|(key, value)| MetaEntry { key, value })
         .collect();
-    out.meta_error = meta.error.map(|e| e.to_string());
+    out.meta_error = (!meta.errors.is_empty()).then(|| {
+        meta.errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
     out.interface_version = xdr::env_meta(&sections.env_meta);
     if !sections.has_spec {
         out.spec_error = Some(SpecError::NoSpec.to_string());
@@ -137,9 +159,7 @@ pub fn decode_wasm(code: &[u8]) -> DecodedWasm {
             kept.push(entry);
         }
     }
-    if let Some(e) = stream.error {
-        problems.push(e.to_string());
-    }
+    problems.extend(stream.errors.iter().map(ToString::to_string));
     // An empty section is an empty interface; a section none of whose entries survived is
     // no interface at all.
     if !kept.is_empty() || problems.is_empty() {

@@ -70,37 +70,116 @@ pub fn sections(code: &[u8]) -> Result<Sections, SpecError> {
     Ok(out)
 }
 
-/// The values of an XDR stream that decoded, in order, and why the stream stopped early (if it
-/// did). The stream has no framing, so nothing after an undecodable value (an entry kind this
-/// stellar-xdr does not know, a truncated value) can be found; everything before it is kept.
+/// The values of an XDR stream that decoded, in order, and what could not be read.
+///
+/// The stream has no framing: after a value that does not decode (an entry kind this
+/// stellar-xdr does not know, a corrupt value) the reader looks for the next 4-byte-aligned
+/// position from which the rest of the stream decodes to its end (or, failing that, from which
+/// at least two whole values decode in a row: the stream has another bad entry further on),
+/// and goes on from there, so only that entry is lost. When no such position exists (or the
+/// search would cost more than [`RESYNC_BUDGET`] times the stream's length), everything from
+/// the bad entry on is lost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stream<T> {
-    /// The values read before the end or the first error.
+    /// The values read, in stream order.
     pub values: Vec<T>,
-    /// Why reading stopped before the end of the section.
-    pub error: Option<SpecError>,
+    /// The entries left out and, last, where reading stopped early, if it did.
+    pub errors: Vec<SpecError>,
+}
+
+/// How many times its own length the search for the next readable entry may decode, in all,
+/// before giving up: a bound on the work a hostile stream can cause.
+pub const RESYNC_BUDGET: usize = 16;
+
+/// Reads one value at `pos`: the value and its end position, or the error and how many bytes
+/// were read before it.
+fn read_one<T: ReadXdr>(bytes: &[u8], pos: usize) -> Result<(T, usize), (String, usize)> {
+    let mut reader = Limited::new(
+        Cursor::new(&bytes[pos..]),
+        Limits {
+            depth: XDR_DEPTH,
+            len: bytes.len() - pos,
+        },
+    );
+    match T::read_xdr(&mut reader) {
+        Ok(v) => Ok((v, pos + reader.inner.position() as usize)),
+        Err(e) => Err((e.to_string(), reader.inner.position() as usize)),
+    }
+}
+
+/// How reading from a position goes: how many whole values decode in a row, and whether
+/// they reach the end. Spends what it reads from `budget`.
+fn run_from<T: ReadXdr>(bytes: &[u8], mut pos: usize, budget: &mut usize) -> (usize, bool) {
+    let mut values = 0;
+    while pos < bytes.len() {
+        if *budget == 0 {
+            return (values, false);
+        }
+        match read_one::<T>(bytes, pos) {
+            Ok((_, end)) => {
+                *budget = budget.saturating_sub(end - pos);
+                pos = end;
+                values += 1;
+            }
+            Err((_, read)) => {
+                *budget = budget.saturating_sub(read + 1);
+                return (values, false);
+            }
+        }
+    }
+    (values, true)
+}
+
+/// The position after a bad value at `pos` to read on from (see [`Stream`]).
+fn resync<T: ReadXdr>(bytes: &[u8], pos: usize, budget: &mut usize) -> Option<usize> {
+    let mut fallback = None;
+    for q in (pos + 4..bytes.len()).step_by(4) {
+        if *budget == 0 {
+            break;
+        }
+        match run_from::<T>(bytes, q, budget) {
+            (_, true) => return Some(q),
+            (n, false) if n >= 2 && fallback.is_none() => fallback = Some(q),
+            _ => {}
+        }
+    }
+    fallback
 }
 
 fn read_stream<T: ReadXdr>(bytes: &[u8], section: &'static str) -> Stream<T> {
-    let limits = Limits {
-        depth: XDR_DEPTH,
-        len: bytes.len(),
-    };
-    let mut reader = Limited::new(Cursor::new(bytes), limits);
     let mut out = Stream {
         values: Vec::new(),
-        error: None,
+        errors: Vec::new(),
     };
-    for value in T::read_xdr_iter(&mut reader) {
-        match value {
-            Ok(v) => out.values.push(v),
-            Err(e) => {
-                out.error = Some(SpecError::Xdr {
-                    section,
-                    entry: out.values.len(),
-                    message: e.to_string(),
-                });
-                break;
+    let mut budget = bytes.len().max(1024).saturating_mul(RESYNC_BUDGET);
+    let mut pos = 0;
+    while pos < bytes.len() {
+        match read_one::<T>(bytes, pos) {
+            Ok((v, end)) => {
+                out.values.push(v);
+                pos = end;
+            }
+            Err((message, _)) => {
+                let entry = out.values.len() + out.errors.len();
+                match resync::<T>(bytes, pos, &mut budget) {
+                    Some(q) => {
+                        out.errors.push(SpecError::Skipped {
+                            section,
+                            entry,
+                            bytes: q - pos,
+                            message,
+                        });
+                        pos = q;
+                    }
+                    None => {
+                        out.errors.push(SpecError::Xdr {
+                            section,
+                            entry,
+                            message,
+                        });
+                        break;
+                    }
+                }
             }
         }
     }
@@ -126,7 +205,7 @@ pub fn meta_entries(bytes: &[u8]) -> Stream<(String, String)> {
                 )
             })
             .collect(),
-        error: s.error,
+        errors: s.errors,
     }
 }
 

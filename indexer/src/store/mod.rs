@@ -11,6 +11,7 @@
 //! - [`tags`]: auto-tags, and `retag`.
 //! - [`activity`]: per-day and per-function statistics and distinct callers.
 //! - [`events`]: the event log and its notification.
+//! - [`locks`]: every advisory lock; [`migrate`]: the schema's history (`migrations/`).
 //!
 //! A contract row is written only for a contract that exists: deployed in the batch, already
 //! known, proven by a change to its instance (an upgrade, a restore), or confirmed by
@@ -22,6 +23,8 @@ pub mod activity;
 pub mod checkpoint;
 pub mod contracts;
 pub mod events;
+pub mod locks;
+pub mod migrate;
 pub mod tags;
 pub mod wasm;
 

@@ -347,3 +347,61 @@ fn real_mainnet_classic_payments_emit_asset_events_that_show_no_contract_running
     assert_eq!(txs.len(), 50);
     assert!(events >= 100, "{events}");
 }
+
+#[test]
+fn a_sep54_archive_file_of_real_ledgers_reads_like_the_ledgers_themselves() {
+    use stellar_xdr::{LedgerCloseMetaBatch, Limits, ReadXdr, WriteXdr};
+    // Two real testnet ledgers in one SEP-54 batch, zstd-compressed as the data lake stores them.
+    let metas: Vec<stellar_xdr::LedgerCloseMeta> = ["testnet-4873", "testnet-4878"]
+        .iter()
+        .filter_map(|n| {
+            std::fs::read_to_string(format!(
+                "{}/ledger-close-meta/{n}.LedgerCloseMeta.xdr.b64",
+                dir()
+            ))
+            .ok()
+        })
+        .map(|b64| {
+            stellar_xdr::LedgerCloseMeta::from_xdr_base64(b64.trim(), Limits::none()).unwrap()
+        })
+        .collect();
+    assert!(!metas.is_empty());
+    let seqs: Vec<u32> = metas
+        .iter()
+        .map(|m| match m {
+            stellar_xdr::LedgerCloseMeta::V1(v) => v.ledger_header.header.ledger_seq,
+            stellar_xdr::LedgerCloseMeta::V2(v) => v.ledger_header.header.ledger_seq,
+            stellar_xdr::LedgerCloseMeta::V0(v) => v.ledger_header.header.ledger_seq,
+        })
+        .collect();
+    let batch = LedgerCloseMetaBatch {
+        start_sequence: seqs[0],
+        end_sequence: *seqs.last().unwrap(),
+        ledger_close_metas: metas.clone().try_into().unwrap(),
+    };
+    let raw = batch.to_xdr(Limits::none()).unwrap();
+    let file = ruzstd::encoding::compress_to_vec(
+        raw.as_slice(),
+        ruzstd::encoding::CompressionLevel::Fastest,
+    );
+    let from_archive = inspect_ledger(Network::Testnet, &file).unwrap();
+    let ledgers = from_archive["ledgers"].as_array().unwrap();
+    assert_eq!(ledgers.len(), metas.len());
+    for (l, m) in ledgers.iter().zip(&metas) {
+        let single = inspect_ledger(
+            Network::Testnet,
+            m.to_xdr_base64(Limits::none()).unwrap().as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(l, &single["ledgers"][0]);
+    }
+    assert_eq!(
+        ledgers[0]["deployments"][0]["contract"],
+        "CANZKJUEZM22DO2XLJP4ARZAJFG7GJVBIEXJ7T4F2GAIAV4D4RMXMDVD"
+    );
+    // Uncompressed, the same batch reads the same.
+    assert_eq!(
+        inspect_ledger(Network::Testnet, &raw).unwrap(),
+        from_archive
+    );
+}
