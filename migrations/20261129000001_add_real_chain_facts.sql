@@ -19,12 +19,14 @@ ALTER TABLE contract_versions DROP CONSTRAINT contract_versions_contract_pk_ledg
 ALTER TABLE contract_versions ADD CONSTRAINT contract_versions_contract_pk_ledger_tx_index_op_index_key
     UNIQUE (contract_pk, ledger, tx_index, op_index);
 
--- A Stellar Asset Contract's asset: code 'native' with no issuer for lumens, else the asset
--- code and its issuer's G… address.
-ALTER TABLE contracts ADD COLUMN asset_code text CHECK (asset_code ~ '^(native|[A-Za-z0-9]{1,12})$');
+-- A Stellar Asset Contract's asset: the asset code and its issuer's G… address; for lumens
+-- the code 'native' with no issuer (an issued asset may be called 'native' too: it has an
+-- issuer, and the issuer is what tells them apart).
+ALTER TABLE contracts ADD COLUMN asset_code text CHECK (asset_code ~ '^[A-Za-z0-9]{1,12}$');
 ALTER TABLE contracts ADD COLUMN asset_issuer text CHECK (asset_issuer ~ '^G[A-Z2-7]{55}$');
 ALTER TABLE contracts ADD CONSTRAINT contracts_asset_check
-    CHECK ((asset_code IS NULL OR asset_code = 'native') = (asset_issuer IS NULL));
+    CHECK ((asset_issuer IS NULL AND (asset_code IS NULL OR asset_code = 'native'))
+        OR (asset_issuer IS NOT NULL AND asset_code IS NOT NULL));
 CREATE INDEX contracts_asset_code_idx ON contracts (upper(asset_code)) WHERE asset_code IS NOT NULL;
 
 -- The name a contract is registered under in its network's root Stellar Registry.
@@ -65,6 +67,11 @@ CREATE INDEX registry_releases_wasm_pk_idx ON registry_releases (wasm_pk);
 -- Retries of a WASM whose bytes the RPC could not serve (archived code): spaced out, and
 -- given up after a few; a later restore in the chain brings the bytes anyway.
 ALTER TABLE wasm_codes ADD COLUMN fetch_attempts integer NOT NULL DEFAULT 0;
+CREATE INDEX wasm_codes_missing_code_idx ON wasm_codes (fetch_attempts, pk) WHERE code IS NULL;
+
+-- Deleting a contract (a row an older indexer made at an address with no contract) cascades
+-- to its events.
+CREATE INDEX registry_events_contract_pk_idx ON registry_events (contract_pk);
 
 -- The search document also holds a Stellar Asset Contract's asset code and issuer, and the
 -- registered name (hyphens read as spaces too), at the weight of a name. The trigger passes
@@ -121,7 +128,7 @@ DROP FUNCTION contract_search_document(bigint, text, text, bigint);
 -- has not written a ledger yet.
 CREATE TABLE indexer_states (
     network    network PRIMARY KEY,
-    state      text NOT NULL CHECK (state IN ('starting', 'catching_up', 'following', 'rpc_unreachable', 'stopped')),
+    state      text NOT NULL CHECK (state IN ('starting', 'catching_up', 'following', 'rpc_unreachable', 'retrying', 'stopped')),
     rpc_url    text NOT NULL,
     detail     text,
     since      timestamptz NOT NULL DEFAULT now(),

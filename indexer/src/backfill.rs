@@ -33,12 +33,13 @@ pub struct Found {
 }
 
 /// Reads entries by key (base64 `LedgerKey`), in calls of at most 200 keys. Missing keys
-/// (never created, or archived) are absent from the map.
+/// (never created, or archived) are absent from the map; an entry the RPC returned that does
+/// not decode is there as an error (it exists, but cannot be read by this build).
 pub async fn entries(
     client: &Client,
     keys: &[String],
     on_error: &(dyn Fn(&RpcError) + Sync),
-) -> Result<HashMap<String, Found>, RpcError> {
+) -> Result<HashMap<String, Result<Found, String>>, RpcError> {
     let mut out = HashMap::new();
     for chunk in keys.chunks(KEYS_PER_CALL) {
         let res: LedgerEntries = client
@@ -56,15 +57,13 @@ pub async fn entries(
                     len: 8 << 20,
                 },
             );
-            if let Ok(data) = data {
-                out.insert(
-                    e.key,
-                    Found {
-                        data,
-                        last_modified: e.last_modified_ledger_seq,
-                    },
-                );
-            }
+            let found = data
+                .map(|data| Found {
+                    data,
+                    last_modified: e.last_modified_ledger_seq,
+                })
+                .map_err(|err| format!("the entry does not decode: {err}"));
+            out.insert(e.key, found);
         }
     }
     Ok(out)
@@ -81,11 +80,12 @@ pub struct Candidate {
 }
 
 /// Asks the RPC which candidates are contracts. The RPC answers for now, not for the ledger
-/// being indexed; the one case where that matters is a Stellar Asset Contract deployed after
-/// classic payments of its asset emitted events at its address (CAP-67): an instance last
-/// changed after the batch's mention, seen in no call, is not taken as existing then (it is
-/// neither present nor absent, and is asked about again with the next batch, until its
-/// deployment is indexed).
+/// being indexed: an instance last changed after the batch's first mention of the address may
+/// not have existed then (a Stellar Asset Contract deployed after classic payments of its
+/// asset emitted events at its address, CAP-67; a contract deployed after a failed call named
+/// it). Unless the batch shows the contract running, such an answer is not taken: the address
+/// is neither present nor absent, and is asked about again with the next batch, until the
+/// deployment is indexed or the contract runs.
 pub async fn confirm(
     client: &Client,
     candidates: &[Candidate],
@@ -98,17 +98,20 @@ pub async fn confirm(
     let found = entries(client, &keys, on_error).await?;
     let mut out = Observations::default();
     for (c, key) in candidates.iter().zip(&keys) {
-        let Some(f) = found.get(key) else {
-            out.absent.insert(c.contract);
-            continue;
+        let f = match found.get(key) {
+            None => {
+                out.absent.insert(c.contract);
+                continue;
+            }
+            // There, but unreadable by this build: neither, and asked about again.
+            Some(Err(_)) => continue,
+            Some(Ok(f)) => f,
         };
         let Some(i) = instance(&f.data) else {
-            out.absent.insert(c.contract);
             continue;
         };
-        let later_asset =
-            i.executable == Executable::StellarAsset && !c.runs && f.last_modified > c.first_ledger;
-        if !later_asset {
+        let maybe_later = !c.runs && f.last_modified > c.first_ledger;
+        if !maybe_later {
             out.present.insert(
                 c.contract,
                 Observed {
@@ -152,7 +155,11 @@ pub async fn run_pass(
                 let mut codes = Vec::new();
                 let mut missing = Vec::new();
                 for (h, key) in hashes.iter().zip(&keys) {
-                    match found.get(key).map(|f| &f.data) {
+                    match found
+                        .get(key)
+                        .and_then(|f| f.as_ref().ok())
+                        .map(|f| &f.data)
+                    {
                         Some(LedgerEntryData::ContractCode(c)) => {
                             let code = c.code.to_vec();
                             let decoded = decode_wasm(&code);
@@ -205,16 +212,33 @@ async fn complete_contracts(
     };
     let mut resolved: Vec<(&Pending, crate::xdr::Instance)> = Vec::new();
     for (p, key) in pending.iter().zip(&keys) {
-        match key
-            .as_ref()
-            .and_then(|k| found.get(k))
-            .and_then(|f| instance(&f.data))
-        {
-            Some(i) => resolved.push((p, i)),
+        match key.as_ref().and_then(|k| found.get(k)) {
+            Some(Ok(f)) => match instance(&f.data) {
+                Some(i) => resolved.push((p, i)),
+                None => {
+                    contracts::backfill_failed(pool, p.pk, "the instance entry is not one").await?;
+                    pass.failed += 1;
+                }
+            },
+            Some(Err(e)) => {
+                contracts::backfill_failed(pool, p.pk, e).await?;
+                pass.failed += 1;
+            }
+            // No live instance. A row an older indexer made from activity alone, at an address
+            // never seen running, is no contract: removed, and the address remembered. Any
+            // other (a contract seen running, whose instance is archived now) waits.
             None => {
-                // No instance: the row came from activity at an address that is no contract.
-                contracts::remove_phantom(pool, network, p).await?;
-                pass.removed += 1;
+                if contracts::remove_phantom(pool, network, p).await? {
+                    pass.removed += 1;
+                } else {
+                    contracts::backfill_failed(
+                        pool,
+                        p.pk,
+                        "the RPC has no live instance of this contract (archived?)",
+                    )
+                    .await?;
+                    pass.failed += 1;
+                }
             }
         }
     }
@@ -238,13 +262,15 @@ async fn complete_contracts(
     };
     for ((p, i), tag_key) in resolved.iter().zip(&tag_keys) {
         let executable = match (&i.executable, tag_key) {
-            (Executable::ExternalRef { .. }, Some(k)) => match tags.get(k).map(|f| &f.data) {
-                Some(LedgerEntryData::ContractData(d)) => match &d.val {
-                    ScVal::Bytes(b) => WasmHash::from_slice(b.as_slice()).map(Executable::wasm),
+            (Executable::ExternalRef { .. }, Some(k)) => {
+                match tags.get(k).and_then(|f| f.as_ref().ok()).map(|f| &f.data) {
+                    Some(LedgerEntryData::ContractData(d)) => match &d.val {
+                        ScVal::Bytes(b) => WasmHash::from_slice(b.as_slice()).map(Executable::wasm),
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            },
+                }
+            }
             (Executable::ExternalRef { .. }, None) => None,
             (e, _) => Some(e.clone()),
         };

@@ -191,20 +191,19 @@ pub fn extract_tx(network: Network, tx: &Tx, out: &mut Vec<Change>) {
                 _ => None,
             })
             .collect();
-        let mut calls = CallTree::default();
-        if let Some(f) = invoke {
-            calls = CallTree::read(f, &diagnostics, &created, op_source.clone(), tx.success);
-            out.extend(calls.invocations.iter().cloned());
-        }
+        let calls = match invoke {
+            Some(f) => CallTree::read(f, &diagnostics, &created, op_source.clone(), tx.success),
+            None => CallTree::default(),
+        };
         if tx.success {
             // The upload itself: re-uploading known code changes no entry, but the operation
             // still shows the bytes.
             if let Some(HostFunction::UploadContractWasm(code)) = invoke.map(|f| &f.host_function) {
                 let hash = WasmHash::of_code(code.as_slice());
-                if !entries
-                    .iter()
-                    .any(|e| matches!(e, Entry::Code { hash: h, .. } if *h == hash))
-                {
+                // An upload of archived code restores it: that is an upload all the same.
+                if !entries.iter().any(
+                    |e| matches!(e, Entry::Code { hash: h, restored: false, .. } if *h == hash),
+                ) {
                     out.push(Change::WasmUploaded {
                         hash,
                         code: code.to_vec(),
@@ -253,6 +252,9 @@ pub fn extract_tx(network: Network, tx: &Tx, out: &mut Vec<Change>) {
                 }
             }
         }
+        // The calls after what the operation did to instances: a contract it deployed or
+        // upgraded is known (with the executable it had before) by the time its calls count.
+        out.extend(calls.invocations);
         let mut counts: BTreeMap<ContractId, u32> = BTreeMap::new();
         for e in op_events
             .get(op_index)
@@ -582,12 +584,9 @@ impl CallTree {
             depth: 0,
             parent: None,
         });
-        let calls = calls_from_diagnostics(diagnostics);
-        let nested = if calls.is_empty() {
-            calls_from_auth(&f.auth, top, call.function_name.0.as_slice())
-        } else {
-            calls
-        };
+        // The call tree when the ledger carries it; the authorization trees otherwise.
+        let nested = calls_from_diagnostics(diagnostics)
+            .unwrap_or_else(|| calls_from_auth(&f.auth, top, call.function_name.0.as_slice()));
         let is_setup = |c: &Call| {
             created.contains(&c.contract)
                 && (c.function == "__constructor" || c.function == "init_asset")
@@ -603,7 +602,7 @@ impl CallTree {
                 contract: c.contract,
                 function: c.function.clone(),
                 caller: c.parent.map(|p| p.to_string()),
-                success,
+                success: success && c.returned,
                 depth: c.depth,
                 parent: c.parent,
             });
@@ -619,16 +618,22 @@ struct Call {
     function: String,
     depth: u32,
     parent: Option<ContractId>,
+    /// Whether the call returned (a failed call inside a transaction that succeeded did not).
+    returned: bool,
 }
 
 /// The calls below the top-level one, from the diagnostic events the host writes for every
 /// call: `fn_call` (topics `[fn_call, Bytes(callee), Symbol(function)]`, the event's
 /// contract being the caller, none for the transaction's own call) opens a frame and
-/// `fn_return` closes it. Calls made by no contract frame (the top-level call, a top-level
-/// deployment's constructor) are not nested calls.
-fn calls_from_diagnostics(events: &[&DiagnosticEvent]) -> Vec<Call> {
-    let mut stack: Vec<ContractId> = Vec::new();
-    let mut out = Vec::new();
+/// `fn_return` (written only when the call returned) closes it. A frame closed otherwise (a
+/// call that failed inside a transaction that went on) is a failed call. Calls made by no
+/// contract frame (the top-level call, a top-level deployment's constructor) are not nested
+/// calls. `None` when the ledger carries no call events for the transaction.
+fn calls_from_diagnostics(events: &[&DiagnosticEvent]) -> Option<Vec<Call>> {
+    // Each open frame: the callee, and its call's index in `out` (none for a top-level call).
+    let mut stack: Vec<(ContractId, Option<usize>)> = Vec::new();
+    let mut out: Vec<Call> = Vec::new();
+    let mut any = false;
     for d in events {
         let e = &d.event;
         if e.type_ != ContractEventType::Diagnostic {
@@ -639,34 +644,43 @@ fn calls_from_diagnostics(events: &[&DiagnosticEvent]) -> Vec<Call> {
             [ScVal::Symbol(s), ScVal::Bytes(callee), ScVal::Symbol(f)]
                 if s.0.as_slice() == b"fn_call" && callee.0.len() == 32 =>
             {
+                any = true;
                 let mut id = [0u8; 32];
                 id.copy_from_slice(callee.0.as_slice());
                 let callee = ContractId(id);
                 let caller = e.contract_id.as_ref().map(|c| ContractId(c.0.0));
-                if let Some(parent) = caller {
-                    // Frames left open by a trapped call are closed by the caller's own
-                    // position in the stack.
-                    while stack.last().is_some_and(|c| *c != parent) && stack.len() > 1 {
-                        stack.pop();
+                let index = match caller {
+                    Some(parent) => {
+                        // Frames a failed call left open are closed by the caller's own
+                        // position in the stack.
+                        while stack.last().is_some_and(|c| c.0 != parent) && stack.len() > 1 {
+                            stack.pop();
+                        }
+                        out.push(Call {
+                            contract: callee,
+                            function: text(f.0.as_slice()),
+                            depth: stack.len().max(1) as u32,
+                            parent: Some(parent),
+                            returned: false,
+                        });
+                        Some(out.len() - 1)
                     }
-                    out.push(Call {
-                        contract: callee,
-                        function: text(f.0.as_slice()),
-                        depth: stack.len() as u32,
-                        parent: Some(parent),
-                    });
-                } else {
-                    stack.clear();
-                }
-                stack.push(callee);
+                    None => {
+                        stack.clear();
+                        None
+                    }
+                };
+                stack.push((callee, index));
             }
             [ScVal::Symbol(s), ..] if s.0.as_slice() == b"fn_return" => {
-                stack.pop();
+                if let Some((_, Some(i))) = stack.pop() {
+                    out[i].returned = true;
+                }
             }
             _ => {}
         }
     }
-    out
+    any.then_some(out)
 }
 
 /// The calls below the top-level one that needed someone's authorization, merged over every
@@ -717,6 +731,7 @@ fn calls_from_auth(
                     function: text(c.function_name.0.as_slice()),
                     depth,
                     parent: Some(parent),
+                    returned: true,
                 });
             }
             walk(sub, contract, &k, depth + 1, seen, out);
@@ -740,6 +755,7 @@ fn calls_from_auth(
                     function: text(c.function_name.0.as_slice()),
                     depth: 1,
                     parent: Some(top),
+                    returned: true,
                 });
             }
             walk(root, contract, &k, 2, &mut seen, &mut out);

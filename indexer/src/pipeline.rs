@@ -105,6 +105,13 @@ pub struct Indexer {
 /// How often an unchanged state is written again (its `updated_at` is a heartbeat).
 const STATE_HEARTBEAT: Duration = Duration::from_secs(30);
 
+/// A ledger that did not decode: its sequence, why, and its header if that decoded.
+struct Bad {
+    seq: u32,
+    error: DecodeError,
+    header: Option<crate::ledger::Header>,
+}
+
 /// Why a fetch stopped.
 enum Stop {
     /// Something a later attempt may get past.
@@ -200,15 +207,14 @@ impl Indexer {
     /// that cannot take it is logged: the state is for display, never a reason to stop.
     async fn note(&self, state: State, detail: Option<&str>) {
         {
-            let mut noted = self.noted.lock().unwrap_or_else(|p| p.into_inner());
+            let noted = self.noted.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((last, at)) = *noted {
                 if last == state && at.elapsed() < STATE_HEARTBEAT {
                     return;
                 }
             }
-            *noted = Some((state, Instant::now()));
         }
-        if let Err(e) = store::checkpoint::record_state(
+        match store::checkpoint::record_state(
             &self.pool,
             self.config.network,
             state,
@@ -217,7 +223,11 @@ impl Indexer {
         )
         .await
         {
-            tracing::debug!(error = %e, "cannot record the indexer's state: {e}");
+            Ok(()) => {
+                *self.noted.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((state, Instant::now()));
+            }
+            Err(e) => tracing::debug!(error = %e, "cannot record the indexer's state: {e}"),
         }
     }
 
@@ -246,7 +256,7 @@ impl Indexer {
         next: u32,
         limit: u32,
         latest: u32,
-    ) -> Result<(Vec<IndexedLedger>, Option<(u32, DecodeError)>), Stop> {
+    ) -> Result<(Vec<IndexedLedger>, Option<Bad>), Stop> {
         let network = self.config.network;
         let network_id = network.network_id();
         let page: LedgersPage = self
@@ -265,12 +275,8 @@ impl Indexer {
                     let bytes = l.metadata_xdr.len();
                     // The header decodes whatever the protocol: an unsupported one is caught
                     // there even when its meta would fail to decode first.
-                    let protocol = l
-                        .header_xdr
-                        .as_deref()
-                        .and_then(|h| decode_header(h).ok())
-                        .map(|h| h.protocol);
-                    let result = match protocol {
+                    let header = l.header_xdr.as_deref().and_then(|h| decode_header(h).ok());
+                    let result = match header.map(|h| h.protocol) {
                         Some(p) if p > MAX_PROTOCOL => Err(DecodeError::UnsupportedProtocol {
                             seq: l.sequence,
                             protocol: p,
@@ -280,14 +286,14 @@ impl Indexer {
                             (d, changes)
                         }),
                     };
-                    (l.sequence, bytes, result)
+                    (l.sequence, bytes, header, result)
                 })
                 .collect::<Vec<_>>()
         })
         .await
         .map_err(|e| Stop::Rpc(RpcError::Malformed(format!("decoder task failed: {e}"))))?;
         let mut out = Vec::with_capacity(decoded.len());
-        for (expected, (seq, bytes, result)) in (next..).zip(decoded) {
+        for (expected, (seq, bytes, header, result)) in (next..).zip(decoded) {
             if seq != expected || seq > latest.max(next) + limit {
                 return Err(Stop::Rpc(RpcError::Malformed(format!(
                     "getLedgers returned ledger {seq} where {expected} was expected"
@@ -305,7 +311,9 @@ impl Indexer {
                 Err(e @ DecodeError::UnsupportedProtocol { .. }) if out.is_empty() => {
                     return Err(Stop::Fatal(Fatal::UnsupportedProtocol(e.to_string())));
                 }
-                Err(e) => return Ok((out, Some((seq, e)))),
+                Err(error) => {
+                    return Ok((out, Some(Bad { seq, error, header })));
+                }
             }
         }
         Ok((out, None))
@@ -324,7 +332,7 @@ impl Indexer {
             let (out, bad) = self
                 .fetch_page(next, self.config.batch_ledgers, latest)
                 .await?;
-            let Some((seq, error)) = bad else {
+            let Some(Bad { seq, error, header }) = bad else {
                 self.skipped_in_a_row.store(0, Ordering::Relaxed);
                 return Ok(out);
             };
@@ -375,25 +383,50 @@ impl Indexer {
             // The bad ledger contributes only its position.
             return Ok(vec![IndexedLedger {
                 seq,
-                hash: [0; 32],
-                close_time: chrono::Utc::now(),
+                // Its header, when that decodes, still says what it was.
+                hash: header.map_or([0; 32], |h| h.hash),
+                close_time: header.map_or_else(chrono::Utc::now, |h| h.close_time),
                 changes: Vec::new(),
             }]);
         }
     }
 
-    /// What `getLedgerEntries` says of the addresses a batch mentions that the registry does
-    /// not know (see [`backfill::confirm`]).
+    /// What is known of the addresses a batch mentions that the registry may not know: those
+    /// the batch itself proves (an upgrade shows the executable before it, a restore the
+    /// instance) and, for the rest, what `getLedgerEntries` says (see [`backfill::confirm`]).
+    /// Contracts the batch deploys need neither: activity before their deployment is activity
+    /// at an address with no contract yet.
     async fn observe(&self, ledgers: &[IndexedLedger]) -> Result<Observations, String> {
         let mut deployed: HashSet<ContractId> = HashSet::new();
+        let mut proven: HashMap<ContractId, store::Observed> = HashMap::new();
+        for c in ledgers.iter().flat_map(|l| l.changes.iter()) {
+            match c {
+                Change::ContractDeployed { contract, .. } => {
+                    deployed.insert(*contract);
+                }
+                Change::ContractUpgraded { contract, old, .. } => {
+                    proven.entry(*contract).or_insert(store::Observed {
+                        executable: old.clone(),
+                        asset: None,
+                    });
+                }
+                Change::ContractRestored {
+                    contract,
+                    executable,
+                    asset,
+                } => {
+                    proven.entry(*contract).or_insert(store::Observed {
+                        executable: executable.clone(),
+                        asset: asset.clone(),
+                    });
+                }
+                _ => {}
+            }
+        }
         let mut candidates: HashMap<ContractId, backfill::Candidate> = HashMap::new();
         for l in ledgers {
             for c in &l.changes {
                 let named = match c {
-                    Change::ContractDeployed { contract, .. } => {
-                        deployed.insert(*contract);
-                        continue;
-                    }
                     Change::Registry { event, .. } => match names::interpret(event, None) {
                         Some(
                             Naming::Registered { contract, .. } | Naming::Deployed { contract, .. },
@@ -405,7 +438,7 @@ impl Indexer {
                 let Some(contract) = named.or_else(|| c.contract()) else {
                     continue;
                 };
-                if deployed.contains(&contract) {
+                if deployed.contains(&contract) || proven.contains_key(&contract) {
                     continue;
                 }
                 let e = candidates.entry(contract).or_insert(backfill::Candidate {
@@ -421,20 +454,32 @@ impl Indexer {
         let unknown = store::contracts::unknown(&self.pool, self.config.network, &list)
             .await
             .map_err(|e| format!("database: {e}"))?;
-        if unknown.is_empty() {
-            return Ok(Observations::default());
-        }
-        let wanted: Vec<backfill::Candidate> = unknown
-            .iter()
-            .filter_map(|c| candidates.get(c).copied())
-            .collect();
-        backfill::confirm(&self.client, &wanted, &count_rpc_error)
-            .await
-            .map_err(|e| format!("getLedgerEntries: {e}"))
+        let mut seen = if unknown.is_empty() {
+            Observations::default()
+        } else {
+            let wanted: Vec<backfill::Candidate> = unknown
+                .iter()
+                .filter_map(|c| candidates.get(c).copied())
+                .collect();
+            backfill::confirm(&self.client, &wanted, &count_rpc_error)
+                .await
+                .map_err(|e| format!("getLedgerEntries: {e}"))?
+        };
+        seen.present.extend(proven);
+        Ok(seen)
     }
 
-    /// Indexes until `shutdown` resolves (finishing the batch in hand) or a fatal error.
+    /// Indexes until `shutdown` resolves (finishing the batch in hand) or a fatal error; either
+    /// way the indexer's state ends as `stopped`, with why.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), Fatal> {
+        let result = self.run_until(shutdown).await;
+        if result.is_ok() {
+            self.note(State::Stopped, Some("shut down")).await;
+        }
+        result
+    }
+
+    async fn run_until(&self, shutdown: impl Future<Output = ()>) -> Result<(), Fatal> {
         let network = self.config.network;
         tokio::pin!(shutdown);
         let mut backoff = Duration::from_millis(500);
@@ -580,7 +625,9 @@ impl Indexer {
                         .await;
                 }
                 Step::CaughtUp(_) => self.note(State::Following, None).await,
-                Step::Wait(reason) if reason.starts_with("database") => {}
+                Step::Wait(reason) if reason.starts_with("database") => {
+                    self.note(State::Retrying, Some(reason)).await
+                }
                 Step::Wait(reason) => self.note(State::RpcUnreachable, Some(reason)).await,
                 Step::Fatal(f) => self.note(State::Stopped, Some(&f.to_string())).await,
             }
@@ -669,13 +716,16 @@ enum Step {
     Fatal(Fatal),
 }
 
-/// Decodes the spec of every WASM uploaded in a batch (once per hash), off the async threads.
+/// Decodes the spec of every WASM uploaded or restored in a batch (once per hash), off the
+/// async threads.
 async fn decode_uploads(ledgers: &[IndexedLedger]) -> HashMap<WasmHash, DecodedWasm> {
     let codes: HashMap<WasmHash, Vec<u8>> = ledgers
         .iter()
         .flat_map(|l| l.changes.iter())
         .filter_map(|c| match c {
-            Change::WasmUploaded { hash, code, .. } => Some((*hash, code.clone())),
+            Change::WasmUploaded { hash, code, .. } | Change::WasmRestored { hash, code } => {
+                Some((*hash, code.clone()))
+            }
             _ => None,
         })
         .collect();

@@ -620,3 +620,42 @@ fn events_of_the_root_stellar_registry_are_kept_for_their_names() {
     assert!(out.iter().any(|ch| matches!(ch,
         Change::Registry { event, .. } if event.registry == registry && event.topics == vec![sym("register")])));
 }
+
+#[test]
+fn a_nested_call_that_failed_is_no_sub_invocation_and_the_call_tree_beats_the_auth_trees() {
+    let (router, token, other) = (c(1), c(2), c(3));
+    // The router tries token.transfer, which fails (no fn_return; the router carries on),
+    // then calls `other`. The authorization tree also lists a call that never happened.
+    let entries = vec![auth(
+        SorobanCredentials::SourceAccount,
+        router,
+        "swap",
+        vec![node(c(9), "approve", vec![])],
+    )];
+    let mut b = Built::new(vec![invoke(router, "swap", entries)]);
+    b.diagnostics = vec![
+        fn_call(None, router, "swap"),
+        fn_call(Some(router), token, "transfer"),
+        fn_call(Some(router), other, "get"),
+        fn_return(other, "get"),
+        fn_return(router, "swap"),
+    ];
+    let out = changes_of(vec![b.tx(1)]);
+    let calls: Vec<(ContractId, u32, bool)> = out
+        .iter()
+        .filter_map(|ch| match ch {
+            Change::Invocation {
+                contract,
+                depth,
+                success,
+                ..
+            } => Some((*contract, *depth, *success)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        vec![(router, 0, true), (token, 1, false), (other, 1, true)]
+    );
+    assert!(!out.iter().any(|ch| ch.contract() == Some(c(9))));
+}

@@ -111,7 +111,9 @@ pub enum State {
     Following,
     /// Cannot reach its RPC; retrying.
     RpcUnreachable,
-    /// Stopped with a fatal error.
+    /// Retrying after another error (the database's, say).
+    Retrying,
+    /// Not running: shut down, or stopped on an error an operator must act on.
     Stopped,
 }
 
@@ -122,6 +124,7 @@ impl State {
             State::CatchingUp => "catching_up",
             State::Following => "following",
             State::RpcUnreachable => "rpc_unreachable",
+            State::Retrying => "retrying",
             State::Stopped => "stopped",
         }
     }

@@ -145,7 +145,7 @@ pub(super) async fn deployed(
          ON CONFLICT (network, contract_id) DO UPDATE SET kind = EXCLUDED.kind, wasm_pk = EXCLUDED.wasm_pk, \
            deployer = EXCLUDED.deployer, created_ledger = EXCLUDED.created_ledger, created_at = EXCLUDED.created_at, \
            created_tx = EXCLUDED.created_tx, constructor_args = EXCLUDED.constructor_args, \
-           needs_backfill = EXCLUDED.needs_backfill, deployed_before_indexing = false, \
+           needs_backfill = EXCLUDED.needs_backfill, deployed_before_indexing = false, backfill_attempts = 0, backfill_error = NULL, \
            asset_code = coalesce(EXCLUDED.asset_code, contracts.asset_code), \
            asset_issuer = coalesce(EXCLUDED.asset_issuer, contracts.asset_issuer), \
            name = coalesce(contracts.name, EXCLUDED.name) \
@@ -260,7 +260,7 @@ pub(super) async fn upgraded(
 ) -> Result<(ContractKind, Option<WasmPk>), sqlx::Error> {
     let (kind, wasm, unresolved) = executable_row(tx, ctx.network, new, ledger).await?;
     let (_, old_pk, _) = executable_row(tx, ctx.network, old, ledger).await?;
-    sqlx::query("UPDATE contracts SET kind = $2, wasm_pk = $3, needs_backfill = $4 WHERE pk = $1")
+    sqlx::query("UPDATE contracts SET kind = $2, wasm_pk = $3, needs_backfill = $4, backfill_attempts = 0, backfill_error = NULL WHERE pk = $1")
         .bind(pk)
         .bind(kind)
         .bind(wasm)
@@ -413,7 +413,8 @@ pub struct Pending {
 }
 
 /// Attempts after which a contract's completion is given up (its executable tag was never
-/// found): each pass waits one more pass than the last before trying again.
+/// found): the wait between tries doubles each time (1, 2, 4 … 64 passes), and a change to the
+/// contract's executable starts them afresh. A restart tries every pending row once.
 pub const MAX_BACKFILL_ATTEMPTS: i32 = 8;
 
 /// Contracts due for completion on this pass (see [`MAX_BACKFILL_ATTEMPTS`]).
@@ -461,22 +462,31 @@ pub async fn backfill_failed(
     Ok(())
 }
 
-/// Removes a row an earlier version of the indexer registered from activity at an address
-/// that `getLedgerEntries` shows is no contract, and remembers the address.
+/// Removes a row an earlier version of the indexer registered from activity alone at an
+/// address that `getLedgerEntries` shows holds no contract, provided nothing ever showed it
+/// running (no successful call), and remembers the address. Returns whether it did.
 pub async fn remove_phantom(
     pool: &PgPool,
     network: Network,
     p: &Pending,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM contracts WHERE pk = $1 AND deployed_before_indexing")
-        .bind(p.pk)
-        .execute(&mut *tx)
-        .await?;
-    if let Ok(id) = p.contract_id.parse::<ContractId>() {
-        record_absent(&mut tx, network, &[id], p.created_ledger as u32).await?;
+    let removed = sqlx::query(
+        "DELETE FROM contracts c WHERE c.pk = $1 AND c.deployed_before_indexing AND c.wasm_pk IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM contract_daily_stats s WHERE s.contract_pk = c.pk AND s.invocations > s.failed_invocations)",
+    )
+    .bind(p.pk)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        > 0;
+    if removed {
+        if let Ok(id) = p.contract_id.parse::<ContractId>() {
+            record_absent(&mut tx, network, &[id], p.created_ledger as u32).await?;
+        }
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(removed)
 }
 
 /// Completes a contract with the executable the backfill found: its kind, WASM, asset and,

@@ -190,8 +190,8 @@ async fn touch_users(
 /// code, and a restore in the chain brings the bytes anyway (as an upload).
 pub const MAX_FETCH_ATTEMPTS: i32 = 8;
 
-/// WASMs whose bytes are unknown, run by a contract of `network`, due for a fetch: attempts
-/// are spaced out (one more pass between tries each time) and end after
+/// WASMs whose bytes are unknown, run by a contract of `network`, due for a fetch: the wait
+/// between attempts doubles each time (1, 2, 4 … 64 passes), and they end after
 /// [`MAX_FETCH_ATTEMPTS`].
 pub async fn missing_code(
     pool: &PgPool,

@@ -74,7 +74,7 @@ async fn a_simulated_chain_is_indexed_completely_and_correctly() {
         let (kind, deployer, before, asset): (String, Option<String>, bool, Option<String>) =
             sqlx::query_as(
                 "SELECT kind::text, deployer, deployed_before_indexing, \
-                 CASE WHEN asset_code = 'native' THEN 'native' ELSE asset_code || ':' || asset_issuer END \
+                 CASE WHEN asset_issuer IS NULL THEN asset_code ELSE asset_code || ':' || asset_issuer END \
                  FROM contracts WHERE contract_id = $1",
             )
             .bind(id.to_string())
@@ -507,7 +507,7 @@ async fn a_node_behind_the_network_is_waited_for() {
 async fn activity_of_unknown_contracts_waits_for_get_ledger_entries_and_registers_nothing_unconfirmed()
  {
     let db = TestDb::new().await;
-    let rpc = sim(Profile::test(), 6, 12).await;
+    let rpc = sim(Profile::test(), 6, 30).await;
     rpc.knobs(|k| k.entries_down = true);
     let (indexer, lock) = Indexer::start(config(&db, &rpc, Network::Local))
         .await
@@ -521,12 +521,15 @@ async fn activity_of_unknown_contracts_waits_for_get_ledger_entries_and_register
     drop((indexer, lock));
     // Contracts deployed before the first ledger are met through their activity: with
     // getLedgerEntries down they cannot be confirmed, so the batch waits rather than guess.
-    let observed: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM contracts WHERE deployed_before_indexing")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-    assert_eq!(observed, 0);
+    // Only a contract the chain itself proves (its instance upgraded or restored) is there.
+    let unproven: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM contracts c WHERE c.deployed_before_indexing \
+         AND NOT EXISTS (SELECT 1 FROM contract_versions v WHERE v.contract_pk = c.pk AND v.kind = 'upgraded')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(unproven, 0);
     assert!(checkpoint(&db, Network::Local).await < rpc.latest());
     rpc.knobs(|k| k.entries_down = false);
     index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
@@ -638,13 +641,22 @@ async fn the_indexer_records_what_it_is_doing_for_the_explorer() {
     let _ = starting.await;
     assert_eq!(down.1, "http://127.0.0.1:9/");
     assert!(down.2.is_some_and(|d| !d.is_empty()));
-    index_until(config(&db, &rpc, Network::Local), &db, rpc.latest())
+    // Running: following the network; shut down: stopped, and saying so.
+    let (indexer, _lock) = Indexer::start(config(&db, &rpc, Network::Local))
         .await
         .unwrap();
+    let stop = async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while state(&db).await.is_none_or(|s| s.0 != "following") {
+            assert!(tokio::time::Instant::now() < deadline, "never following");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    indexer.run(stop).await.unwrap();
     let up = state(&db).await.unwrap();
     assert_eq!(
-        (up.0.as_str(), up.1.as_str()),
-        ("following", rpc.url.as_str())
+        (up.0.as_str(), up.1.as_str(), up.2.as_deref()),
+        ("stopped", rpc.url.as_str(), Some("shut down"))
     );
 }
 

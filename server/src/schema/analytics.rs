@@ -58,7 +58,10 @@ pub enum IndexerState {
     Following,
     /// Cannot reach its Stellar RPC (`rpcUrl`), and retrying; `detail` says why.
     RpcUnreachable,
-    /// Stopped on an error an operator must act on; `detail` says what to do.
+    /// Retrying after another error (the database's, say); `detail` says which.
+    Retrying,
+    /// Not running: shut down, or stopped on an error an operator must act on; `detail`
+    /// says which, and what to do.
     Stopped,
     /// No state recorded (an indexer older than this field).
     Unknown,
@@ -245,6 +248,7 @@ impl Analytics {
                     Some("catching_up") => IndexerState::CatchingUp,
                     Some("following") => IndexerState::Following,
                     Some("rpc_unreachable") => IndexerState::RpcUnreachable,
+                    Some("retrying") => IndexerState::Retrying,
                     Some("stopped") => IndexerState::Stopped,
                     _ => IndexerState::Unknown,
                 },

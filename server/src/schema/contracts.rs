@@ -150,15 +150,20 @@ impl Contract {
     /// look-alike.
     async fn asset(&self) -> Option<StellarAsset> {
         let code = self.row.asset_code.clone()?;
-        let issuer = self.row.asset_issuer.clone();
-        Some(StellarAsset {
-            native: code == "native",
-            canonical: match &issuer {
-                Some(i) => format!("{code}:{i}"),
-                None => "native".into(),
+        // Lumens have no issuer; an issued asset named `native` has one.
+        Some(match self.row.asset_issuer.clone() {
+            Some(issuer) => StellarAsset {
+                native: false,
+                canonical: format!("{code}:{issuer}"),
+                code,
+                issuer: Some(issuer),
             },
-            code: if code == "native" { "XLM".into() } else { code },
-            issuer,
+            None => StellarAsset {
+                native: true,
+                canonical: "native".into(),
+                code: "XLM".into(),
+                issuer: None,
+            },
         })
     }
 

@@ -67,14 +67,31 @@ async fn an_asset_contract_shows_its_asset_and_search_finds_it_by_code() {
         at: at(1),
         constructor_args: None,
     };
+    // Anyone may issue an asset called `native`: it has an issuer, lumens have none.
+    let fake_native = AssetRef::credit(b"native", AccountId([5; 32])).unwrap();
+    let fake = registry_core::stellar::contract_id(NET, &fake_native.preimage());
     write(
         &app,
         100,
-        vec![deploy(real, &usdc), deploy(spam, &look_alike)],
+        vec![
+            deploy(real, &usdc),
+            deploy(spam, &look_alike),
+            deploy(fake, &fake_native),
+        ],
         Observations::default(),
         &[],
     )
     .await;
+    let body = app
+        .graphql(
+            "query($id: String!) { contract(network: TESTNET, contractId: $id) { asset { code native canonical } } }",
+            json!({ "id": fake.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        data(&body)["contract"]["asset"],
+        json!({ "code": "native", "native": false, "canonical": fake_native.canonical() })
+    );
     let body = app
         .graphql(
             "query($id: String!) { contract(network: TESTNET, contractId: $id) { name asset { code issuer native canonical } implementedSeps } }",

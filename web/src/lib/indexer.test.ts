@@ -41,12 +41,16 @@ describe("the indexer's state in words", () => {
     expect(d.offline).toBe(true);
   });
 
-  test('stopped and starting', () => {
+    test('stopped, retrying and starting', () => {
     const s = describeIndexer({ ...base, state: 'STOPPED', detail: 'the RPC serves another network' }, 'MAINNET');
     expect(s.tone).toBe('down');
     expect(s.sentence).toBe('The indexer of Mainnet has stopped.');
     expect(s.detail).toBe('the RPC serves another network');
     expect(s.offline).toBe(false);
+        const r = describeIndexer({ ...base, state: 'RETRYING', detail: 'database: connection refused' }, 'MAINNET');
+    expect(r.tone).toBe('busy');
+    expect(r.sentence).toBe('The indexer of Mainnet hit an error and is retrying.');
+    expect(r.detail).toBe('database: connection refused');
     const st = describeIndexer({ ...base, state: 'STARTING', lastLedger: null, lagLedgers: null, lagSeconds: null }, 'LOCAL');
     expect(st.sentence).toBe('The indexer of Local is starting.');
     expect(st.progress).toBeNull();

@@ -66,6 +66,8 @@ export function describeIndexer(status: IndexerStatusFields | undefined, network
         sentence: `The indexer cannot reach the Stellar RPC${status.rpcUrl ? ` at ${status.rpcUrl}` : ''} and is retrying.`,
         offline: true,
       };
+        case 'RETRYING':
+      return { ...base, tone: 'busy', sentence: `The indexer of ${name} hit an error and is retrying.` };
     case 'STOPPED':
       return { ...base, tone: 'down', sentence: `The indexer of ${name} has stopped.` };
     case 'UNKNOWN':
