@@ -327,7 +327,8 @@ impl Contract {
         Ok(rows.into_iter().map(FunctionStat).collect())
     }
 
-    /// Total invocations in a window.
+    /// Transactions that called the contract directly in a window, failed ones included (as
+    /// `DailyStat.invocations`; calls by other contracts are `DailyStat.subInvocations`).
     async fn invocations(
         &self,
         ctx: &Context<'_>,
