@@ -242,6 +242,23 @@ struct Deployed {
     wasm: Option<WasmHash>,
 }
 
+impl Truth {
+    /// Records a transaction's own call of `contract` by `caller`.
+    fn called(&mut self, contract: ContractId, caller: String, success: bool) {
+        let stat = self.invocations.entry(contract).or_default();
+        stat.0 += 1;
+        if !success {
+            stat.1 += 1;
+        }
+        self.callers.entry(contract).or_default().insert(caller);
+    }
+}
+
+/// An account's `G…` address.
+fn account_strkey(key: [u8; 32]) -> String {
+    registry_core::AccountId(key).to_string()
+}
+
 /// The chain generator.
 pub struct Chain {
     pub network: Network,
@@ -707,9 +724,7 @@ impl Chain {
                 self.contracts.push(Deployed { id, wasm: None });
                 self.truth.deployments.push((id, "asset"));
                 self.truth.assets.insert(id, asset.canonical());
-                self.truth
-                    .deployers
-                    .insert(id, registry_core::AccountId(source).to_string());
+                self.truth.deployers.insert(id, account_strkey(source));
                 Some(Plan {
                     source,
                     body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
@@ -743,20 +758,7 @@ impl Chain {
                 });
                 self.truth.deployments.push((id, "factory"));
                 self.truth.deployers.insert(id, factory.to_string());
-                self.truth
-                    .callers
-                    .entry(factory)
-                    .or_default()
-                    .insert(registry_core::AccountId(source).to_string());
-                *self.truth.invocations.entry(factory).or_default() = {
-                    let (n, f) = self
-                        .truth
-                        .invocations
-                        .get(&factory)
-                        .copied()
-                        .unwrap_or_default();
-                    (n + 1, f)
-                };
+                self.truth.called(factory, account_strkey(source), true);
                 Some(Plan {
                     source,
                     body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
@@ -797,9 +799,7 @@ impl Chain {
                     self.factory = Some(id);
                 }
                 self.truth.deployments.push((id, "direct"));
-                self.truth
-                    .deployers
-                    .insert(id, registry_core::AccountId(source).to_string());
+                self.truth.deployers.insert(id, account_strkey(source));
                 Some(Plan {
                     source,
                     body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
@@ -844,14 +844,8 @@ impl Chain {
         let new_data = instance_data(id, ContractExecutable::Wasm(Hash(new.0)));
         self.put_entry(&instance_key(id), new_data.clone(), seq);
         self.truth.upgrades.push((id, old, new));
-        let stat = self.truth.invocations.entry(id).or_default();
-        stat.0 += 1;
         let source = self.source();
-        self.truth
-            .callers
-            .entry(id)
-            .or_default()
-            .insert(registry_core::AccountId(source).to_string());
+        self.truth.called(id, account_strkey(source), true);
         let executable = |h: WasmHash| {
             ScVal::Vec(Some(stellar_xdr::ScVec(
                 vec![
@@ -927,17 +921,8 @@ impl Chain {
         let function = *["transfer", "swap", "deposit", "hello", "increment", "vote"]
             .choose(&mut self.rng)
             .unwrap_or(&"hello");
-        let stat = self.truth.invocations.entry(target).or_default();
-        stat.0 += 1;
-        if !success {
-            stat.1 += 1;
-        }
         let source = self.source();
-        self.truth
-            .callers
-            .entry(target)
-            .or_default()
-            .insert(registry_core::AccountId(source).to_string());
+        self.truth.called(target, account_strkey(source), success);
         let events = if success {
             (0..self.profile.events_per_invocation)
                 .map(|i| ContractEvent {
@@ -1104,7 +1089,6 @@ impl Chain {
         let (router, target) = self.two_contracts()?;
         let source = self.source();
         *self.truth.sub_invocations.entry(target).or_default() += 1;
-        self.truth.invocations.entry(router).or_default().0 += 1;
         let mut plan = Plan {
             source,
             success: true,
@@ -1117,7 +1101,7 @@ impl Chain {
                 fn_return(target, "transfer"),
                 fn_return(router, "route"),
             ];
-            registry_core::AccountId(source).to_string()
+            account_strkey(source)
         } else {
             let wallet = ContractId(self.rng.random());
             plan.body = OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
@@ -1156,7 +1140,7 @@ impl Chain {
                 auth: vec![].try_into().unwrap_or_default(),
             });
         }
-        self.truth.callers.entry(router).or_default().insert(caller);
+        self.truth.called(router, caller, true);
         self.truth.shapes.insert(if with_diagnostics {
             "nested call in the diagnostic events"
         } else {
@@ -1195,13 +1179,8 @@ impl Chain {
         let source = self.source();
         self.truth.deployments.push((id, "factory"));
         self.truth.deployers.insert(id, factory.to_string());
-        self.truth.invocations.entry(router).or_default().0 += 1;
         *self.truth.sub_invocations.entry(factory).or_default() += 1;
-        self.truth
-            .callers
-            .entry(router)
-            .or_default()
-            .insert(registry_core::AccountId(source).to_string());
+        self.truth.called(router, account_strkey(source), true);
         Some(Plan {
             source,
             body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
@@ -1240,12 +1219,7 @@ impl Chain {
         self.truth.deployments.push((id, "asset"));
         self.truth.assets.insert(id, asset.canonical());
         self.truth.deployers.insert(id, deployer.to_string());
-        self.truth.invocations.entry(deployer).or_default().0 += 1;
-        self.truth
-            .callers
-            .entry(deployer)
-            .or_default()
-            .insert(registry_core::AccountId(source).to_string());
+        self.truth.called(deployer, account_strkey(source), true);
         Some(Plan {
             source,
             body: OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
