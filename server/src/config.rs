@@ -17,8 +17,17 @@ pub struct Limits {
     /// `GRAPHQL_MAX_COMPLEXITY` (default 20000): complexity points, where a list field costs its
     /// page size times its children.
     pub max_complexity: usize,
-    /// `GRAPHQL_MAX_ALIASES` (default 30): aliased fields in one document.
+    /// `GRAPHQL_MAX_ALIASES` (default 30): aliased fields in one document, fragments
+    /// expanded.
     pub max_aliases: usize,
+    /// `GRAPHQL_MAX_FIELDS` (default 1000): fields a document would execute with its
+    /// fragments expanded (a list field counts once, whatever its page size).
+    pub max_fields: usize,
+    /// `GRAPHQL_MAX_FRAGMENT_SPREADS` (default 200): fragment spreads, counted every time they
+    /// are expanded.
+    pub max_fragment_spreads: usize,
+    /// `GRAPHQL_MAX_DIRECTIVES` (default 50): directives in a document, fragments expanded.
+    pub max_directives: usize,
     /// `GRAPHQL_MAX_BODY_BYTES` (default 65536): request body size.
     pub max_body_bytes: usize,
     /// `GRAPHQL_MAX_BATCH` (default 10): operations in one batched request.
@@ -198,6 +207,9 @@ impl Config {
         "GRAPHQL_MAX_DEPTH",
         "GRAPHQL_MAX_COMPLEXITY",
         "GRAPHQL_MAX_ALIASES",
+        "GRAPHQL_MAX_FIELDS",
+        "GRAPHQL_MAX_FRAGMENT_SPREADS",
+        "GRAPHQL_MAX_DIRECTIVES",
         "GRAPHQL_MAX_BODY_BYTES",
         "GRAPHQL_MAX_BATCH",
         "GRAPHQL_MAX_PAGE_SIZE",
@@ -263,6 +275,9 @@ impl Config {
             max_depth: env.int("GRAPHQL_MAX_DEPTH", 12, 2, 100),
             max_complexity: env.int("GRAPHQL_MAX_COMPLEXITY", 20_000, 10, 10_000_000),
             max_aliases: env.int("GRAPHQL_MAX_ALIASES", 30, 0, 10_000),
+            max_fields: env.int("GRAPHQL_MAX_FIELDS", 1000, 10, 1_000_000),
+            max_fragment_spreads: env.int("GRAPHQL_MAX_FRAGMENT_SPREADS", 200, 0, 1_000_000),
+            max_directives: env.int("GRAPHQL_MAX_DIRECTIVES", 50, 0, 1_000_000),
             max_body_bytes: env.int("GRAPHQL_MAX_BODY_BYTES", 65_536, 256, 16 << 20),
             max_batch: env.int("GRAPHQL_MAX_BATCH", 10, 1, 1000),
             max_page_size: env.int("GRAPHQL_MAX_PAGE_SIZE", 100, 1, 10_000),

@@ -8,6 +8,8 @@
 //!   [`db`]: all SQL; [`cache`]: cross-request caches.
 //! - [`listener`]: the live feed's hub (one LISTEN connection, in-process fan-out).
 //! - [`error`]: the one error type and the codes clients see.
+//! - [`guard`]: the checks every document passes first, on every transport (work counted with
+//!   fragments expanded, in linear time, before validation).
 //!
 //! The server only reads; the indexer is the only writer.
 
@@ -16,6 +18,7 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod guard;
 pub mod http;
 pub mod listener;
 pub mod loaders;

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{BatchRequest, BatchResponse, Request, ServerError};
+use async_graphql::{BatchRequest, BatchResponse, Request};
 use axum::body::{Body, Bytes};
 use std::net::SocketAddr;
 
@@ -30,7 +30,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::cache::CachedResponse;
 use crate::error::{ErrorCode, classify_engine_error, http_error};
 use crate::loaders::Loaders;
-use crate::schema::aliases;
 use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -309,20 +308,9 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
             .unwrap_or_else(|_| "graphql".to_owned());
         let span = tracing::info_span!("graphql", otel.name = %name);
         async move {
-            // Parse here (the engine reuses the parse) to refuse documents with too many aliases.
-            if let Ok(doc) = request.parsed_query() {
-                let n = aliases(doc);
-                if n > state.limits.max_aliases {
-                    let message = format!(
-                        "Too many aliases: the document has {n}, the limit is {}",
-                        state.limits.max_aliases
-                    );
-                    let mut err = ServerError::new(message, None);
-                    err.extensions
-                        .get_or_insert_with(Default::default)
-                        .set("code", ErrorCode::QueryTooComplex.as_str());
-                    return async_graphql::Response::from_errors(vec![err]);
-                }
+            // The guard measures the document (the engine reuses the parse) before validation.
+            if let Err(err) = crate::guard::admit(&state.limits, &mut request) {
+                return async_graphql::Response::from_errors(vec![err]);
             }
             state
                 .schema

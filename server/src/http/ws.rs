@@ -183,11 +183,21 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
                             false
                         }
                     };
-                    if refused {
+                                        if refused {
                         metrics::counter!("registry_server_http_rejections_total", "reason" => "too_many_subscriptions").increment(1);
                         let text = error_message(proto, &id, &format!("too many subscriptions on this connection (at most {max_subs}): complete one first"), ErrorCode::QueryTooComplex);
                         let _ = inject_tx.send(text).await;
                         continue;
+                    }
+                    // The same guard as every other way in, before the engine sees it.
+                    if let Some(payload) = peek.get("payload") {
+                        if let Ok(mut request) = serde_json::from_value::<Request>(payload.clone()) {
+                            if let Err(err) = crate::guard::admit(&state_in.limits, &mut request) {
+                                conn_in.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
+                                let _ = inject_tx.send(error_message(proto, &id, &err.message, ErrorCode::QueryTooComplex)).await;
+                                continue;
+                            }
+                        }
                     }
                     if let (true, Some(payload)) = (initialised_in.load(Ordering::Relaxed), peek.get("payload")) {
                         if let Some(key) = shared::share_key(payload) {
@@ -389,6 +399,16 @@ pub async fn event_stream(
     request: Request,
 ) -> Response {
     let ip = state.limiter.client_ip(peer, headers);
+    let mut request = request;
+    if let Err(err) = crate::guard::admit(&state.limits, &mut request) {
+        let body = async_graphql::Response::from_errors(vec![err]);
+        let data = serde_json::to_string(&body).unwrap_or_else(|_| "{}".into());
+        let events = futures::stream::iter([
+            Ok::<Event, std::convert::Infallible>(Event::default().event("next").data(data)),
+            Ok(Event::default().event("complete").data("")),
+        ]);
+        return Sse::new(events).into_response();
+    }
     let max = state.feed.max_connections_per_ip;
     let Some(slot) = state.ws_connections.acquire(ip, max) else {
         return too_many_connections(max);

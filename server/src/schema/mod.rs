@@ -14,7 +14,6 @@ pub mod wasm;
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{
     Context, EmptyMutation, ID, Interface, MergedObject, Object, Schema, SchemaBuilder,
 };
@@ -189,40 +188,4 @@ pub fn sdl() -> String {
     )
     .finish()
     .sdl()
-}
-
-/// Counts the aliased fields of a document (operations and fragments). Aliases let one
-/// request repeat an expensive field many times at the same depth, which the depth limit does
-/// not see; the HTTP layer refuses documents over `GRAPHQL_MAX_ALIASES`. (Counted there, on
-/// the parse the engine then reuses, rather than in an engine extension: an extension adds a
-/// hook to every field resolution.)
-pub fn aliases(doc: &ExecutableDocument) -> usize {
-    let ops: usize = doc
-        .operations
-        .iter()
-        .map(|(_, op)| count_aliases(&op.node.selection_set.node, 0))
-        .sum();
-    let fragments: usize = doc
-        .fragments
-        .values()
-        .map(|f| count_aliases(&f.node.selection_set.node, 0))
-        .sum();
-    ops + fragments
-}
-
-fn count_aliases(set: &SelectionSet, depth: usize) -> usize {
-    if depth > 64 {
-        return 0;
-    }
-    set.items
-        .iter()
-        .map(|s| match &s.node {
-            Selection::Field(f) => {
-                usize::from(f.node.alias.is_some())
-                    + count_aliases(&f.node.selection_set.node, depth + 1)
-            }
-            Selection::InlineFragment(i) => count_aliases(&i.node.selection_set.node, depth + 1),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
 }

@@ -17,9 +17,9 @@ async fn too_deep_a_query_is_refused() {
         .await;
     assert_eq!(
         first_error(&body),
-        (
+                (
             "QUERY_TOO_COMPLEX".into(),
-            "Query is nested too deep.".into()
+            "The query nests 5 levels deep with its fragments expanded, the limit is 4 (GRAPHQL_MAX_DEPTH)".into()
         )
     );
     assert_eq!(body["data"], json!(null));
@@ -53,7 +53,7 @@ async fn too_many_aliases_are_refused() {
     assert_eq!(code, "QUERY_TOO_COMPLEX");
     assert_eq!(
         message,
-        "Too many aliases: the document has 4, the limit is 3"
+        "Too many aliases: the document has 4, the limit is 3 (GRAPHQL_MAX_ALIASES)"
     );
     let ok = app
         .graphql(

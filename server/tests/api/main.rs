@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod abi;
+mod attacks;
 mod chain_facts;
 mod contracts;
 mod errors;

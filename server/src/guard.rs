@@ -1,0 +1,297 @@
+//! The checks every GraphQL document passes before the engine validates or executes it, on
+//! every transport (HTTP POST and GET, batches, server-sent events, both WebSocket protocols,
+//! shared subscriptions): one place, so a limit added here holds everywhere.
+//!
+//! Validation itself walks fragments expanded, so a small document of nested fragment spreads
+//! (`fragment F24 on Query { ...F23 ...F23 }` down to `F0`) would cost 2^24 steps there. Here
+//! the work a document asks for is counted with each fragment measured once (memoised), in
+//! time linear in the document: fields it would execute with fragments expanded, fragment
+//! spreads expanded, directives, nesting and aliases, each against its cap. Past one, the
+//! request is refused with `QUERY_TOO_COMPLEX` and a message naming the cap, before any
+//! validation or SQL.
+
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{
+    ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
+};
+use async_graphql::{Name, Positioned, Request, ServerError};
+
+use crate::config::Limits;
+use crate::error::ErrorCode;
+
+/// How deep fragments may be spread inside fragments: real documents nest a handful; the bound
+/// keeps the measuring itself from recursing without end.
+const MAX_FRAGMENT_NESTING: u32 = 64;
+
+/// The work a document (or a fragment) asks for, fragments expanded. Counts saturate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Fields that would be resolved.
+    pub fields: u64,
+    /// Fragment spreads, each counted every time it is expanded.
+    pub spreads: u64,
+    /// Directives on fields, fragments and spreads.
+    pub directives: u64,
+    /// Deepest field nesting.
+    pub depth: u64,
+    /// Aliased fields.
+    pub aliases: u64,
+}
+
+impl Work {
+    fn add(&mut self, other: Work) {
+        self.fields = self.fields.saturating_add(other.fields);
+        self.spreads = self.spreads.saturating_add(other.spreads);
+        self.directives = self.directives.saturating_add(other.directives);
+        self.aliases = self.aliases.saturating_add(other.aliases);
+        self.depth = self.depth.max(other.depth);
+    }
+}
+
+/// Why a document was not measured to the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A fragment spreads itself, directly or not.
+    Cycle(String),
+    /// Fragments spread inside fragments deeper than [`MAX_FRAGMENT_NESTING`].
+    FragmentNesting,
+    /// Fields nest deeper than the depth cap (measuring stops there).
+    Depth(u64),
+}
+
+enum Memo {
+    InProgress,
+    Done(Work),
+}
+
+struct Measure<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    memo: HashMap<Name, Memo>,
+    max_depth: u64,
+}
+
+impl Measure<'_> {
+    fn selection(&mut self, set: &SelectionSet, depth: u64, nesting: u32) -> Result<Work, Refusal> {
+        let mut w = Work {
+            depth,
+            ..Work::default()
+        };
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let f = &f.node;
+                    let inner_depth = depth + 1;
+                    if inner_depth > self.max_depth {
+                        return Err(Refusal::Depth(inner_depth));
+                    }
+                    w.fields = w.fields.saturating_add(1);
+                    w.directives = w.directives.saturating_add(f.directives.len() as u64);
+                    w.aliases = w.aliases.saturating_add(u64::from(f.alias.is_some()));
+                    w.depth = w.depth.max(inner_depth);
+                    if !f.selection_set.node.items.is_empty() {
+                        let inner = self.selection(&f.selection_set.node, inner_depth, nesting)?;
+                        w.add(inner);
+                    }
+                }
+                Selection::InlineFragment(i) => {
+                    let i = &i.node;
+                    w.directives = w.directives.saturating_add(i.directives.len() as u64);
+                    let inner = self.selection(&i.selection_set.node, depth, nesting)?;
+                    w.add(inner);
+                }
+                Selection::FragmentSpread(s) => {
+                    let s = &s.node;
+                    w.spreads = w.spreads.saturating_add(1);
+                    w.directives = w.directives.saturating_add(s.directives.len() as u64);
+                    let inner = self.fragment(&s.fragment_name.node, nesting + 1)?;
+                    // A fragment's depth is measured from where it is spread.
+                    w.add(Work {
+                        depth: depth.saturating_add(inner.depth),
+                        ..inner
+                    });
+                    if depth.saturating_add(inner.depth) > self.max_depth {
+                        return Err(Refusal::Depth(depth.saturating_add(inner.depth)));
+                    }
+                }
+            }
+        }
+        Ok(w)
+    }
+
+    /// A fragment's work, measured once; its depth counted from its own root.
+    fn fragment(&mut self, name: &Name, nesting: u32) -> Result<Work, Refusal> {
+        if nesting > MAX_FRAGMENT_NESTING {
+            return Err(Refusal::FragmentNesting);
+        }
+        match self.memo.get(name) {
+            Some(Memo::Done(w)) => return Ok(*w),
+            Some(Memo::InProgress) => return Err(Refusal::Cycle(name.to_string())),
+            None => {}
+        }
+        // An undefined fragment costs nothing here; validation names it.
+        let Some(def) = self.fragments.get(name) else {
+            return Ok(Work::default());
+        };
+        self.memo.insert(name.clone(), Memo::InProgress);
+        let mut w = self.selection(&def.node.selection_set.node, 0, nesting)?;
+        w.directives = w
+            .directives
+            .saturating_add(def.node.directives.len() as u64);
+        self.memo.insert(name.clone(), Memo::Done(w));
+        Ok(w)
+    }
+}
+
+/// The work of a document: the largest of its operations' and of its fragments' (validation
+/// walks every definition, used or not).
+pub fn measure(doc: &ExecutableDocument, max_depth: u64) -> Result<Work, Refusal> {
+    let mut m = Measure {
+        fragments: &doc.fragments,
+        memo: HashMap::new(),
+        max_depth,
+    };
+    let mut worst = Work::default();
+    let take = |w: Work, worst: &mut Work| {
+        worst.fields = worst.fields.max(w.fields);
+        worst.spreads = worst.spreads.max(w.spreads);
+        worst.directives = worst.directives.max(w.directives);
+        worst.depth = worst.depth.max(w.depth);
+        worst.aliases = worst.aliases.max(w.aliases);
+    };
+    for (_, op) in doc.operations.iter() {
+        let mut w = m.selection(&op.node.selection_set.node, 0, 0)?;
+        w.directives = w.directives.saturating_add(op.node.directives.len() as u64);
+        take(w, &mut worst);
+    }
+    for name in doc.fragments.keys() {
+        let w = m.fragment(name, 0)?;
+        take(w, &mut worst);
+    }
+    Ok(worst)
+}
+
+fn too_complex(message: String) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    err.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", ErrorCode::QueryTooComplex.as_str());
+    err
+}
+
+/// Admits a request's document, or says which cap it is past. A document that does not
+/// parse is admitted: the engine reports the syntax error the usual way.
+pub fn admit(limits: &Limits, request: &mut Request) -> Result<(), ServerError> {
+    let Ok(doc) = request.parsed_query() else {
+        return Ok(());
+    };
+    let w = match measure(doc, limits.max_depth as u64) {
+        Ok(w) => w,
+        Err(Refusal::Cycle(name)) => {
+            return Err(too_complex(format!(
+                "The fragment `{name}` spreads itself: fragments may not form cycles"
+            )));
+        }
+        Err(Refusal::FragmentNesting) => {
+            return Err(too_complex(format!(
+                "Fragments are spread inside fragments more than {MAX_FRAGMENT_NESTING} deep"
+            )));
+        }
+        Err(Refusal::Depth(d)) => {
+            return Err(too_complex(format!(
+                "The query nests {d} levels deep with its fragments expanded, the limit is {} (GRAPHQL_MAX_DEPTH)",
+                limits.max_depth
+            )));
+        }
+    };
+    let caps = [
+        (
+            w.fields,
+            limits.max_fields,
+            "fields with its fragments expanded",
+            "GRAPHQL_MAX_FIELDS",
+        ),
+        (
+            w.spreads,
+            limits.max_fragment_spreads,
+            "fragment spreads with its fragments expanded",
+            "GRAPHQL_MAX_FRAGMENT_SPREADS",
+        ),
+        (
+            w.directives,
+            limits.max_directives,
+            "directives",
+            "GRAPHQL_MAX_DIRECTIVES",
+        ),
+        (
+            w.aliases,
+            limits.max_aliases,
+            "aliases",
+            "GRAPHQL_MAX_ALIASES",
+        ),
+    ];
+    for (n, max, what, var) in caps {
+        if n > max as u64 {
+            metrics::counter!("registry_server_http_rejections_total", "reason" => "query_too_complex")
+                .increment(1);
+            return Err(too_complex(format!(
+                "Too many {what}: the document has {n}, the limit is {max} ({var})"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn work(q: &str) -> Result<Work, Refusal> {
+        measure(&async_graphql::parser::parse_query(q).unwrap(), 12)
+    }
+
+    #[test]
+    fn fragments_are_counted_expanded_once_each() {
+        let w = work(
+            "query { a { b c } ...F ...F } fragment F on Query { d: x { y } z @include(if: true) }",
+        )
+        .unwrap();
+        // a, b, c, then F twice (x, y, z each time).
+        assert_eq!(w.fields, 3 + 2 * 3);
+        assert_eq!(w.spreads, 2);
+        assert_eq!(w.directives, 2);
+        assert_eq!(w.aliases, 2);
+        assert_eq!(w.depth, 2);
+    }
+
+    #[test]
+    fn a_doubling_fragment_chain_is_measured_in_linear_time() {
+        let mut q =
+            String::from("query { ...F24 } fragment F0 on Query { contracts { totalCount } }");
+        for i in 1..=24 {
+            q.push_str(&format!(
+                " fragment F{i} on Query {{ ...F{p} ...F{p} }}",
+                p = i - 1
+            ));
+        }
+        let w = work(&q).unwrap();
+        assert_eq!(w.fields, 2 * (1 << 24));
+        assert_eq!(w.spreads, (1 << 25) - 1);
+    }
+
+    #[test]
+    fn cycles_depth_and_fragment_nesting_are_refused() {
+        assert_eq!(
+            work("query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"),
+            Err(Refusal::Cycle("A".into()))
+        );
+        let deep = format!("query {{ {}x{} }}", "a { ".repeat(13), " }".repeat(13));
+        assert!(matches!(work(&deep), Err(Refusal::Depth(_))));
+        let mut q = String::from("query { ...F0 }");
+        for i in 0..70 {
+            q.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
+        }
+        q.push_str(" fragment F70 on Query { x }");
+        assert_eq!(work(&q), Err(Refusal::FragmentNesting));
+    }
+}

@@ -1,0 +1,115 @@
+//! Documents an attacker sends to make the server work, on every way in: each is refused by
+//! the one guard, before validation and before any SQL, with `QUERY_TOO_COMPLEX` and a message
+//! naming the cap.
+
+use serde_json::{Value, json};
+
+use crate::feed::Client;
+use crate::helpers::{TestApp, first_error};
+
+/// 1.5 KB that expands to 2^24 copies of a list field.
+fn fragment_fan_out() -> String {
+    let mut q = String::from("query { ...F24 } fragment F0 on Query { contracts { totalCount } }");
+    for i in 1..=24 {
+        q.push_str(&format!(
+            " fragment F{i} on Query {{ ...F{p} ...F{p} }}",
+            p = i - 1
+        ));
+    }
+    q
+}
+
+/// One list field repeated 6,000 times through a fragment (no aliases).
+fn repetition() -> String {
+    format!(
+        "query {{ {} }} fragment T on Query {{ tags {{ name }} }}",
+        "...T ".repeat(6000)
+    )
+}
+
+fn assert_refused(errors: &Value, what: &str) {
+    let e = &errors[0];
+    assert_eq!(e["extensions"]["code"], "QUERY_TOO_COMPLEX", "{errors}");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains(what), "{message}");
+}
+
+#[tokio::test]
+async fn expanded_documents_are_refused_on_post_get_and_batches_before_any_sql() {
+    let app = TestApp::spawn_with(|c| c.limits.max_body_bytes = 1 << 20).await;
+    let before = app.statements();
+    for (q, cap) in [
+        (fragment_fan_out(), "GRAPHQL_MAX_FIELDS"),
+        (repetition(), "GRAPHQL_MAX_FIELDS"),
+    ] {
+        let body = app.graphql(&q, json!({})).await;
+        assert_refused(&body["errors"], cap);
+        assert_eq!(body["data"], json!(null));
+        let res = app
+            .client
+            .get(format!("{}/graphql", app.url))
+            .query(&[("query", q.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        assert_refused(&body["errors"], cap);
+        let res = app
+            .post(json!([{ "query": q }, { "query": "{ tags { name } }" }]))
+            .await;
+        let body: Value = res.json().await.unwrap();
+        assert_refused(&body[0]["errors"], cap);
+        assert!(body[1].get("errors").is_none(), "{body}");
+    }
+    // Only the batch's harmless operation reached the database.
+    assert!(app.statements() - before <= 2);
+    let cycle = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
+    assert_eq!(
+        first_error(&app.graphql(cycle, json!({})).await).1,
+        "The fragment `A` spreads itself: fragments may not form cycles"
+    );
+}
+
+#[tokio::test]
+async fn expanded_documents_are_refused_over_server_sent_events() {
+    let app = TestApp::spawn_with(|c| c.limits.max_body_bytes = 1 << 20).await;
+    let res = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .header("accept", "text/event-stream")
+        .json(&json!({ "query": fragment_fan_out() }))
+        .send()
+        .await
+        .unwrap();
+    let text = res.text().await.unwrap();
+    let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+    let body: Value = serde_json::from_str(data).unwrap();
+    assert_refused(&body["errors"], "GRAPHQL_MAX_FIELDS");
+}
+
+#[tokio::test]
+async fn expanded_documents_are_refused_over_both_websocket_protocols() {
+    let app = TestApp::spawn().await;
+    for legacy in [false, true] {
+        let mut client = Client::connect(&app.url, legacy).await;
+        let q = fragment_fan_out().replace("query", "subscription");
+        client.subscribe("1", &q, json!({})).await;
+        let msg = client.next_json().await.unwrap();
+        assert_eq!(msg["type"], "error", "{msg}");
+        assert_eq!(msg["id"], "1");
+        let errors = if legacy {
+            json!([msg["payload"]])
+        } else {
+            msg["payload"].clone()
+        };
+        assert_refused(&errors, "GRAPHQL_MAX_FIELDS");
+        // The connection stays usable, and the refused id is free again.
+        client
+            .subscribe(
+                "1",
+                "subscription { ledgerIndexed(network: LOCAL) { ledger } }",
+                json!({}),
+            )
+            .await;
+    }
+}
