@@ -2,7 +2,7 @@
 //! root fields `contracts` and `contract`.
 
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use registry_core::spec::sac::stellar_asset_spec;
 use registry_core::{
     AccountId, ContractId, ContractKind, Network, TagSource, VerificationStatus, VersionKind,
@@ -541,6 +541,18 @@ impl ContractFilterInput {
             return Err(Error::BadInput(
                 "`implementsFunction` must be a function name of 1 to 32 characters".into(),
             ));
+        }
+        for (name, t) in [
+            ("createdAfter", self.created_after),
+            ("createdBefore", self.created_before),
+        ] {
+            if let Some(t) = t
+                && !(1970..=9999).contains(&t.year())
+            {
+                return Err(Error::BadInput(format!(
+                    "`{name}` is out of range: expected a time from 1970 to 9999"
+                )));
+            }
         }
         if let (Some(a), Some(b)) = (self.created_after, self.created_before)
             && a >= b

@@ -117,3 +117,39 @@ async fn expanded_documents_are_refused_over_both_websocket_protocols() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn dates_outside_1970_to_9999_are_bad_input_not_a_panic() {
+    let app = TestApp::spawn().await;
+    // (query, whether the message is the registry's own, naming the range)
+    for (q, ours) in [
+        (
+            r#"{ analytics { deploymentsPerDay(to: "-262144-01-01") { day } } }"#,
+            true,
+        ),
+        (
+            r#"{ analytics { deploymentsPerDay(from: "0001-01-01", to: "0001-01-02") { day } } }"#,
+            true,
+        ),
+        (
+            r#"{ contracts(filter: { createdAfter: "+262143-01-01T00:00:00Z" }) { totalCount } }"#,
+            false,
+        ),
+        (
+            r#"{ contracts(filter: { createdBefore: "1969-12-31T23:59:59Z" }) { totalCount } }"#,
+            true,
+        ),
+    ] {
+        let body = app.graphql(q, json!({})).await;
+        let (code, message) = first_error(&body);
+        assert_eq!(code, "BAD_USER_INPUT", "{q}: {body}");
+        assert!(!ours || message.contains("from 1970 to 9999"), "{message}");
+    }
+    let body = app
+        .graphql(
+            r#"{ analytics { deploymentsPerDay(from: "2026-01-01", to: "2026-01-02") { day } } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+}
