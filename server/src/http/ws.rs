@@ -173,10 +173,31 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
             let id = peek.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
             match kind {
                 "connection_init" => initialised_in.store(true, Ordering::Relaxed),
-                "subscribe" | "start" => {
+                                "subscribe" | "start" => {
+                    // An id already running: graphql-transport-ws closes the socket (4409);
+                    // the legacy protocol has no such code, so the client gets an error.
+                    let duplicate = conn_in
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .active
+                        .contains(&id);
+                    if duplicate {
+                        metrics::counter!("registry_server_http_rejections_total", "reason" => "duplicate_subscription_id").increment(1);
+                        match proto {
+                            WebSocketProtocols::GraphQLWS => {
+                                let _ = cmd_tx.unbounded_send(Cmd::Close(4409, format!("Subscriber for {id} already exists")));
+                                break;
+                            }
+                            WebSocketProtocols::SubscriptionsTransportWS => {
+                                let text = error_message(proto, &id, &format!("a subscription with id {id:?} is already running on this connection"), ErrorCode::BadUserInput);
+                                let _ = inject_tx.send(text).await;
+                                continue;
+                            }
+                        }
+                    }
                     let refused = {
                         let mut c = conn_in.lock().unwrap_or_else(|p| p.into_inner());
-                        if c.active.len() >= max_subs && !c.active.contains(&id) {
+                        if c.active.len() >= max_subs {
                             true
                         } else {
                             c.active.insert(id.clone());
@@ -266,10 +287,16 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
                         cancelled.insert(id.clone(), flag.clone());
                         members.push(member_stream(id, member, flag, proto));
                     }
-                    Cmd::Leave(id) => {
+                                        Cmd::Leave(id) => {
                         if let Some(flag) = cancelled.remove(&id) {
                             flag.store(true, Ordering::Relaxed);
                         }
+                    }
+                    Cmd::Close(code, reason) => {
+                        let _ = sink
+                            .send(Message::Close(Some(CloseFrame { code, reason: reason.into() })))
+                            .await;
+                        break;
                     }
                 }
                 continue;
@@ -335,6 +362,8 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
 enum Cmd {
     Join(String, shared::Membership),
     Leave(String),
+    /// Close the socket with this code and reason.
+    Close(u16, String),
 }
 
 type MemberStream = std::pin::Pin<Box<dyn futures::Stream<Item = (String, String, bool)> + Send>>;

@@ -153,3 +153,39 @@ async fn dates_outside_1970_to_9999_are_bad_input_not_a_panic() {
         .await;
     assert!(body.get("errors").is_none(), "{body}");
 }
+
+#[tokio::test]
+async fn a_subscription_id_sent_again_closes_the_socket_or_is_refused() {
+    let app = TestApp::spawn_with(|c| c.feed.max_subscriptions_per_connection = 2).await;
+    let q = "subscription { ledgerIndexed(network: LOCAL) { ledger } }";
+    // graphql-transport-ws: the protocol's own answer, close 4409.
+    let mut client = Client::connect(&app.url, false).await;
+    client.subscribe("1", q, json!({})).await;
+    client.subscribe("1", q, json!({})).await;
+    let msg = client.next_json().await.unwrap();
+    assert_eq!(msg, json!({ "type": "closed", "code": 4409 }));
+    // graphql-ws (legacy): an error for the id; the running subscription is untouched, and
+    // sending the id again and again does not take more than the per-connection cap.
+    let mut client = Client::connect(&app.url, true).await;
+    client.subscribe("1", q, json!({})).await;
+    for _ in 0..5 {
+        client.subscribe("1", q, json!({})).await;
+        let msg = client.next_json().await.unwrap();
+        assert_eq!(
+            (msg["type"].as_str(), msg["id"].as_str()),
+            (Some("error"), Some("1"))
+        );
+        assert_eq!(msg["payload"]["extensions"]["code"], "BAD_USER_INPUT");
+    }
+    client.subscribe("2", q, json!({})).await;
+    client.subscribe("3", q, json!({})).await;
+    let msg = client.next_json().await.unwrap();
+    assert_eq!(msg["id"], "3", "{msg}");
+    assert!(
+        msg["payload"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many subscriptions"),
+        "{msg}"
+    );
+}
