@@ -49,6 +49,9 @@ pub struct RateLimit {
     /// `TRUSTED_PROXIES` (default empty): comma-separated IPs or CIDR ranges whose
     /// `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// `RATE_LIMIT_IPV6_PREFIX` (default 64, 32-128): an IPv6 client is its address's prefix of
+    /// this length (one subscriber line holds a /64, and can pick any address in it).
+    pub ipv6_prefix: u8,
 }
 
 /// An IP network (`10.0.0.0/8`, `::1/128`, or a bare address).
@@ -218,6 +221,7 @@ impl Config {
         "WEB_DIR",
         "RATE_LIMIT_PER_SECOND",
         "RATE_LIMIT_BURST",
+        "RATE_LIMIT_IPV6_PREFIX",
         "TRUSTED_PROXIES",
         "CACHE_ENABLED",
         "CACHE_MAX_CAPACITY",
@@ -306,6 +310,7 @@ impl Config {
             per_second: env.int("RATE_LIMIT_PER_SECOND", 50, 0, 10_000_000),
             burst: env.int("RATE_LIMIT_BURST", 100, 1, 10_000_000),
             trusted_proxies,
+            ipv6_prefix: env.int("RATE_LIMIT_IPV6_PREFIX", 64, 32, 128),
         };
         let cache = CacheConfig {
             enabled: env.bool("CACHE_ENABLED", true),

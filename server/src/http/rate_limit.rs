@@ -1,9 +1,12 @@
-//! Per-client rate limiting of `/graphql` (governor, keyed by client IP).
+//! Per-client rate limiting of `/graphql` (governor, keyed by client).
 //!
 //! The client is the TCP peer, unless the peer is a configured trusted proxy: then it is the
 //! right-most address of `X-Forwarded-For` that is not itself a trusted proxy. Forwarded
-//! headers from anyone else are ignored, so a client cannot pick its own bucket. Over the
-//! limit, the answer is 429 with `Retry-After` and a GraphQL-shaped body (`RATE_LIMITED`).
+//! headers from anyone else are ignored, so a client cannot pick its own bucket. An IPv6
+//! client is its prefix (`RATE_LIMIT_IPV6_PREFIX`, a /64), since it can use any address of
+//! it. Every request is charged, and every operation started over an open WebSocket. Over
+//! the limit, the answer is 429 with `Retry-After` and a GraphQL-shaped body
+//! (`RATE_LIMITED`), or an error for the operation on a socket.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -27,6 +30,7 @@ type KeyedLimiter =
 pub struct Limiter {
     limiter: Option<KeyedLimiter>,
     trusted: Vec<IpNet>,
+    ipv6_prefix: u8,
 }
 
 impl Limiter {
@@ -39,11 +43,31 @@ impl Limiter {
         Arc::new(Limiter {
             limiter,
             trusted: config.trusted_proxies.clone(),
+            ipv6_prefix: config.ipv6_prefix.min(128),
         })
     }
 
-    /// The client address of a request.
+    /// The client of a request: its address (see the module docs), an IPv6 one cut to its
+    /// prefix. Rate limits and connection caps are kept per client.
     pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        self.client_key(self.client_address(peer, headers))
+    }
+
+    fn client_key(&self, ip: IpAddr) -> IpAddr {
+        match ip {
+            IpAddr::V4(_) => ip,
+            IpAddr::V6(v6) => {
+                let bits = u128::from(v6);
+                let mask = match self.ipv6_prefix {
+                    0 => 0,
+                    p => u128::MAX << (128 - u32::from(p)),
+                };
+                IpAddr::V6((bits & mask).into())
+            }
+        }
+    }
+
+    fn client_address(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         if !self.trusted.iter().any(|n| n.contains(peer)) {
             return peer;
         }
@@ -111,6 +135,7 @@ mod tests {
             per_second: 1,
             burst: 1,
             trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+            ipv6_prefix: 64,
         };
         let l = Limiter::new(&config);
         let mut h = HeaderMap::new();
@@ -126,11 +151,38 @@ mod tests {
     }
 
     #[test]
+    fn an_ipv6_client_is_its_prefix() {
+        let config = RateLimit {
+            per_second: 1,
+            burst: 1,
+            trusted_proxies: vec![],
+            ipv6_prefix: 64,
+        };
+        let l = Limiter::new(&config);
+        let h = HeaderMap::new();
+        let a = l.client_ip("2001:db8:1:2:aaaa::1".parse().unwrap(), &h);
+        let b = l.client_ip("2001:db8:1:2:ffff:1:2:3".parse().unwrap(), &h);
+        let other = l.client_ip("2001:db8:1:3::1".parse().unwrap(), &h);
+        assert_eq!(a, b);
+        assert_eq!(a, "2001:db8:1:2::".parse::<IpAddr>().unwrap());
+        assert_ne!(a, other);
+        // Rotating addresses inside the /64 does not buy a new bucket.
+        assert!(l.check(a).is_ok());
+        assert!(l.check(b).is_err());
+        assert!(l.check(other).is_ok());
+        assert_eq!(
+            l.client_ip("198.51.100.7".parse().unwrap(), &h),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
     fn second_request_over_a_burst_of_one_is_refused_with_a_wait() {
         let config = RateLimit {
             per_second: 1,
             burst: 1,
             trusted_proxies: vec![],
+            ipv6_prefix: 64,
         };
         let l = Limiter::new(&config);
         let ip: IpAddr = "127.0.0.1".parse().unwrap();

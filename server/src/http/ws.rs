@@ -117,7 +117,7 @@ pub async fn upgrade(
         .write_buffer_size(0)
         .max_write_buffer_size(1 << 20)
         .max_message_size(256 << 10)
-        .on_upgrade(move |socket| serve(state, socket, protocol, slot))
+        .on_upgrade(move |socket| serve(state, socket, protocol, slot, ip))
         .into_response()
 }
 
@@ -142,7 +142,13 @@ fn error_message(
     .to_string()
 }
 
-async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, slot: Slot) {
+async fn serve(
+    state: AppState,
+    socket: WebSocket,
+    proto: WebSocketProtocols,
+    slot: Slot,
+    ip: IpAddr,
+) {
     let _slot = slot;
     let feed = state.feed.clone();
     let (mut sink, mut incoming) = socket.split();
@@ -194,6 +200,13 @@ async fn serve(state: AppState, socket: WebSocket, proto: WebSocketProtocols, sl
                                 continue;
                             }
                         }
+                    }
+                                        // Each operation is charged to the client's rate limit, like a request.
+                    if let Err(e) = state_in.limiter.check(ip) {
+                        metrics::counter!("registry_server_http_rejections_total", "reason" => "rate_limited").increment(1);
+                        let text = error_message(proto, &id, &e.to_string(), ErrorCode::RateLimited);
+                        let _ = inject_tx.send(text).await;
+                        continue;
                     }
                     let refused = {
                         let mut c = conn_in.lock().unwrap_or_else(|p| p.into_inner());

@@ -189,3 +189,35 @@ async fn a_subscription_id_sent_again_closes_the_socket_or_is_refused() {
         "{msg}"
     );
 }
+
+#[tokio::test]
+async fn operations_over_an_open_socket_and_event_streams_are_charged_to_the_rate_limit() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate_limit.per_second = 1;
+        c.rate_limit.burst = 3;
+    })
+    .await;
+    let q = "subscription { ledgerIndexed(network: LOCAL) { ledger } }";
+    // The upgrade is one request; then two operations fit the burst, the third does not.
+    let mut client = Client::connect(&app.url, false).await;
+    client.subscribe("1", q, json!({})).await;
+    client.subscribe("2", q, json!({})).await;
+    client.subscribe("3", q, json!({})).await;
+    let msg = client.next_json().await.unwrap();
+    assert_eq!(
+        (msg["type"].as_str(), msg["id"].as_str()),
+        (Some("error"), Some("3"))
+    );
+    assert_eq!(msg["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+    // An event stream is a request like any other: the bucket is empty now.
+    let res = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .header("accept", "text/event-stream")
+        .json(&json!({ "query": q }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().get("retry-after").is_some());
+}
