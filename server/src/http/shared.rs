@@ -9,7 +9,6 @@
 //! from (when its selection includes `cursor`) and its subscription ends, as for unshared ones.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, Weak};
 
 use async_graphql::http::WebSocketProtocols;
@@ -41,7 +40,7 @@ pub enum Frame {
 pub struct Group {
     tx: broadcast::Sender<Arc<Frame>>,
     task: tokio::task::JoinHandle<()>,
-    key: u64,
+    key: ShareKey,
     registry: Weak<Registry>,
 }
 
@@ -61,7 +60,7 @@ impl Drop for Group {
 /// Every running group of the process.
 #[derive(Default)]
 pub struct Registry {
-    groups: Mutex<HashMap<u64, Weak<Group>>>,
+    groups: Mutex<HashMap<ShareKey, Weak<Group>>>,
 }
 
 impl Registry {
@@ -87,22 +86,31 @@ pub struct Membership {
     pub rx: broadcast::Receiver<Arc<Frame>>,
 }
 
+/// What makes two subscriptions the same: the whole request (document, variables,
+/// operation name), compared in full, so no two different requests can share a group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ShareKey {
+    query: String,
+    variables: Option<String>,
+    operation_name: Option<String>,
+}
+
 /// Whether a subscribe payload can be shared, and its key.
-pub fn share_key(payload: &Value) -> Option<u64> {
+pub fn share_key(payload: &Value) -> Option<ShareKey> {
     let query = payload.get("query")?.as_str()?;
     let variables = payload.get("variables").filter(|v| !v.is_null());
     // Replays are per subscriber.
     if replays(query, variables)? {
         return None;
     }
-    let mut h = DefaultHasher::new();
-    query.hash(&mut h);
-    variables.map(|v| v.to_string()).hash(&mut h);
-    payload
-        .get("operationName")
-        .and_then(Value::as_str)
-        .hash(&mut h);
-    Some(h.finish())
+    Some(ShareKey {
+        query: query.to_owned(),
+        variables: variables.map(|v| v.to_string()),
+        operation_name: payload
+            .get("operationName")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
 }
 
 fn cursor_of(data: &Value) -> Option<String> {
@@ -150,7 +158,7 @@ fn replays(query: &str, variables: Option<&Value>) -> Option<bool> {
 }
 
 /// Joins (or starts) the group for `payload`.
-pub fn join(state: &AppState, key: u64, payload: &Value) -> Option<Membership> {
+pub fn join(state: &AppState, key: ShareKey, payload: &Value) -> Option<Membership> {
     let registry = state.shared.clone();
     let mut groups = registry.groups.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(g) = groups.get(&key).and_then(Weak::upgrade) {
@@ -200,7 +208,7 @@ pub fn join(state: &AppState, key: u64, payload: &Value) -> Option<Membership> {
     let group = Arc::new(Group {
         tx,
         task,
-        key,
+        key: key.clone(),
         registry: Arc::downgrade(&registry),
     });
     groups.insert(key, Arc::downgrade(&group));

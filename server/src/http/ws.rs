@@ -117,6 +117,8 @@ pub async fn upgrade(
         .write_buffer_size(0)
         .max_write_buffer_size(1 << 20)
         .max_message_size(256 << 10)
+        // A frame is capped like a message: no single frame may ask for more memory.
+        .max_frame_size(256 << 10)
         .on_upgrade(move |socket| serve(state, socket, protocol, slot, ip))
         .into_response()
 }

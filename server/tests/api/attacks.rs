@@ -221,3 +221,27 @@ async fn operations_over_an_open_socket_and_event_streams_are_charged_to_the_rat
     assert_eq!(res.status(), 429);
     assert!(res.headers().get("retry-after").is_some());
 }
+
+#[tokio::test]
+async fn an_oversized_message_or_frame_closes_the_socket() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let app = TestApp::spawn().await;
+    let mut client = Client::connect(&app.url, false).await;
+    let big = format!(
+        "{{\"type\":\"subscribe\",\"id\":\"1\",\"payload\":{{\"query\":\"{}\"}}}}",
+        "x".repeat(300 << 10)
+    );
+    let _ = client.ws.send(Message::Text(big.into())).await;
+    // The server stops reading: the socket is closed (or reset) rather than buffered.
+    let end = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match client.ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the socket stayed open");
+}
