@@ -374,6 +374,29 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
     }
 }
 
+/// A response body without its `data` entry (one response, or each of a batch's).
+fn without_data(body: Bytes) -> Bytes {
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    match &mut v {
+        serde_json::Value::Object(o) => {
+            o.remove("data");
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                if let Some(o) = item.as_object_mut() {
+                    if o.get("data").is_some_and(serde_json::Value::is_null) {
+                        o.remove("data");
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    serde_json::to_vec(&v).map(Bytes::from).unwrap_or(body)
+}
+
 /// The HTTP answer for a GraphQL body: status and media type per GraphQL over HTTP.
 fn finish(body: Bytes, unexecuted: bool, graphql_response: bool, trace_id: &str) -> Response {
     let status = if graphql_response && unexecuted {
@@ -385,6 +408,12 @@ fn finish(body: Bytes, unexecuted: bool, graphql_response: bool, trace_id: &str)
         GRAPHQL_RESPONSE_JSON
     } else {
         "application/json"
+    };
+    // A request error (nothing executed) carries no `data` entry under GraphQL over HTTP.
+    let body = if graphql_response && unexecuted {
+        without_data(body)
+    } else {
+        body
     };
     let mut res = (status, body).into_response();
     res.headers_mut()

@@ -67,6 +67,8 @@ async fn graphql_response_json_clients_get_400_for_invalid_documents() {
     );
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    // A request error carries no `data` entry at all (GraphQL over HTTP).
+    assert!(body.get("data").is_none(), "{body}");
     let res = send("application/json").await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/json");
