@@ -28,6 +28,11 @@ pub struct Limits {
     pub max_fragment_spreads: usize,
     /// `GRAPHQL_MAX_DIRECTIVES` (default 50): directives in a document, fragments expanded.
     pub max_directives: usize,
+    /// `GRAPHQL_MAX_STATEMENTS` (default 100): SQL statements one request (each operation of
+    /// a batch, counted together) may send.
+    pub max_statements: u64,
+    /// `GRAPHQL_MAX_RESPONSE_BYTES` (default 8388608): size of one answer (a batch's whole).
+    pub max_response_bytes: usize,
     /// `GRAPHQL_MAX_BODY_BYTES` (default 65536): request body size.
     pub max_body_bytes: usize,
     /// `GRAPHQL_MAX_BATCH` (default 10): operations in one batched request.
@@ -213,6 +218,8 @@ impl Config {
         "GRAPHQL_MAX_FIELDS",
         "GRAPHQL_MAX_FRAGMENT_SPREADS",
         "GRAPHQL_MAX_DIRECTIVES",
+        "GRAPHQL_MAX_STATEMENTS",
+        "GRAPHQL_MAX_RESPONSE_BYTES",
         "GRAPHQL_MAX_BODY_BYTES",
         "GRAPHQL_MAX_BATCH",
         "GRAPHQL_MAX_PAGE_SIZE",
@@ -282,6 +289,8 @@ impl Config {
             max_fields: env.int("GRAPHQL_MAX_FIELDS", 1000, 10, 1_000_000),
             max_fragment_spreads: env.int("GRAPHQL_MAX_FRAGMENT_SPREADS", 200, 0, 1_000_000),
             max_directives: env.int("GRAPHQL_MAX_DIRECTIVES", 50, 0, 1_000_000),
+            max_statements: env.int("GRAPHQL_MAX_STATEMENTS", 100, 1, 1_000_000),
+            max_response_bytes: env.int("GRAPHQL_MAX_RESPONSE_BYTES", 8 << 20, 1024, 1 << 30),
             max_body_bytes: env.int("GRAPHQL_MAX_BODY_BYTES", 65_536, 256, 16 << 20),
             max_batch: env.int("GRAPHQL_MAX_BATCH", 10, 1, 1000),
             max_page_size: env.int("GRAPHQL_MAX_PAGE_SIZE", 100, 1, 10_000),

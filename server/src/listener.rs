@@ -81,7 +81,7 @@ pub async fn read_events(
     after: EventId,
     limit: i64,
 ) -> crate::error::Result<Vec<FeedEvent>> {
-    db.count();
+    db.count()?;
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT id, kind, network, contract_pk, ledger, payload, created_at FROM registry_events WHERE id > $1 ORDER BY id LIMIT $2",
     )

@@ -37,7 +37,7 @@ pub struct CursorRow {
 /// Totals for one network as of `today` (UTC).
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::summary", otel.kind = "client", db.system = "postgresql"))]
 pub async fn summary(db: &Db, network: Network, today: NaiveDate) -> Result<SummaryRow> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, SummaryRow>(
         "SELECT count(*) AS contracts, \
                 count(*) FILTER (WHERE kind = 'wasm') AS wasm_contracts, \
@@ -63,7 +63,7 @@ pub async fn deployments_per_day(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(NaiveDate, i64)>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, (NaiveDate, i64)>(
         "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) FROM contracts \
          WHERE ($1::network IS NULL OR network = $1) AND created_at >= $2::date AND created_at < $3::date + 1 \
@@ -85,7 +85,7 @@ pub async fn top_contracts(
     to: NaiveDate,
     limit: i64,
 ) -> Result<Vec<(ContractPk, i64)>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, (ContractPk, i64)>(
         "SELECT s.contract_pk, sum(s.invocations)::bigint AS n FROM contract_daily_stats s \
          JOIN contracts c ON c.pk = s.contract_pk \
@@ -104,7 +104,7 @@ pub async fn top_contracts(
 /// recently active first.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::cursors", otel.kind = "client", db.system = "postgresql"))]
 pub async fn cursors(db: &Db) -> Result<Vec<CursorRow>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, CursorRow>(
         "SELECT coalesce(c.network, s.network) AS network, c.last_ledger, c.last_ledger_close_at, c.network_latest_ledger, \
          greatest(c.updated_at, s.updated_at) AS updated_at, s.state, s.rpc_url, s.detail, s.since \

@@ -288,7 +288,7 @@ pub async fn page(db: &Db, q: &PageQuery) -> Result<Vec<ContractRow>> {
     let mut qb = QueryBuilder::new("");
     push_invocations_cte(&mut qb, q);
     push_page(&mut qb, q, None);
-    db.count();
+    db.count()?;
     Ok(qb
         .build_query_as::<ContractRow>()
         .fetch_all(&db.pool)
@@ -310,7 +310,7 @@ pub async fn pages_scoped(
         .push("::bigint[]) AS q(key) CROSS JOIN LATERAL (");
     push_page(&mut qb, q, Some(scope));
     qb.push(") x");
-    db.count();
+    db.count()?;
     Ok(qb
         .build_query_as::<ContractRow>()
         .fetch_all(&db.pool)
@@ -322,7 +322,7 @@ pub async fn pages_scoped(
 pub async fn count(db: &Db, filter: &ContractFilter) -> Result<i64> {
     let mut qb = QueryBuilder::new("SELECT count(*) FROM contracts c WHERE true");
     push_filter(&mut qb, filter);
-    db.count();
+    db.count()?;
     Ok(qb.build_query_scalar::<i64>().fetch_one(&db.pool).await?)
 }
 
@@ -340,7 +340,7 @@ pub async fn counts_scoped(
     qb.push(") FROM unnest(")
         .push_bind(keys.to_vec())
         .push("::bigint[]) AS q(key)");
-    db.count();
+    db.count()?;
     Ok(qb
         .build_query_as::<(i64, i64)>()
         .fetch_all(&db.pool)
@@ -351,7 +351,7 @@ pub async fn counts_scoped(
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_key", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_key(db: &Db, network: Network, contract_id: &str) -> Result<Option<ContractRow>> {
     let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.network = $1 AND c.contract_id = $2");
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, ContractRow>(&sql)
         .bind(network)
         .bind(contract_id)
@@ -367,7 +367,7 @@ pub async fn by_registered_name(
     name: &str,
 ) -> Result<Option<ContractRow>> {
     let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.network = $1 AND c.registered_name = $2");
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, ContractRow>(&sql)
         .bind(network)
         .bind(name)
@@ -379,7 +379,7 @@ pub async fn by_registered_name(
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractRow>> {
     let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.pk = ANY($1)");
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, ContractRow>(&sql)
         .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
         .fetch_all(&db.pool)

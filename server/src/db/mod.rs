@@ -29,6 +29,16 @@ pub struct Db {
     pub analytics: PgPool,
     /// Statements issued since start; incremented by every function in `db::`.
     statements: Arc<AtomicU64>,
+    /// The statement budget of the request this handle serves, if any.
+    budget: Option<Arc<Budget>>,
+}
+
+/// A request's budget of SQL statements: each one counts, and the one past the budget is
+/// refused before it is sent.
+#[derive(Debug)]
+pub struct Budget {
+    used: AtomicU64,
+    max: u64,
 }
 
 impl Db {
@@ -44,7 +54,19 @@ impl Db {
             pool,
             analytics,
             statements: Arc::default(),
+            budget: None,
         })
+    }
+
+    /// The handle of one request, which may send at most `max` statements.
+    pub fn with_budget(&self, max: u64) -> Db {
+        Db {
+            budget: Some(Arc::new(Budget {
+                used: AtomicU64::new(0),
+                max,
+            })),
+            ..self.clone()
+        }
     }
 
     /// Wraps an existing pool (tests, tools).
@@ -53,12 +75,25 @@ impl Db {
             analytics: pool.clone(),
             pool,
             statements: Arc::default(),
+            budget: None,
         }
     }
 
-    /// Counts one statement; call once per query sent.
-    pub(crate) fn count(&self) {
+    /// Counts one statement, before it is sent; past the request's budget, refuses it.
+    pub(crate) fn count(&self) -> Result<()> {
+        if let Some(b) = &self.budget {
+            let used = b.used.fetch_add(1, Ordering::Relaxed) + 1;
+            if used > b.max {
+                metrics::counter!("registry_server_http_rejections_total", "reason" => "statement_budget")
+                    .increment(1);
+                return Err(crate::error::Error::TooComplex(format!(
+                    "the request needs more than {} SQL statements (GRAPHQL_MAX_STATEMENTS): ask for fewer or smaller nested lists",
+                    b.max
+                )));
+            }
+        }
         self.statements.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Statements issued so far.

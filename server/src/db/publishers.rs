@@ -24,7 +24,7 @@ const COLUMNS: &str = "pk, address, display_name, website, github, created_at";
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[PublisherPk]) -> Result<Vec<PublisherRow>> {
     let sql = format!("SELECT {COLUMNS} FROM publishers WHERE pk = ANY($1)");
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, PublisherRow>(&sql)
         .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
         .fetch_all(&db.pool)
@@ -35,7 +35,7 @@ pub async fn by_pks(db: &Db, pks: &[PublisherPk]) -> Result<Vec<PublisherRow>> {
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::by_address", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_address(db: &Db, address: &str) -> Result<Option<PublisherRow>> {
     let sql = format!("SELECT {COLUMNS} FROM publishers WHERE address = $1");
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, PublisherRow>(&sql)
         .bind(address)
         .fetch_optional(&db.pool)
@@ -58,7 +58,7 @@ pub async fn page(
     let sql = format!(
         "SELECT {COLUMNS} FROM publishers WHERE ($1::bigint IS NULL OR pk {cmp} $1) ORDER BY pk {dir} LIMIT $2"
     );
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, PublisherRow>(&sql)
         .bind(seek)
         .bind(limit)
@@ -69,7 +69,7 @@ pub async fn page(
 /// How many publishers there are.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::count", otel.kind = "client", db.system = "postgresql"))]
 pub async fn count(db: &Db) -> Result<i64> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_scalar("SELECT count(*) FROM publishers")
         .fetch_one(&db.pool)
         .await?)

@@ -51,7 +51,7 @@ pub async fn daily(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DailyStatRow>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, DailyStatRow>(
         "SELECT contract_pk, day, invocations, failed_invocations, distinct_callers, events_emitted, sub_invocations \
          FROM contract_daily_stats WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 ORDER BY contract_pk, day",
@@ -71,7 +71,7 @@ pub async fn functions(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<FunctionStatRow>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, FunctionStatRow>(
         "SELECT contract_pk, function, sum(calls)::bigint AS calls, sum(failed_calls)::bigint AS failed_calls, \
          sum(sub_calls)::bigint AS sub_calls \
@@ -93,7 +93,7 @@ pub async fn invocations(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(ContractPk, i64)>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, (ContractPk, i64)>(
         "SELECT contract_pk, sum(invocations)::bigint FROM contract_daily_stats \
          WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 GROUP BY contract_pk",
@@ -108,7 +108,7 @@ pub async fn invocations(
 /// Version history of many contracts, oldest first.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql stats::versions", otel.kind = "client", db.system = "postgresql"))]
 pub async fn versions(db: &Db, pks: &[ContractPk]) -> Result<Vec<VersionRow>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, VersionRow>(
         "SELECT v.contract_pk, v.ledger, v.tx_index, v.op_index, v.kind, v.changed_at, v.tx_hash, ow.hash AS old_hash, nw.hash AS new_hash \
          FROM contract_versions v LEFT JOIN wasm_codes ow ON ow.pk = v.old_wasm_pk LEFT JOIN wasm_codes nw ON nw.pk = v.new_wasm_pk \

@@ -25,7 +25,7 @@ pub struct TagCountRow {
 /// The tags of many contracts, by name within each contract.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql tags::for_contracts", otel.kind = "client", db.system = "postgresql"))]
 pub async fn for_contracts(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractTagRow>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, ContractTagRow>(
         "SELECT ct.contract_pk, t.name, ct.source FROM contract_tags ct JOIN tags t ON t.pk = ct.tag_pk \
          WHERE ct.contract_pk = ANY($1) ORDER BY ct.contract_pk, t.name",
@@ -38,7 +38,7 @@ pub async fn for_contracts(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractTa
 /// One tag by name, with its use count (on one network, or all).
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql tags::by_name", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_name(db: &Db, name: &str, network: Option<Network>) -> Result<Option<TagCountRow>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, TagCountRow>(
         "SELECT t.pk, t.name, (SELECT count(*) FROM contract_tags ct JOIN contracts c ON c.pk = ct.contract_pk \
            WHERE ct.tag_pk = t.pk AND ($2::network IS NULL OR c.network = $2)) AS contracts \
@@ -54,7 +54,7 @@ pub async fn by_name(db: &Db, name: &str, network: Option<Network>) -> Result<Op
 /// are left out.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql tags::counts", otel.kind = "client", db.system = "postgresql"))]
 pub async fn counts(db: &Db, network: Option<Network>) -> Result<Vec<TagCountRow>> {
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, TagCountRow>(
         "SELECT t.pk, t.name, count(*) AS contracts FROM tags t \
          JOIN contract_tags ct ON ct.tag_pk = t.pk JOIN contracts c ON c.pk = ct.contract_pk \

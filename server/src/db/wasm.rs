@@ -46,7 +46,7 @@ pub struct SpecDocs {
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[WasmPk]) -> Result<Vec<WasmRow>> {
     let sql = format!("SELECT {COLUMNS} FROM wasm_codes WHERE pk = ANY($1)");
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, WasmRow>(&sql)
         .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
         .fetch_all(&db.pool)
@@ -57,7 +57,7 @@ pub async fn by_pks(db: &Db, pks: &[WasmPk]) -> Result<Vec<WasmRow>> {
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_hash", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_hash(db: &Db, hash: &[u8; 32]) -> Result<Option<WasmRow>> {
     let sql = format!("SELECT {COLUMNS} FROM wasm_codes WHERE hash = $1");
-    db.count();
+    db.count()?;
     Ok(sqlx::query_as::<_, WasmRow>(&sql)
         .bind(hash.as_slice())
         .fetch_optional(&db.pool)
@@ -67,7 +67,7 @@ pub async fn by_hash(db: &Db, hash: &[u8; 32]) -> Result<Option<WasmRow>> {
 /// The spec documents of one WASM code.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::spec_docs", otel.kind = "client", db.system = "postgresql"))]
 pub async fn spec_docs(db: &Db, pk: WasmPk) -> Result<Option<SpecDocs>> {
-    db.count();
+    db.count()?;
     Ok(
         sqlx::query_as::<_, SpecDocs>("SELECT abi::text, spec::text FROM wasm_codes WHERE pk = $1")
             .bind(pk)
@@ -79,7 +79,7 @@ pub async fn spec_docs(db: &Db, pk: WasmPk) -> Result<Option<SpecDocs>> {
 /// The module bytes of one WASM code (NULL while unknown).
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::code", otel.kind = "client", db.system = "postgresql"))]
 pub async fn code(db: &Db, hash: &[u8; 32]) -> Result<Option<Vec<u8>>> {
-    db.count();
+    db.count()?;
     Ok(
         sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT code FROM wasm_codes WHERE hash = $1")
             .bind(hash.as_slice())

@@ -296,9 +296,12 @@ fn operation_span_name(doc: &ExecutableDocument, requested: Option<&str>) -> Str
     }
 }
 
-/// Executes a request (or batch) and serialises the answer.
+/// Executes a request (or batch) and serialises the answer. The request (a batch's
+/// operations together) shares one budget of SQL statements, and its answer one size cap.
 async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedResponse {
+    let db = state.db.with_budget(state.limits.max_statements);
     let run = |mut request: Request| {
+        let db = db.clone();
         // One span per operation, named after it (`query Contracts`); loaders and statements
         // are its children in an exported trace.
         let requested = request.operation_name.clone();
@@ -314,7 +317,7 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
             }
             state
                 .schema
-                .execute(request.data(Loaders::new(&state.db)))
+                .execute(request.data(Loaders::new(&db)).data(db))
                 .await
         }
         .instrument(span)
@@ -356,6 +359,21 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
         BatchResponse::Batch(rs) => rs.iter().all(|r| r.errors.is_empty()),
     };
     let body = match serde_json::to_vec(&response) {
+        Ok(b) if b.len() > state.limits.max_response_bytes => {
+            metrics::counter!("registry_server_http_rejections_total", "reason" => "response_too_large")
+                .increment(1);
+            let message = format!(
+                "the answer would be {} bytes, over the limit of {} (GRAPHQL_MAX_RESPONSE_BYTES): ask for smaller pages or fewer fields",
+                b.len(),
+                state.limits.max_response_bytes
+            );
+            let body = json!({ "errors": [{ "message": message, "extensions": { "code": ErrorCode::QueryTooComplex.as_str() } }] });
+            return CachedResponse {
+                body: Bytes::from(body.to_string()),
+                unexecuted: true,
+                clean: false,
+            };
+        }
         Ok(b) => Bytes::from(b),
         Err(e) => {
             tracing::error!(error = %e, "response serialisation failed: {e}");

@@ -245,3 +245,39 @@ async fn an_oversized_message_or_frame_closes_the_socket() {
     .await;
     assert!(end.is_ok(), "the socket stayed open");
 }
+
+#[tokio::test]
+async fn a_request_has_a_budget_of_statements_and_a_cap_on_its_answer() {
+    let app = TestApp::spawn_with(|c| {
+        c.limits.max_statements = 3;
+        c.limits.max_response_bytes = 4096;
+        c.cache.enabled = false;
+    })
+    .await;
+    crate::helpers::known(&app.db).await;
+    // Contracts, then per contract its tags, versions, publisher and usage: more than 3.
+    let many = "{ contracts(first: 10) { nodes { contractId tags { name } versions { ledger } \
+                 publisher { address } dailyStats(days: 7) { day } } } }";
+    let (code, message) = first_error(&app.graphql(many, json!({})).await);
+    assert_eq!(code, "QUERY_TOO_COMPLEX");
+    assert!(message.contains("GRAPHQL_MAX_STATEMENTS"), "{message}");
+    // A batch shares one budget.
+    let one = json!({ "query": "{ contracts(first: 1) { nodes { contractId } } }" });
+    let res = app.post(json!([one, one, one, one])).await;
+    let body: Value = res.json().await.unwrap();
+    assert!(body[0].get("errors").is_none(), "{body}");
+    assert!(
+        body.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("GRAPHQL_MAX_STATEMENTS"))),
+        "{body}"
+    );
+    // An answer over the size cap is refused as a whole, naming it.
+    let big = "{ contracts(first: 10) { nodes { abi { raw } } } }";
+    let (code, message) = first_error(&app.graphql(big, json!({})).await);
+    assert_eq!(code, "QUERY_TOO_COMPLEX");
+    assert!(message.contains("GRAPHQL_MAX_RESPONSE_BYTES"), "{message}");
+}
