@@ -14,8 +14,9 @@ use registry_core::env::{ConfigError, Env};
 pub struct Limits {
     /// `GRAPHQL_MAX_DEPTH` (default 12): deepest selection nesting.
     pub max_depth: usize,
-    /// `GRAPHQL_MAX_COMPLEXITY` (default 20000): complexity points, where a list field costs its
-    /// page size times its children.
+    /// `GRAPHQL_MAX_COMPLEXITY` (default 20000): complexity points of an operation, and of a
+    /// batch's operations together, where a list field costs its page size (or days) times its
+    /// children and a field that decodes a spec costs extra.
     pub max_complexity: usize,
     /// `GRAPHQL_MAX_ALIASES` (default 30): aliased fields in one document, fragments
     /// expanded.

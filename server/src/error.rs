@@ -199,8 +199,7 @@ pub fn classify_engine_error(err: &mut ServerError) {
     if has_code {
         return;
     }
-    let code = if err.message.starts_with("Query is too complex")
-        || err.message.starts_with("Query is nested too deep")
+    let code = if err.message.starts_with("Query is nested too deep")
         || err.message.starts_with("Too many")
     {
         ErrorCode::QueryTooComplex

@@ -179,11 +179,12 @@ fn too_complex(message: String) -> ServerError {
     err
 }
 
-/// Admits a request's document, or says which cap it is past. A document that does not
-/// parse is admitted: the engine reports the syntax error the usual way.
-pub fn admit(limits: &Limits, request: &mut Request) -> Result<(), ServerError> {
+/// Admits a request's document and returns its work, or says which cap it is past. A
+/// document that does not parse is admitted (as no work): the engine reports the syntax error
+/// the usual way.
+pub fn admit(limits: &Limits, request: &mut Request) -> Result<Work, ServerError> {
     let Ok(doc) = request.parsed_query() else {
-        return Ok(());
+        return Ok(Work::default());
     };
     let w = match measure(doc, limits.max_depth as u64) {
         Ok(w) => w,
@@ -239,59 +240,102 @@ pub fn admit(limits: &Limits, request: &mut Request) -> Result<(), ServerError> 
             )));
         }
     }
-    Ok(())
+    Ok(w)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn work(q: &str) -> Result<Work, Refusal> {
-        measure(&async_graphql::parser::parse_query(q).unwrap(), 12)
-    }
-
-    #[test]
-    fn fragments_are_counted_expanded_once_each() {
-        let w = work(
-            "query { a { b c } ...F ...F } fragment F on Query { d: x { y } z @include(if: true) }",
-        )
-        .unwrap();
-        // a, b, c, then F twice (x, y, z each time).
-        assert_eq!(w.fields, 3 + 2 * 3);
-        assert_eq!(w.spreads, 2);
-        assert_eq!(w.directives, 2);
-        assert_eq!(w.aliases, 2);
-        assert_eq!(w.depth, 2);
-    }
-
-    #[test]
-    fn a_doubling_fragment_chain_is_measured_in_linear_time() {
-        let mut q =
-            String::from("query { ...F24 } fragment F0 on Query { contracts { totalCount } }");
-        for i in 1..=24 {
-            q.push_str(&format!(
-                " fragment F{i} on Query {{ ...F{p} ...F{p} }}",
-                p = i - 1
-            ));
-        }
-        let w = work(&q).unwrap();
-        assert_eq!(w.fields, 2 * (1 << 24));
-        assert_eq!(w.spreads, (1 << 25) - 1);
-    }
-
-    #[test]
-    fn cycles_depth_and_fragment_nesting_are_refused() {
-        assert_eq!(
-            work("query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"),
-            Err(Refusal::Cycle("A".into()))
+/// Admits a batch as a whole: each operation on its own, then their fields together against
+/// `GRAPHQL_MAX_FIELDS`. Returns each operation's verdict, all refused when the sum is over.
+pub fn admit_batch(limits: &Limits, requests: &mut [Request]) -> Vec<Result<(), ServerError>> {
+    let verdicts: Vec<Result<Work, ServerError>> =
+        requests.iter_mut().map(|r| admit(limits, r)).collect();
+    let fields = verdicts
+        .iter()
+        .filter_map(|v| v.as_ref().ok())
+        .fold(0u64, |n, w| n.saturating_add(w.fields));
+    if fields > limits.max_fields as u64 {
+        metrics::counter!("registry_server_http_rejections_total", "reason" => "query_too_complex")
+            .increment(1);
+        let message = format!(
+            "Too many fields in the batch: its operations together have {fields} with their fragments expanded, the limit is {} (GRAPHQL_MAX_FIELDS)",
+            limits.max_fields
         );
-        let deep = format!("query {{ {}x{} }}", "a { ".repeat(13), " }".repeat(13));
-        assert!(matches!(work(&deep), Err(Refusal::Depth(_))));
-        let mut q = String::from("query { ...F0 }");
-        for i in 0..70 {
-            q.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
+        return verdicts
+            .into_iter()
+            .map(|_| Err(too_complex(message.clone())))
+            .collect();
+    }
+    verdicts.into_iter().map(|v| v.map(|_| ())).collect()
+}
+
+/// The complexity points a batch has left: the operations of one batch draw on one budget of
+/// `GRAPHQL_MAX_COMPLEXITY`, charged by [`Complexity`] as each is validated.
+#[derive(Debug)]
+pub struct BatchBudget {
+    left: std::sync::atomic::AtomicUsize,
+}
+
+impl BatchBudget {
+    pub fn new(max: usize) -> std::sync::Arc<BatchBudget> {
+        std::sync::Arc::new(BatchBudget {
+            left: std::sync::atomic::AtomicUsize::new(max),
+        })
+    }
+
+    /// Takes `points` from the budget, or returns what was left.
+    fn take(&self, points: usize) -> Result<(), usize> {
+        use std::sync::atomic::Ordering;
+        self.left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(points)
+            })
+            .map(|_| ())
+    }
+}
+
+/// The engine extension that holds each operation's complexity (computed by validation, where a
+/// list field costs its page size times its items) to `GRAPHQL_MAX_COMPLEXITY`, and an
+/// operation of a batch to what the batch's [`BatchBudget`] has left.
+pub struct Complexity {
+    pub max: usize,
+}
+
+impl async_graphql::extensions::ExtensionFactory for Complexity {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(Complexity { max: self.max })
+    }
+}
+
+#[async_trait::async_trait]
+impl async_graphql::extensions::Extension for Complexity {
+    async fn validation(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        next: async_graphql::extensions::NextValidation<'_>,
+    ) -> Result<async_graphql::ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let cost = result.complexity;
+        let refusal = if cost > self.max {
+            Some(format!(
+                "The query costs {cost} complexity points, the limit is {} (GRAPHQL_MAX_COMPLEXITY): ask for smaller pages or fewer fields",
+                self.max
+            ))
+        } else if let Some(budget) = ctx.data_opt::<std::sync::Arc<BatchBudget>>() {
+            budget.take(cost).err().map(|left| {
+                format!(
+                    "The batch's operations together cost more than {} complexity points (GRAPHQL_MAX_COMPLEXITY): this one costs {cost} with {left} left",
+                    self.max
+                )
+            })
+        } else {
+            None
+        };
+        match refusal {
+            Some(message) => {
+                metrics::counter!("registry_server_http_rejections_total", "reason" => "query_too_complex")
+                    .increment(1);
+                Err(vec![too_complex(message)])
+            }
+            None => Ok(result),
         }
-        q.push_str(" fragment F70 on Query { x }");
-        assert_eq!(work(&q), Err(Refusal::FragmentNesting));
     }
 }

@@ -300,7 +300,23 @@ fn operation_span_name(doc: &ExecutableDocument, requested: Option<&str>) -> Str
 /// operations together) shares one budget of SQL statements, and its answer one size cap.
 async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedResponse {
     let db = state.db.with_budget(state.limits.max_statements);
-    let run = |mut request: Request| {
+    // The guard measures each document (the engine reuses the parse) before validation; a
+    // batch is measured as a whole and draws on one complexity budget.
+    let (requests, single) = match batch {
+        BatchRequest::Single(r) => (vec![r], true),
+        BatchRequest::Batch(rs) => (rs, false),
+    };
+    let mut requests = requests;
+    let verdicts = if single {
+        requests
+            .iter_mut()
+            .map(|r| crate::guard::admit(&state.limits, r).map(|_| ()))
+            .collect()
+    } else {
+        crate::guard::admit_batch(&state.limits, &mut requests)
+    };
+    let budget = (!single).then(|| crate::guard::BatchBudget::new(state.limits.max_complexity));
+    let run = |(mut request, verdict): (Request, Result<(), async_graphql::ServerError>)| {
         let db = db.clone();
         // One span per operation, named after it (`query Contracts`); loaders and statements
         // are its children in an exported trace.
@@ -309,10 +325,12 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
             .parsed_query()
             .map(|doc| operation_span_name(doc, requested.as_deref()))
             .unwrap_or_else(|_| "graphql".to_owned());
+        if let Some(budget) = &budget {
+            request = request.data(budget.clone());
+        }
         let span = tracing::info_span!("graphql", otel.name = %name);
         async move {
-            // The guard measures the document (the engine reuses the parse) before validation.
-            if let Err(err) = crate::guard::admit(&state.limits, &mut request) {
+            if let Err(err) = verdict {
                 return async_graphql::Response::from_errors(vec![err]);
             }
             state
@@ -322,12 +340,12 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
         }
         .instrument(span)
     };
+    let mut items = requests.into_iter().zip(verdicts);
     let mut response = with_trace_id(trace_id.to_owned(), async move {
-        match batch {
-            BatchRequest::Single(r) => BatchResponse::Single(run(r).await),
-            BatchRequest::Batch(rs) => {
-                BatchResponse::Batch(futures::future::join_all(rs.into_iter().map(run)).await)
-            }
+        if single {
+            BatchResponse::Single(run(items.next().expect("one request")).await)
+        } else {
+            BatchResponse::Batch(futures::future::join_all(items.map(run)).await)
         }
     })
     .await;

@@ -85,6 +85,7 @@ impl Abi {
 
     /// The spec entries exactly as stellar-xdr serialises them to JSON (the form `stellar
     /// contract info interface --output json` prints); null for a built-in interface.
+    #[graphql(complexity = "super::pagination::RAW_SPEC_COST")]
     async fn raw(&self) -> Option<Json<serde_json::Value>> {
         self.raw.as_ref().map(|r| Json((**r).clone()))
     }

@@ -135,6 +135,7 @@ impl Analytics {
 
     /// Deployments per UTC day over the last `days` days (default 30) or `from`..=`to`, every
     /// day of the range present (zero when nothing was deployed).
+    #[graphql(complexity = "super::pagination::days_cost(days, from, to, child_complexity)")]
     async fn deployments_per_day(
         &self,
         ctx: &Context<'_>,
@@ -175,6 +176,7 @@ impl Analytics {
 
     /// The most invoked contracts in a window (default the last 7 days), at most `first`
     /// (default 10, at most 100).
+    #[graphql(complexity = "super::pagination::list_cost(first.max(1) as usize, child_complexity)")]
     async fn top_contracts(
         &self,
         ctx: &Context<'_>,

@@ -232,6 +232,7 @@ impl Contract {
 
     /// The contract's interface: from its WASM's spec, or the built-in interface of a Stellar
     /// Asset Contract. Null while the code is unknown or when its spec does not decode.
+    #[graphql(complexity = "super::pagination::SPEC_COST + child_complexity")]
     async fn abi(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Abi>> {
         if self.row.kind == ContractKind::StellarAsset {
             return Ok(Some(Abi::built_in(stellar_asset_spec())));
@@ -292,6 +293,7 @@ impl Contract {
 
     /// Usage per UTC day, oldest first; days without activity are absent. The range is the
     /// last `days` days (default 30), or `from`..=`to`.
+    #[graphql(complexity = "super::pagination::days_cost(days, from, to, child_complexity)")]
     async fn daily_stats(
         &self,
         ctx: &Context<'_>,
@@ -310,6 +312,9 @@ impl Contract {
     }
 
     /// Calls per function over the range (as for `dailyStats`), most called first.
+    #[graphql(
+        complexity = "super::pagination::list_cost(super::pagination::FUNCTIONS_ESTIMATE, child_complexity)"
+    )]
     async fn function_stats(
         &self,
         ctx: &Context<'_>,

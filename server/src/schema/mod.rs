@@ -171,7 +171,9 @@ pub fn build(
         .data(db)
         .data(caches)
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        .extension(crate::guard::Complexity {
+            max: limits.max_complexity,
+        })
         .data(limits);
     if !introspection {
         builder = builder.disable_introspection();

@@ -46,6 +46,34 @@ pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     size.max(1).saturating_mul(child).saturating_add(1)
 }
 
+/// Complexity of a list of at most `n` items: `n` times the cost of one, plus the field.
+pub fn list_cost(n: usize, child: usize) -> usize {
+    n.max(1).saturating_mul(child.max(1)).saturating_add(1)
+}
+
+/// Complexity of a per-day series over the range `days`/`from`/`to` name: one item per day.
+/// A range that does not resolve counts as the longest (it is refused when resolved).
+pub fn days_cost(
+    days: i32,
+    from: Option<super::scalars::Date>,
+    to: Option<super::scalars::Date>,
+    child: usize,
+) -> usize {
+    let span = super::contracts::stats_range(days, from, to)
+        .map(|r| (r.to - r.from).num_days() as usize + 1)
+        .unwrap_or(366);
+    list_cost(span, child)
+}
+
+/// Extra cost of a field that reads and decodes a contract spec (up to megabytes of JSON).
+pub const SPEC_COST: usize = 50;
+
+/// Extra cost of a field that returns a whole spec as JSON.
+pub const RAW_SPEC_COST: usize = 200;
+
+/// Functions a contract's usage is counted for, as a complexity estimate.
+pub const FUNCTIONS_ESTIMATE: usize = 50;
+
 impl Paging {
     /// Checks `first/after/last/before` against each other and the page-size cap, and decodes
     /// the cursor for `ordering`.

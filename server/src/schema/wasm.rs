@@ -260,6 +260,7 @@ impl Wasm {
     }
 
     /// The interface decoded from its spec.
+    #[graphql(complexity = "super::pagination::SPEC_COST + child_complexity")]
     async fn abi(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Abi>> {
         Ok(spec_doc(ctx, self.pk).await?.and_then(Abi::from_doc))
     }

@@ -35,9 +35,141 @@ async fn complexity_counts_page_sizes() {
         "{ publishers(first: 5) { nodes { contracts(first: 5) { nodes { contractId } } } } }";
     assert_eq!(
         first_error(&app.graphql(big, json!({})).await),
-        ("QUERY_TOO_COMPLEX".into(), "Query is too complex.".into())
+        (
+            "QUERY_TOO_COMPLEX".into(),
+            "The query costs 5101 complexity points, the limit is 1000 (GRAPHQL_MAX_COMPLEXITY): ask for smaller pages or fewer fields".into()
+        )
     );
     assert!(app.graphql(small, json!({})).await.get("errors").is_none());
+}
+
+/// The cost a query is refused at, or None when it runs clean.
+async fn refusal(app: &TestApp, query: &str) -> Option<String> {
+    let body = app.graphql(query, json!({})).await;
+    body.get("errors").map(|_| {
+        let (code, message) = first_error(&body);
+        assert_eq!(code, "QUERY_TOO_COMPLEX", "{body}");
+        message
+    })
+}
+
+#[tokio::test]
+async fn fields_cost_what_they_read() {
+    let app = TestApp::spawn_with(|c| c.limits.max_complexity = 2000).await;
+    // A spec is read and decoded per contract; its raw JSON is the whole document again.
+    assert!(
+        refusal(&app, "{ contracts(first: 10) { nodes { abi { raw } } } }")
+            .await
+            .is_some_and(|m| m.contains("GRAPHQL_MAX_COMPLEXITY"))
+    );
+    assert!(
+        refusal(
+            &app,
+            "{ contracts(first: 10) { nodes { contractId wasm { hash } } } }"
+        )
+        .await
+        .is_none()
+    );
+    // A daily series costs its days; the same field over a week fits.
+    assert!(
+        refusal(
+            &app,
+            "{ contracts(first: 10) { nodes { dailyStats(days: 366) { day invocations } } } }"
+        )
+        .await
+        .is_some()
+    );
+    assert!(
+        refusal(
+            &app,
+            "{ contracts(first: 10) { nodes { dailyStats(days: 7) { day invocations } } } }"
+        )
+        .await
+        .is_none()
+    );
+    assert!(
+        refusal(
+            &app,
+            r#"{ contracts(first: 10) { nodes { dailyStats(from: "2026-01-01", to: "2026-12-31") { day } } } }"#
+        )
+        .await
+        .is_some()
+    );
+    assert!(
+        refusal(
+            &app,
+            "{ contracts(first: 20) { nodes { functionStats { function calls } } } }"
+        )
+        .await
+        .is_some()
+    );
+    assert!(
+        refusal(
+            &app,
+            "{ analytics { topContracts(first: 100) { contract { contractId abi { functions { name } } } } } }"
+        )
+        .await
+        .is_some()
+    );
+    assert!(
+        refusal(
+            &app,
+            "{ analytics { topContracts(first: 5) { contract { contractId } invocations } } }"
+        )
+        .await
+        .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_batch_is_counted_as_a_whole() {
+    let app = TestApp::spawn_with(|c| {
+        c.limits.max_complexity = 1000;
+        c.limits.max_fields = 50;
+    })
+    .await;
+    // Each operation fits alone; the third takes the batch past its complexity budget.
+    let op = json!({ "query": "{ contracts(first: 100) { nodes { contractId kind network } } }" });
+    assert!(
+        app.graphql(
+            "{ contracts(first: 100) { nodes { contractId kind network } } }",
+            json!({})
+        )
+        .await
+        .get("errors")
+        .is_none()
+    );
+    let res = app.post(json!([op, op, op])).await;
+    let body: serde_json::Value = res.json().await.unwrap();
+    let refused: Vec<&serde_json::Value> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("errors").is_some())
+        .collect();
+    assert_eq!(refused.len(), 1, "{body}");
+    let (code, message) = first_error(refused[0]);
+    assert_eq!(code, "QUERY_TOO_COMPLEX");
+    assert!(
+        message.starts_with("The batch's operations together cost more than 1000 complexity points (GRAPHQL_MAX_COMPLEXITY)"),
+        "{message}"
+    );
+    // Fields are summed too: 11 fit alone, six times 11 in one batch do not.
+    let op = json!({ "query": "{ contracts(first: 1) { nodes { contractId kind network createdAt wasm { hash size } publisher { address } } } }" });
+    let body: serde_json::Value = app
+        .post(json!([op, op, op, op, op, op]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for r in body.as_array().unwrap() {
+        let (code, message) = first_error(r);
+        assert_eq!(code, "QUERY_TOO_COMPLEX");
+        assert!(
+            message.starts_with("Too many fields in the batch: its operations together have"),
+            "{message}"
+        );
+    }
 }
 
 #[tokio::test]
