@@ -14,7 +14,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::EventId;
+use chrono::{DateTime, Utc};
+
+use crate::ids::{ContractId, EventId, WasmHash};
+use crate::kinds::ContractKind;
 
 /// The one channel the registry notifies on.
 pub const CHANNEL: &str = "registry_events";
@@ -61,6 +64,88 @@ impl FromStr for EventKind {
     }
 }
 
+/// The `payload` of a `registry_events` row, one shape per [`EventKind`]: written by the
+/// indexer, read by every server process. Stored as JSON with camelCase keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventPayload {
+    /// Of a `contract_deployed` row.
+    ContractDeployed(Deployed),
+    /// Of a `contract_upgraded` row.
+    ContractUpgraded(Upgraded),
+    /// Of a `ledger_indexed` row.
+    LedgerIndexed(LedgerIndexed),
+}
+
+/// A contract appeared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployed {
+    /// The contract.
+    pub contract_id: ContractId,
+    /// What executes it.
+    pub kind: ContractKind,
+    /// Its WASM; absent for a contract with a built-in executable.
+    pub wasm_hash: Option<WasmHash>,
+}
+
+/// A contract's executable changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Upgraded {
+    /// The contract.
+    pub contract_id: ContractId,
+    /// The WASM before, when it was one.
+    pub old_wasm_hash: Option<WasmHash>,
+    /// The WASM after, when it is one.
+    pub new_wasm_hash: Option<WasmHash>,
+}
+
+/// A batch of ledgers was indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerIndexed {
+    /// The batch's last ledger.
+    pub ledger: u32,
+    /// Its close time.
+    pub closed_at: DateTime<Utc>,
+    /// Ledgers in the batch.
+    pub ledgers: u32,
+}
+
+impl EventPayload {
+    /// The kind stored beside the payload.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            EventPayload::ContractDeployed(_) => EventKind::ContractDeployed,
+            EventPayload::ContractUpgraded(_) => EventKind::ContractUpgraded,
+            EventPayload::LedgerIndexed(_) => EventKind::LedgerIndexed,
+        }
+    }
+
+    /// The JSON stored in `registry_events.payload`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let v = match self {
+            EventPayload::ContractDeployed(p) => serde_json::to_value(p),
+            EventPayload::ContractUpgraded(p) => serde_json::to_value(p),
+            EventPayload::LedgerIndexed(p) => serde_json::to_value(p),
+        };
+        v.expect("event payloads serialise")
+    }
+
+    /// Reads a stored payload of `kind`; an error names what does not fit.
+    pub fn from_json(kind: EventKind, json: serde_json::Value) -> Result<Self, serde_json::Error> {
+        Ok(match kind {
+            EventKind::ContractDeployed => {
+                EventPayload::ContractDeployed(serde_json::from_value(json)?)
+            }
+            EventKind::ContractUpgraded => {
+                EventPayload::ContractUpgraded(serde_json::from_value(json)?)
+            }
+            EventKind::LedgerIndexed => EventPayload::LedgerIndexed(serde_json::from_value(json)?),
+        })
+    }
+}
+
 /// Encodes the payload of a notification: the highest event id of the committed batch.
 pub fn encode_payload(last: EventId) -> String {
     last.0.to_string()
@@ -89,6 +174,39 @@ mod tests {
         );
         assert_eq!(decode_payload("hello"), None);
         assert_eq!(decode_payload("-3"), None);
+    }
+
+    #[test]
+    fn payloads_keep_the_stored_shape_and_round_trip() {
+        let contract: ContractId = "CDLZFC3SYJYDZT7K67VZ75HPJVIEUVNIXF47ZG2FB2RMQQVU2HHGCYSC"
+            .parse()
+            .unwrap();
+        let hash = WasmHash([7; 32]);
+        let deployed = EventPayload::ContractDeployed(Deployed {
+            contract_id: contract,
+            kind: ContractKind::Wasm,
+            wasm_hash: Some(hash),
+        });
+        // The column's JSON as earlier releases wrote it, key for key.
+        assert_eq!(
+            deployed.to_json(),
+            serde_json::json!({ "contractId": contract.to_string(), "kind": "wasm", "wasmHash": hash.to_string() })
+        );
+        let ledger = EventPayload::LedgerIndexed(LedgerIndexed {
+            ledger: 9,
+            closed_at: "2026-11-29T10:00:00Z".parse().unwrap(),
+            ledgers: 3,
+        });
+        for p in [deployed, ledger] {
+            assert_eq!(EventPayload::from_json(p.kind(), p.to_json()).unwrap(), p);
+        }
+        // A payload of another kind, or a malformed id, is refused with a reason.
+        let err = EventPayload::from_json(
+            EventKind::ContractUpgraded,
+            serde_json::json!({ "contractId": "CNOTANID" }),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("contract id"), "{err}");
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub enum StartError {
         /// Versions not applied.
         missing: Vec<i64>,
     },
+    /// The live feed could not read the event log.
+    #[error("cannot start the live feed: {0}")]
+    Feed(#[source] crate::error::Error),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -72,18 +75,15 @@ impl App {
             }
         }
         let caches = Arc::new(Caches::new(&config.cache));
-        let hub = crate::listener::Hub::start(
+        let hub = crate::feed::Hub::start(
             config.database_url.expose().to_owned(),
             db.clone(),
             caches.clone(),
-            crate::listener::HUB_CAPACITY,
+            crate::feed::HUB_CAPACITY,
             config.feed.listener_poll,
         )
         .await
-        .map_err(|source| StartError::Database {
-            url: config.database_url.redacted_url(),
-            source,
-        })?;
+        .map_err(StartError::Feed)?;
         let schema = crate::schema::build(
             db.clone(),
             caches.clone(),

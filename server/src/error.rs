@@ -159,7 +159,7 @@ pub fn coded(message: impl Into<String>, code: ErrorCode) -> async_graphql::Erro
 
 impl ErrorExtensions for Error {
     fn extend(&self) -> async_graphql::Error {
-        let trace_id = crate::http::trace_id();
+        let trace_id = crate::trace::trace_id();
         self.log(&trace_id);
         let code = self.code();
         let mut err = coded(self.public_message(), code);
@@ -242,7 +242,7 @@ pub fn http_error(status: StatusCode, message: &str, code: ErrorCode) -> Respons
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        self.log(&crate::http::trace_id());
+        self.log(&crate::trace::trace_id());
         let status = match self.code() {
             ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,

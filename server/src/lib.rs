@@ -6,7 +6,9 @@
 //!   over HTTP.
 //! - [`schema`]: GraphQL types and resolvers (no SQL); [`loaders`]: per-request batching;
 //!   [`db`]: all SQL; [`cache`]: cross-request caches.
-//! - [`listener`]: the live feed's hub (one LISTEN connection, in-process fan-out).
+//! - [`feed`]: the live feed (the hub's one LISTEN connection and in-process fan-out, the
+//!   replay from the event log, shared executions), apart from any transport.
+//! - [`trace`]: the trace id of the current request (a leaf module).
 //! - [`error`]: the one error type and the codes clients see.
 //! - [`guard`]: the checks every document passes first, on every transport (work counted with
 //!   fragments expanded, in linear time, before validation).
@@ -18,12 +20,13 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod feed;
 pub mod guard;
 pub mod http;
-pub mod listener;
 pub mod loaders;
 pub mod schema;
 pub mod state;
+pub mod trace;
 
 pub use app::App;
 pub use config::Config;

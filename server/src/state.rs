@@ -5,9 +5,9 @@ use std::sync::Arc;
 use crate::cache::Caches;
 use crate::config::{FeedConfig, Limits};
 use crate::db::Db;
+use crate::feed::Hub;
 use crate::http::rate_limit::Limiter;
 use crate::http::ws::ConnectionCounts;
-use crate::listener::Hub;
 use crate::schema::AppSchema;
 
 /// Shared state of one server process.
@@ -34,5 +34,5 @@ pub struct AppState {
     /// Open subscription connections per client IP.
     pub ws_connections: Arc<ConnectionCounts>,
     /// Running shared subscriptions (identical subscriptions executed once).
-    pub shared: Arc<crate::http::shared::Registry>,
+    pub shared: Arc<crate::feed::shared::Registry>,
 }

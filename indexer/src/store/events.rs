@@ -2,7 +2,7 @@
 //! same transaction, one `pg_notify` with the highest id (delivered only at commit, so a
 //! listener never hears of rows it cannot read). Old rows are pruned by age.
 
-use registry_core::notify::{CHANNEL, EventKind, encode_payload};
+use registry_core::notify::{CHANNEL, EventPayload, encode_payload};
 use registry_core::{ContractPk, EventId};
 use sqlx::{PgConnection, PgPool};
 
@@ -12,17 +12,16 @@ use super::Context;
 pub(super) async fn append(
     tx: &mut PgConnection,
     ctx: &mut Context,
-    kind: EventKind,
+    payload: &EventPayload,
     contract: Option<ContractPk>,
     ledger: u32,
-    payload: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
     let id: EventId = sqlx::query_scalar("INSERT INTO registry_events (kind, network, contract_pk, ledger, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-        .bind(kind.as_str())
+        .bind(payload.kind().as_str())
         .bind(ctx.network)
         .bind(contract)
         .bind(i64::from(ledger))
-        .bind(payload)
+        .bind(payload.to_json())
         .fetch_one(&mut *tx)
         .await?;
     ctx.events.push(id);

@@ -31,11 +31,10 @@ pub mod wasm;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use registry_core::notify::EventKind;
+use registry_core::notify::{Deployed, EventPayload, LedgerIndexed, Upgraded};
 use registry_core::spec::DecodedWasm;
 use registry_core::stellar::AssetRef;
 use registry_core::{ContractId, ContractPk, EventId, Network, WasmHash, WasmPk};
-use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 pub use checkpoint::{checkpoint, record_network_head, record_skipped};
@@ -151,17 +150,12 @@ pub async fn write_batch(
     }
     activity::write(&mut tx, &activity, &mut ctx.written).await?;
     checkpoint::advance(&mut tx, network, last, network_latest).await?;
-    let payload =
-        json!({ "ledger": last.seq, "closedAt": last.close_time, "ledgers": ledgers.len() });
-    events::append(
-        &mut tx,
-        &mut ctx,
-        EventKind::LedgerIndexed,
-        None,
-        last.seq,
-        payload,
-    )
-    .await?;
+    let payload = EventPayload::LedgerIndexed(LedgerIndexed {
+        ledger: last.seq,
+        closed_at: last.close_time,
+        ledgers: ledgers.len() as u32,
+    });
+    events::append(&mut tx, &mut ctx, &payload, None, last.seq).await?;
     events::notify(&mut tx, &ctx.events).await?;
     tx.commit().await?;
     ctx.written.ledgers = ledgers.len() as u32;
@@ -200,16 +194,12 @@ async fn apply(
             };
             let (pk, kind, wasm) = contracts::deployed(tx, ctx, &deployment, ledger).await?;
             tags::refresh(tx, ctx, pk, kind, wasm).await?;
-            let payload = json!({ "contractId": contract.to_string(), "kind": kind, "wasmHash": executable.wasm_hash() });
-            events::append(
-                tx,
-                ctx,
-                EventKind::ContractDeployed,
-                Some(pk),
-                ledger.seq,
-                payload,
-            )
-            .await?;
+            let payload = EventPayload::ContractDeployed(Deployed {
+                contract_id: *contract,
+                kind,
+                wasm_hash: executable.wasm_hash(),
+            });
+            events::append(tx, ctx, &payload, Some(pk), ledger.seq).await?;
         }
         Change::ContractUpgraded {
             contract,
@@ -228,16 +218,12 @@ async fn apply(
             };
             let (kind, wasm) = contracts::upgraded(tx, ctx, pk, old, new, at, ledger).await?;
             tags::refresh(tx, ctx, pk, kind, wasm).await?;
-            let payload = json!({ "contractId": contract.to_string(), "oldWasmHash": old.wasm_hash(), "newWasmHash": new.wasm_hash() });
-            events::append(
-                tx,
-                ctx,
-                EventKind::ContractUpgraded,
-                Some(pk),
-                ledger.seq,
-                payload,
-            )
-            .await?;
+            let payload = EventPayload::ContractUpgraded(Upgraded {
+                contract_id: *contract,
+                old_wasm_hash: old.wasm_hash(),
+                new_wasm_hash: new.wasm_hash(),
+            });
+            events::append(tx, ctx, &payload, Some(pk), ledger.seq).await?;
         }
         Change::ContractRestored {
             contract,

@@ -23,7 +23,7 @@ use serde_json::json;
 use tracing::Instrument;
 
 use super::metrics::operation_label;
-use super::{new_trace_id, with_trace_id};
+use crate::trace::{new_trace_id, with_trace_id};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 

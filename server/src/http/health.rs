@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use registry_core::db::{SchemaState, schema_state};
 use serde_json::{Value, json};
 
-use crate::listener::ListenerState;
+use crate::feed::ListenerState;
 use crate::state::AppState;
 
 /// Always 200 while the process runs.

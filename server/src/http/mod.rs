@@ -1,4 +1,4 @@
-//! HTTP: the router, and the trace id every request carries.
+//! HTTP: the router.
 //!
 //! Routes: `/graphql` (POST, GET, GraphiQL for browsers), `/health` (the process is up),
 //! `/ready` (the database answers and its schema is current), `/metrics` (Prometheus), and the web explorer
@@ -9,7 +9,6 @@ pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod rate_limit;
-pub mod shared;
 pub mod web;
 pub mod ws;
 
@@ -19,30 +18,6 @@ use axum::routing::get;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
-
-tokio::task_local! {
-    static TRACE_ID: String;
-}
-
-/// The current request's trace id, or a fresh one outside a request.
-pub fn trace_id() -> String {
-    TRACE_ID
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| new_trace_id())
-}
-
-/// The request's trace id (32 hex digits, the W3C trace-id format): the exported trace's id
-/// when traces are exported (`OTLP_ENDPOINT`), so the id a client reports finds its trace and
-/// its log lines; otherwise a random one.
-pub fn new_trace_id() -> String {
-    registry_core::telemetry::current_trace_id()
-        .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()))
-}
-
-/// Runs `fut` with `id` as the current trace id.
-pub async fn with_trace_id<F: std::future::Future>(id: String, fut: F) -> F::Output {
-    TRACE_ID.scope(id, fut).await
-}
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {

@@ -29,7 +29,7 @@ use futures::{SinkExt, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
-use super::shared;
+use crate::feed::{Pace, shared};
 use serde_json::{Value, json};
 
 use crate::error::{ErrorCode, classify_engine_error, http_error};
@@ -181,7 +181,7 @@ async fn serve(
             let id = peek.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
             match kind {
                 "connection_init" => initialised_in.store(true, Ordering::Relaxed),
-                                "subscribe" | "start" => {
+                "subscribe" | "start" => {
                     // An id already running: graphql-transport-ws closes the socket (4409);
                     // the legacy protocol has no such code, so the client gets an error.
                     let duplicate = conn_in
@@ -203,7 +203,7 @@ async fn serve(
                             }
                         }
                     }
-                                        // Each operation is charged to the client's rate limit, like a request.
+                    // Each operation is charged to the client's rate limit, like a request.
                     if let Err(e) = state_in.limiter.check(ip) {
                         metrics::counter!("registry_server_http_rejections_total", "reason" => "rate_limited").increment(1);
                         let text = error_message(proto, &id, &e.to_string(), ErrorCode::RateLimited);
@@ -219,7 +219,7 @@ async fn serve(
                             false
                         }
                     };
-                                        if refused {
+                    if refused {
                         metrics::counter!("registry_server_http_rejections_total", "reason" => "too_many_subscriptions").increment(1);
                         let text = error_message(proto, &id, &format!("too many subscriptions on this connection (at most {max_subs}): complete one first"), ErrorCode::QueryTooComplex);
                         let _ = inject_tx.send(text).await;
@@ -254,12 +254,15 @@ async fn serve(
         }
     };
     let db = state.db.clone();
+    let replay_pace = pace(&state, ip);
     let engine = GqlWebSocket::from_message_stream(state.schema.clone(), Box::pin(messages), proto)
         .on_connection_init(move |_payload| {
             let db = db.clone();
+            let replay_pace = replay_pace.clone();
             async move {
                 let mut data = Data::default();
                 data.insert(Loaders::uncached(&db));
+                data.insert(replay_pace);
                 Ok(data)
             }
         });
@@ -434,6 +437,16 @@ pub fn wants_event_stream(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/event-stream"))
 }
 
+/// The pace of a client's replays: each step is charged to its rate limit.
+fn pace(state: &AppState, ip: IpAddr) -> Pace {
+    let limiter = state.limiter.clone();
+    Pace(Arc::new(move || match limiter.check(ip) {
+        Ok(()) => None,
+        Err(crate::error::Error::RateLimited { retry_after }) => Some(retry_after),
+        Err(_) => None,
+    }))
+}
+
 /// One GraphQL operation answered as server-sent events (GraphQL over SSE, distinct
 /// connections mode): a `next` event per result, then `complete`.
 pub async fn event_stream(
@@ -457,9 +470,11 @@ pub async fn event_stream(
     let Some(slot) = state.ws_connections.acquire(ip, max) else {
         return too_many_connections(max);
     };
-    let stream = state
-        .schema
-        .execute_stream(request.data(Loaders::uncached(&state.db)));
+    let stream = state.schema.execute_stream(
+        request
+            .data(Loaders::uncached(&state.db))
+            .data(pace(&state, ip)),
+    );
     let events = async_stream::stream! {
         let _slot = slot;
         let mut stream = stream;

@@ -157,7 +157,7 @@ pub fn build(
     caches: Arc<Caches>,
     limits: Limits,
     introspection: bool,
-    hub: crate::listener::Hub,
+    hub: crate::feed::Hub,
     retention_days: u32,
 ) -> AppSchema {
     let mut builder: SchemaBuilder<Query, EmptyMutation, subscriptions::SubscriptionRoot> =

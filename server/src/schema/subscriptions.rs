@@ -5,7 +5,7 @@
 //! then the live stream; the live receiver is attached before the replay starts and events
 //! are de-duplicated by id, so there is no gap and no duplicate. A subscriber that falls
 //! behind the hub's buffer (a burst of events, a slow socket) reads the gap from the log in
-//! pages, so memory never grows with it; a socket that stops draining is dropped by the
+//! bounded windows (`feed::replay`), so memory never grows with it; a socket that stops draining is dropped by the
 //! transport. Events come from the hub as shared values with their contract, tags and versions
 //! already loaded.
 
@@ -17,14 +17,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
-use registry_core::notify::EventKind;
+use registry_core::notify::{EventKind, EventPayload};
 use registry_core::{ContractId, EventId, Network};
-use tokio::sync::broadcast::error::RecvError;
 
 use super::Ctx;
 use super::contracts::Contract;
+use crate::db::events::{EventFilter, oldest_retained};
 use crate::error::{Error, GqlResultExt};
-use crate::listener::{FeedEvent, Hub, oldest_retained, read_events};
+use crate::feed::{FeedEvent, Hub, Pace, replay};
 
 /// How long `registry_events` keeps events, for the message of a too-old cursor (the indexer
 /// prunes by age; `INDEXER_EVENTS_RETENTION_DAYS`).
@@ -94,20 +94,18 @@ impl ContractUpgradedEvent {
 
     /// The WASM before (hex), when it was a WASM.
     async fn old_wasm_hash(&self) -> Option<String> {
-        self.0
-            .payload
-            .get("oldWasmHash")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
+        match &self.0.payload {
+            EventPayload::ContractUpgraded(p) => p.old_wasm_hash.map(|h| h.to_string()),
+            _ => None,
+        }
     }
 
     /// The WASM after (hex), when it is a WASM.
     async fn new_wasm_hash(&self) -> Option<String> {
-        self.0
-            .payload
-            .get("newWasmHash")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
+        match &self.0.payload {
+            EventPayload::ContractUpgraded(p) => p.new_wasm_hash.map(|h| h.to_string()),
+            _ => None,
+        }
     }
 
     /// The contract, as at the event.
@@ -136,12 +134,10 @@ impl LedgerIndexedEvent {
 
     /// Its close time.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0
-            .payload
-            .get("closedAt")
-            .and_then(|v| v.as_str())
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map(|t| t.with_timezone(&Utc))
+        match &self.0.payload {
+            EventPayload::LedgerIndexed(p) => Some(p.closed_at),
+            _ => None,
+        }
     }
 }
 
@@ -154,25 +150,19 @@ fn contract_of(e: &FeedEvent) -> Option<Contract> {
     ))
 }
 
-/// The events of the feed matching `keep`, after `after` (replayed from the log) and then
-/// live.
-async fn feed<F>(
+/// The events of the feed matching `filter`, after `after` (replayed from the log) and then
+/// live; the replay is paced by the client's rate limit when the transport supplied one.
+async fn feed(
     ctx: &Context<'_>,
     after: Option<String>,
-    keep: F,
-) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Arc<FeedEvent>>> + use<F>>
-where
-    F: Fn(&FeedEvent) -> bool + Send + Sync + 'static,
-{
+    filter: EventFilter,
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Arc<FeedEvent>>> + use<>> {
     let hub = ctx.data_unchecked::<Hub>().clone();
     let db = ctx.db().clone();
     let after = match after {
         Some(c) => Some(decode_cursor(&c).gql()?),
         None => None,
     };
-    // Read the hub's position, then attach: events published in between are read from the log.
-    let start = after.unwrap_or_else(|| hub.last_id());
-    let mut rx = hub.subscribe();
     if let Some(a) = after {
         let oldest = oldest_retained(&db).await.gql()?;
         if a.0 + 1 < oldest.0 {
@@ -184,57 +174,14 @@ where
             .gql();
         }
     }
+    let pace = ctx.data_opt::<Pace>().cloned();
     metrics::gauge!("registry_server_feed_subscribers").increment(1.0);
     let guard = scopeguard(|| metrics::gauge!("registry_server_feed_subscribers").decrement(1.0));
-    Ok(async_stream::stream! {
-        let _guard = guard;
-        // The last event id this subscriber has passed (delivered or filtered out). Without
-        // `after`, everything up to the hub's position when it subscribed is in the past.
-        let mut last = start;
-        let mut replay = true;
-        loop {
-            if replay {
-                // From the log: the missed events of a resume, the window between reading the
-                // hub's position and attaching to it, and whatever a lag skipped.
-                loop {
-                    let batch = match read_events(&db, last, 500).await {
-                        Ok(b) => b,
-                        Err(e) => {
-                            yield Err(e.extend());
-                            return;
-                        }
-                    };
-                    if batch.is_empty() {
-                        break;
-                    }
-                    for e in batch {
-                        last = e.id;
-                        if keep(&e) {
-                            yield Ok(Arc::new(e));
-                        }
-                    }
-                }
-                replay = false;
-            }
-            match rx.recv().await {
-                Ok(e) => {
-                    if e.id <= last {
-                        continue;
-                    }
-                    last = e.id;
-                    if keep(&e) {
-                        yield Ok(e);
-                    }
-                }
-                // Behind the hub's buffer (a burst, or a slow socket): read the gap from the log.
-                Err(RecvError::Lagged(_)) => {
-                    metrics::counter!("registry_server_feed_replays_total").increment(1);
-                    replay = true;
-                }
-                Err(RecvError::Closed) => return,
-            }
-        }
-    })
+    let events = replay::stream(hub, db, filter, after, pace);
+    Ok(events.map(move |r| {
+        let _ = &guard;
+        r.map_err(|e| e.extend())
+    }))
 }
 
 /// Runs `f` when dropped (the subscriber gauge).
@@ -267,15 +214,13 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<
         impl Stream<Item = async_graphql::Result<ContractDeployedEvent>> + use<>,
     > {
-        let tag = tag.map(|t| t.trim().to_lowercase());
-        let s = feed(ctx, after, move |e| {
-            e.kind == EventKind::ContractDeployed
-                && network.is_none_or(|n| n == e.network)
-                && tag
-                    .as_ref()
-                    .is_none_or(|t| e.tags.iter().any(|x| &x.name == t))
-        })
-        .await?;
+        let filter = EventFilter {
+            kind: Some(EventKind::ContractDeployed),
+            network,
+            tag: tag.map(|t| t.trim().to_lowercase()),
+            contract: None,
+        };
+        let s = feed(ctx, after, filter).await?;
         Ok(s.map(|r| r.map(ContractDeployedEvent)))
     }
 
@@ -290,23 +235,21 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<
         impl Stream<Item = async_graphql::Result<ContractUpgradedEvent>> + use<>,
     > {
-        let contract_id = match contract_id {
+        let contract = match contract_id {
             Some(c) => Some(
                 c.parse::<ContractId>()
                     .map_err(|e| Error::BadInput(e.to_string()))
-                    .gql()?
-                    .to_string(),
+                    .gql()?,
             ),
             None => None,
         };
-        let s = feed(ctx, after, move |e| {
-            e.kind == EventKind::ContractUpgraded
-                && network.is_none_or(|n| n == e.network)
-                && contract_id
-                    .as_ref()
-                    .is_none_or(|id| e.contract.as_ref().is_some_and(|c| &c.contract_id == id))
-        })
-        .await?;
+        let filter = EventFilter {
+            kind: Some(EventKind::ContractUpgraded),
+            network,
+            contract,
+            tag: None,
+        };
+        let s = feed(ctx, after, filter).await?;
         Ok(s.map(|r| r.map(ContractUpgradedEvent)))
     }
 
@@ -317,10 +260,12 @@ impl SubscriptionRoot {
         network: Option<Network>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<LedgerIndexedEvent>> + use<>>
     {
-        let s = feed(ctx, None, move |e| {
-            e.kind == EventKind::LedgerIndexed && network.is_none_or(|n| n == e.network)
-        })
-        .await?;
+        let filter = EventFilter {
+            kind: Some(EventKind::LedgerIndexed),
+            network,
+            ..EventFilter::default()
+        };
+        let s = feed(ctx, None, filter).await?;
         Ok(s.map(|r| r.map(LedgerIndexedEvent)))
     }
 }

@@ -281,3 +281,105 @@ async fn a_request_has_a_budget_of_statements_and_a_cap_on_its_answer() {
     assert_eq!(code, "QUERY_TOO_COMPLEX");
     assert!(message.contains("GRAPHQL_MAX_RESPONSE_BYTES"), "{message}");
 }
+
+/// 25,000 events no `contractDeployed` subscription keeps, between two deployments. Returns the
+/// first deployment's cursor, once the hub has published everything.
+async fn a_long_quiet_log(app: &TestApp) -> String {
+    use registry_core::Network;
+    let deployed = "subscription { contractDeployed { cursor } }";
+    let mut client = Client::connect(&app.url, false).await;
+    client.subscribe("1", deployed, json!({})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    crate::feed::deploy(&app.db.pool, Network::Mainnet, 10, &[(1, false)]).await;
+    let cursor = client.next_data("1").await["data"]["contractDeployed"]["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    drop(client);
+    sqlx::query(
+        "INSERT INTO registry_events (kind, network, ledger, payload) \
+         SELECT 'ledger_indexed', 'mainnet', 10 + n, \
+                jsonb_build_object('ledger', 10 + n, 'closedAt', '2026-11-29T00:00:00Z', 'ledgers', 1) \
+         FROM generate_series(1, 25000) n",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    crate::feed::deploy(&app.db.pool, Network::Mainnet, 25_011, &[(2, false)]).await;
+    let last: i64 = sqlx::query_scalar("SELECT max(id) FROM registry_events")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        if app.state.hub.last_id().0 == last {
+            return cursor;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the hub did not publish the log");
+}
+
+/// Opens `contractDeployed(after: cursor)` as server-sent events and returns the contract id
+/// of the first event delivered.
+async fn first_replayed(app: &TestApp, cursor: &str) -> String {
+    let q = "subscription($after: String) { contractDeployed(after: $after) { contract { contractId } } }";
+    let mut res = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .header("accept", "text/event-stream")
+        .json(&json!({ "query": q, "variables": { "after": cursor } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut text = String::new();
+    loop {
+        if let Some(line) = text.lines().find(|l| l.starts_with("data: {")) {
+            let v: Value = serde_json::from_str(&line["data: ".len()..]).unwrap();
+            return v["data"]["contractDeployed"]["contract"]["contractId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{v}"))
+                .to_owned();
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), res.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn a_replay_filters_in_sql_and_reads_the_log_in_bounded_windows() {
+    let app = TestApp::spawn().await;
+    let cursor = a_long_quiet_log(&app).await;
+    let before = app.statements();
+    let first = first_replayed(&app, &cursor).await;
+    assert_eq!(first, crate::helpers::contract_id(2));
+    // The cursor check, three windows of at most 10,000 ids (none of the 25,000 quiet events
+    // is read back), and the one match's contract, tags and versions; reading the log page by
+    // page would take more than fifty.
+    let spent = app.statements() - before;
+    assert!(spent <= 8, "the replay took {spent} statements");
+}
+
+#[tokio::test]
+async fn a_replay_is_charged_to_the_rate_limit_window_by_window() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate_limit.per_second = 1;
+        c.rate_limit.burst = 3;
+    })
+    .await;
+    let cursor = a_long_quiet_log(&app).await;
+    // Let the bucket refill after the set-up's own requests.
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    // The stream costs one request and its three windows three more: past the burst of 3,
+    // the replay waited for a token and the client's budget is spent.
+    assert_eq!(
+        first_replayed(&app, &cursor).await,
+        crate::helpers::contract_id(2)
+    );
+    let res = app.post(json!({ "query": "{ tags { name } }" })).await;
+    assert_eq!(res.status(), 429);
+}

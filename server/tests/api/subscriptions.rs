@@ -297,7 +297,7 @@ async fn restarting_postgresql_under_live_subscribers_loses_nothing() {
     }
     assert_eq!(got, expected);
     for _ in 0..50 {
-        if hub.state() == registry_server::listener::ListenerState::Connected {
+        if hub.state() == registry_server::feed::ListenerState::Connected {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

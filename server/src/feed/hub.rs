@@ -10,12 +10,13 @@
 //! case a notification is lost silently. Every published batch drops the list caches, since
 //! new chain data makes them stale.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use registry_core::notify::{CHANNEL, EventKind, decode_payload};
+use registry_core::notify::{CHANNEL, EventKind, EventPayload, decode_payload};
 use registry_core::{ContractPk, EventId, Network};
 use sqlx::postgres::PgListener;
 use tokio::sync::{broadcast, watch};
@@ -23,6 +24,7 @@ use tokio::sync::{broadcast, watch};
 use crate::cache::Caches;
 use crate::db::Db;
 use crate::db::contracts::ContractRow;
+use crate::db::events::{self, EventRow};
 use crate::db::stats::VersionRow;
 use crate::db::tags::ContractTagRow;
 
@@ -37,7 +39,7 @@ pub struct FeedEvent {
     pub kind: EventKind,
     pub network: Network,
     pub ledger: i64,
-    pub payload: serde_json::Value,
+    pub payload: EventPayload,
     pub created_at: DateTime<Utc>,
     /// The contract the event is about, with its tags and versions at publication.
     pub contract: Option<Arc<ContractRow>>,
@@ -63,32 +65,10 @@ pub struct Hub {
     last_id: Arc<AtomicI64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    id: EventId,
-    kind: String,
-    network: Network,
-    contract_pk: Option<ContractPk>,
-    ledger: i64,
-    payload: serde_json::Value,
-    created_at: DateTime<Utc>,
-}
-
-/// Reads events after `after` in id order (at most `limit`), with their contracts, tags and
-/// versions loaded in three statements.
-pub async fn read_events(
-    db: &Db,
-    after: EventId,
-    limit: i64,
-) -> crate::error::Result<Vec<FeedEvent>> {
-    db.count()?;
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT id, kind, network, contract_pk, ledger, payload, created_at FROM registry_events WHERE id > $1 ORDER BY id LIMIT $2",
-    )
-    .bind(after)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
+/// Loads the contracts, tags and versions of log rows (three statements for the lot) and makes
+/// them feed events. A row whose kind or payload does not decode is logged and left out: the
+/// indexer writes typed payloads, so it can only be a foreign or corrupt row.
+pub async fn load(db: &Db, rows: Vec<EventRow>) -> crate::error::Result<Vec<FeedEvent>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -106,34 +86,33 @@ pub async fn read_events(
         let versions = crate::db::stats::versions(db, &pks).await?;
         (contracts, tags, versions)
     };
-    let contracts: std::collections::HashMap<ContractPk, Arc<ContractRow>> =
+    let contracts: HashMap<ContractPk, Arc<ContractRow>> =
         contracts.into_iter().map(|c| (c.pk, Arc::new(c))).collect();
-    let mut tags_by: std::collections::HashMap<ContractPk, Vec<ContractTagRow>> =
-        std::collections::HashMap::new();
-    for t in tags {
-        tags_by.entry(t.contract_pk).or_default().push(t);
-    }
-    let mut versions_by: std::collections::HashMap<ContractPk, Vec<VersionRow>> =
-        std::collections::HashMap::new();
-    for v in versions {
-        versions_by.entry(v.contract_pk).or_default().push(v);
-    }
-    let tags_by: std::collections::HashMap<ContractPk, Arc<Vec<ContractTagRow>>> =
-        tags_by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-    let versions_by: std::collections::HashMap<ContractPk, Arc<Vec<VersionRow>>> = versions_by
-        .into_iter()
-        .map(|(k, v)| (k, Arc::new(v)))
-        .collect();
+    let tags_by = group(tags, |t| t.contract_pk);
+    let versions_by = group(versions, |v| v.contract_pk);
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            let kind = r.kind.parse::<EventKind>().ok()?;
+            let payload = r
+                .kind
+                .parse::<EventKind>()
+                .map_err(|e| e.to_string())
+                .and_then(|kind| {
+                    EventPayload::from_json(kind, r.payload).map_err(|e| e.to_string())
+                });
+            let payload = match payload {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(event = r.id.0, "event {} left out of the feed: {e}", r.id.0);
+                    return None;
+                }
+            };
             Some(FeedEvent {
                 id: r.id,
-                kind,
+                kind: payload.kind(),
                 network: r.network,
                 ledger: r.ledger,
-                payload: r.payload,
+                payload,
                 created_at: r.created_at,
                 contract: r.contract_pk.and_then(|pk| contracts.get(&pk).cloned()),
                 tags: r
@@ -149,15 +128,13 @@ pub async fn read_events(
         .collect())
 }
 
-/// The oldest event id still in the log (the log is pruned by age), or the next id to be
-/// issued when the log is empty.
-pub async fn oldest_retained(db: &Db) -> Result<EventId, sqlx::Error> {
-    let (min, last): (Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT (SELECT min(id) FROM registry_events), (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM registry_events_id_seq)",
-    )
-    .fetch_one(&db.pool)
-    .await?;
-    Ok(EventId(min.unwrap_or(last.unwrap_or(0) + 1)))
+/// Rows grouped by contract, each group shared.
+fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> ContractPk) -> HashMap<ContractPk, Arc<Vec<T>>> {
+    let mut by: HashMap<ContractPk, Vec<T>> = HashMap::new();
+    for r in rows {
+        by.entry(key(&r)).or_default().push(r);
+    }
+    by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
 }
 
 impl Hub {
@@ -170,13 +147,11 @@ impl Hub {
         caches: Arc<Caches>,
         capacity: usize,
         poll: Duration,
-    ) -> Result<Hub, sqlx::Error> {
+    ) -> crate::error::Result<Hub> {
         let (tx, _) = broadcast::channel(capacity.max(1));
         let (state_tx, state) = watch::channel(ListenerState::Connecting);
-        let start: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM registry_events")
-            .fetch_one(&db.pool)
-            .await?;
-        let last_id = Arc::new(AtomicI64::new(start.unwrap_or(0)));
+        let start = events::last_id(&db).await?;
+        let last_id = Arc::new(AtomicI64::new(start.0));
         let hub = Hub {
             tx: tx.clone(),
             state,
@@ -217,7 +192,7 @@ async fn catch_up(
     let mut total = 0;
     loop {
         let after = EventId(last_id.load(Ordering::Acquire));
-        let events = read_events(db, after, 500).await?;
+        let events = load(db, events::after(db, after, 500).await?).await?;
         if events.is_empty() {
             return Ok(total);
         }
