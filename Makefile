@@ -1,5 +1,6 @@
 # Soroban Registry. `make run` and `make test` do all the set-up on a fresh machine.
-# Without DATABASE_URL, a private PostgreSQL cluster is started under .data/ (scripts/db-up).
+# Without DATABASE_URL, a private PostgreSQL cluster is started under .data/ (scripts/db-up);
+# `make test` without REDIS_URL starts a private Redis there too (scripts/redis-up).
 
 SHELL := /bin/bash
 CARGO ?= cargo
@@ -45,9 +46,10 @@ db-up:
 db-down:
 	@scripts/db-up --stop
 
-## test: the whole suite (unit, integration, end to end) against real PostgreSQL
+## test: the whole suite (unit, integration, end to end) against real PostgreSQL and Redis
 test: tools
 	@export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$(scripts/db-up)}; \
+	export TEST_REDIS_URL=$${TEST_REDIS_URL:-$${REDIS_URL:-$$(scripts/redis-up)}}; \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  $(CARGO) nextest run --workspace --all-features --no-tests=warn; \
 	else \

@@ -34,6 +34,14 @@ pub enum StartError {
         /// Versions not applied.
         missing: Vec<i64>,
     },
+    /// `REDIS_URL` is not a Redis URL the client accepts.
+    #[error("cannot use the Redis at {url}: {source}")]
+    Redis {
+        /// The URL, password redacted.
+        url: String,
+        /// The client's error.
+        source: redis::RedisError,
+    },
     /// The live feed could not read the event log.
     #[error("cannot start the live feed: {0}")]
     Feed(#[source] crate::error::Error),
@@ -99,17 +107,28 @@ impl App {
             ),
             _ => {}
         }
+        let redis =
+            match &config.redis {
+                Some(r) => Some(crate::shared_limits::SharedLimits::connect(r).map_err(
+                    |source| StartError::Redis {
+                        url: r.url.redacted_url(),
+                        source,
+                    },
+                )?),
+                None => None,
+            };
         let state = AppState {
             db,
             schema,
             caches,
-            limiter: Limiter::new(&config.rate_limit),
+            limiter: Limiter::new(&config.rate_limit, redis.clone()),
             limits: config.limits.clone(),
             graphiql: config.graphiql,
             web_dir: config.web_dir.clone(),
             hub,
             feed: config.feed.clone(),
-            ws_connections: Default::default(),
+            ws_connections: crate::http::ws::ConnectionCounts::new(redis.clone()),
+            redis,
             shared: Default::default(),
         };
         let listener =

@@ -60,6 +60,19 @@ pub struct RateLimit {
     pub ipv6_prefix: u8,
 }
 
+/// Where replicas share their per-client limits.
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// `REDIS_URL` (optional; `redis://` or `rediss://`): with it, the per-client rate limit
+    /// and connection cap hold across every replica; without it, per process.
+    pub url: Secret,
+    /// `REDIS_KEY_PREFIX` (default `registry:`): the prefix of every key the server writes.
+    pub prefix: String,
+    /// `REDIS_TIMEOUT_MS` (default 100): longest wait for Redis; past it, per-process limits
+    /// apply for a second.
+    pub timeout: Duration,
+}
+
 /// An IP network (`10.0.0.0/8`, `::1/128`, or a bare address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IpNet {
@@ -181,6 +194,8 @@ pub struct Config {
     pub limits: Limits,
     /// Rate limiting.
     pub rate_limit: RateLimit,
+    /// Limits shared by every replica, when `REDIS_URL` is set.
+    pub redis: Option<RedisConfig>,
     /// Caches.
     pub cache: CacheConfig,
     /// Subscriptions.
@@ -231,6 +246,9 @@ impl Config {
         "RATE_LIMIT_BURST",
         "RATE_LIMIT_IPV6_PREFIX",
         "TRUSTED_PROXIES",
+        "REDIS_URL",
+        "REDIS_KEY_PREFIX",
+        "REDIS_TIMEOUT_MS",
         "CACHE_ENABLED",
         "CACHE_MAX_CAPACITY",
         "CACHE_TTL_SECS",
@@ -322,6 +340,19 @@ impl Config {
             trusted_proxies,
             ipv6_prefix: env.int("RATE_LIMIT_IPV6_PREFIX", 64, 32, 128),
         };
+        let redis = env.raw("REDIS_URL").map(Secret::new).map(|url| {
+            if !url.expose().starts_with("redis://") && !url.expose().starts_with("rediss://") {
+                env.problem(format!(
+                    "REDIS_URL: expected a redis:// or rediss:// URL, got {}",
+                    url.redacted_url()
+                ));
+            }
+            RedisConfig {
+                url,
+                prefix: env.string("REDIS_KEY_PREFIX", "registry:"),
+                timeout: Duration::from_millis(env.int("REDIS_TIMEOUT_MS", 100, 1, 60_000)),
+            }
+        });
         let cache = CacheConfig {
             enabled: env.bool("CACHE_ENABLED", true),
             max_capacity: env.int("CACHE_MAX_CAPACITY", 10_000, 1, 100_000_000),
@@ -369,6 +400,7 @@ impl Config {
             )),
             limits,
             rate_limit,
+            redis,
             cache,
             introspection: env.bool("GRAPHQL_INTROSPECTION", true),
             graphiql: env.bool("GRAPHIQL", true),

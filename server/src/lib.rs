@@ -25,6 +25,7 @@ pub mod guard;
 pub mod http;
 pub mod loaders;
 pub mod schema;
+pub mod shared_limits;
 pub mod state;
 pub mod trace;
 

@@ -33,6 +33,8 @@ pub struct AppState {
     pub feed: FeedConfig,
     /// Open subscription connections per client IP.
     pub ws_connections: Arc<ConnectionCounts>,
+    /// The limits shared by every replica (`REDIS_URL`), when configured.
+    pub redis: Option<Arc<crate::shared_limits::SharedLimits>>,
     /// Running shared subscriptions (identical subscriptions executed once).
     pub shared: Arc<crate::feed::shared::Registry>,
 }

@@ -269,6 +269,27 @@ fn the_server_scales_and_the_indexer_never_overlaps() {
         pdbs[0]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"].as_str(),
         Some("registry-server")
     );
+    // Replicas share per-client limits through a Redis the manifests run.
+    let config = find(&objects, "ConfigMap", "registry-server-config").expect("server ConfigMap");
+    let redis_url = config["data"]["REDIS_URL"]
+        .as_str()
+        .expect("REDIS_URL is set");
+    let host_port = redis_url
+        .trim_start_matches("redis://")
+        .trim_end_matches('/');
+    let (host, port) = host_port
+        .split_once(':')
+        .expect("REDIS_URL names host:port");
+    let service =
+        find(&objects, "Service", host).expect("REDIS_URL names a Service of the manifests");
+    assert!(
+        service["spec"]["ports"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .any(|p| p["port"].as_u64().map(|n| n.to_string()).as_deref() == Some(port)),
+        "the Redis Service does not expose port {port}"
+    );
     let jobs = kinds_for("Job");
     assert_eq!(jobs.len(), 1, "one migrate Job");
     let job = pod_spec(jobs[0]).expect("Job pod spec");

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
+use futures::future::BoxFuture;
 use registry_core::EventId;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -26,15 +27,15 @@ pub const WINDOW: i64 = 10_000;
 /// Events one replay statement returns at most.
 const PAGE: i64 = 500;
 
-/// Charges a replay step to its client: returns how long to wait before trying again when the
-/// client is over its rate, `None` when the step may run now.
+/// Charges a replay step to its client: resolves to how long to wait before trying again when
+/// the client is over its rate, `None` when the step may run now.
 #[derive(Clone)]
-pub struct Pace(pub Arc<dyn Fn() -> Option<Duration> + Send + Sync>);
+pub struct Pace(pub Arc<dyn Fn() -> BoxFuture<'static, Option<Duration>> + Send + Sync>);
 
 impl Pace {
     /// Waits until the client's rate limit admits one more step.
     async fn step(&self) {
-        while let Some(wait) = (self.0)() {
+        while let Some(wait) = (self.0)().await {
             metrics::counter!("registry_server_feed_replay_waits_total").increment(1);
             tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
         }

@@ -1,7 +1,8 @@
 //! `/health`: the process is up. `/ready`: the database answers within a second and has every
 //! migration this binary was built with; load balancers send traffic only when ready. It also
 //! reports the live feed's LISTEN connection (`listener`): while it reconnects, queries still
-//! work and subscribers catch up from the event log once it is back.
+//! work and subscribers catch up from the event log once it is back; and whether per-client
+//! limits are shared through Redis (`limits`).
 
 use std::time::Duration;
 
@@ -51,5 +52,12 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let mut body = body;
     body["listener"] = json!(listener);
     body["subscribers"] = json!(state.hub.subscribers());
+    // Whether the per-client limits hold across replicas; never a reason to take this replica
+    // out of service (it keeps serving with per-process limits).
+    body["limits"] = json!(match &state.redis {
+        None => "per-process",
+        Some(r) if r.ping().await => "shared",
+        Some(_) => "per-process (Redis unreachable)",
+    });
     (status, Json(body))
 }

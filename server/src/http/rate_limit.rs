@@ -21,6 +21,7 @@ use governor::{Quota, RateLimiter};
 
 use crate::config::{IpNet, RateLimit};
 use crate::error::Error;
+use crate::shared_limits::{SharedLimits, Verdict};
 use crate::state::AppState;
 
 type KeyedLimiter =
@@ -28,20 +29,29 @@ type KeyedLimiter =
 
 /// The limiter and the proxies it trusts.
 pub struct Limiter {
+    /// The per-process buckets: the limit without Redis, and the fall-back while Redis is down.
     limiter: Option<KeyedLimiter>,
+    /// The buckets every replica shares, when `REDIS_URL` is set.
+    shared: Option<Arc<SharedLimits>>,
+    per_second: u32,
+    burst: u32,
     trusted: Vec<IpNet>,
     ipv6_prefix: u8,
 }
 
 impl Limiter {
-    /// A limiter for the configuration (`per_second == 0` turns limiting off).
-    pub fn new(config: &RateLimit) -> Arc<Limiter> {
+    /// A limiter for the configuration (`per_second == 0` turns limiting off), sharing its
+    /// buckets through `shared` when given.
+    pub fn new(config: &RateLimit, shared: Option<Arc<SharedLimits>>) -> Arc<Limiter> {
         let limiter = NonZeroU32::new(config.per_second).map(|rate| {
             let burst = NonZeroU32::new(config.burst).unwrap_or(rate);
             RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
         });
         Arc::new(Limiter {
             limiter,
+            shared,
+            per_second: config.per_second,
+            burst: config.burst,
             trusted: config.trusted_proxies.clone(),
             ipv6_prefix: config.ipv6_prefix.min(128),
         })
@@ -85,11 +95,19 @@ impl Limiter {
             .unwrap_or(peer)
     }
 
-    /// `Ok` when `ip` may send a request now.
-    pub fn check(&self, ip: IpAddr) -> Result<(), Error> {
+    /// `Ok` when `ip` may send a request now: asked of Redis when limits are shared and it
+    /// answers, of this process's buckets otherwise.
+    pub async fn check(&self, ip: IpAddr) -> Result<(), Error> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
+        if let Some(shared) = &self.shared {
+            match shared.rate(ip, self.per_second, self.burst).await {
+                Some(Verdict::Admitted) => return Ok(()),
+                Some(Verdict::Wait(retry_after)) => return Err(Error::RateLimited { retry_after }),
+                None => {}
+            }
+        }
         limiter
             .check_key(&ip)
             .map_err(|not_until| Error::RateLimited {
@@ -115,7 +133,7 @@ pub async fn middleware(
     next: Next,
 ) -> Response {
     let ip = state.limiter.client_ip(peer.ip(), req.headers());
-    match state.limiter.check(ip) {
+    match state.limiter.check(ip).await {
         Ok(()) => next.run(req).await,
         Err(e) => {
             metrics::counter!("registry_server_http_rejections_total", "reason" => "rate_limited")
@@ -137,7 +155,7 @@ mod tests {
             trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
             ipv6_prefix: 64,
         };
-        let l = Limiter::new(&config);
+        let l = Limiter::new(&config, None);
         let mut h = HeaderMap::new();
         h.insert("x-forwarded-for", "203.0.113.9, 10.0.0.7".parse().unwrap());
         assert_eq!(
@@ -150,15 +168,15 @@ mod tests {
         );
     }
 
-    #[test]
-    fn an_ipv6_client_is_its_prefix() {
+    #[tokio::test]
+    async fn an_ipv6_client_is_its_prefix() {
         let config = RateLimit {
             per_second: 1,
             burst: 1,
             trusted_proxies: vec![],
             ipv6_prefix: 64,
         };
-        let l = Limiter::new(&config);
+        let l = Limiter::new(&config, None);
         let h = HeaderMap::new();
         let a = l.client_ip("2001:db8:1:2:aaaa::1".parse().unwrap(), &h);
         let b = l.client_ip("2001:db8:1:2:ffff:1:2:3".parse().unwrap(), &h);
@@ -167,27 +185,27 @@ mod tests {
         assert_eq!(a, "2001:db8:1:2::".parse::<IpAddr>().unwrap());
         assert_ne!(a, other);
         // Rotating addresses inside the /64 does not buy a new bucket.
-        assert!(l.check(a).is_ok());
-        assert!(l.check(b).is_err());
-        assert!(l.check(other).is_ok());
+        assert!(l.check(a).await.is_ok());
+        assert!(l.check(b).await.is_err());
+        assert!(l.check(other).await.is_ok());
         assert_eq!(
             l.client_ip("198.51.100.7".parse().unwrap(), &h),
             "198.51.100.7".parse::<IpAddr>().unwrap()
         );
     }
 
-    #[test]
-    fn second_request_over_a_burst_of_one_is_refused_with_a_wait() {
+    #[tokio::test]
+    async fn second_request_over_a_burst_of_one_is_refused_with_a_wait() {
         let config = RateLimit {
             per_second: 1,
             burst: 1,
             trusted_proxies: vec![],
             ipv6_prefix: 64,
         };
-        let l = Limiter::new(&config);
+        let l = Limiter::new(&config, None);
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(l.check(ip).is_ok());
-        match l.check(ip) {
+        assert!(l.check(ip).await.is_ok());
+        match l.check(ip).await {
             Err(Error::RateLimited { retry_after }) => assert!(retry_after.as_millis() > 0),
             other => panic!("expected a rate-limit error, got {other:?}"),
         }

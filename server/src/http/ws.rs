@@ -34,24 +34,48 @@ use serde_json::{Value, json};
 
 use crate::error::{ErrorCode, classify_engine_error, http_error};
 use crate::loaders::Loaders;
+use crate::shared_limits::{SharedLimits, SharedSlot};
 use crate::state::AppState;
 
-/// Open connections per client IP (WebSocket and event streams).
+/// Open connections per client (WebSocket and event streams): counted in this process, and
+/// across replicas in Redis when limits are shared.
 #[derive(Default)]
-pub struct ConnectionCounts(Mutex<HashMap<IpAddr, u32>>);
+pub struct ConnectionCounts {
+    local: Mutex<HashMap<IpAddr, u32>>,
+    shared: Option<Arc<SharedLimits>>,
+}
 
 /// Releases a connection slot when dropped.
 pub struct Slot {
     counts: Arc<ConnectionCounts>,
     ip: IpAddr,
+    _shared: Option<SharedSlot>,
 }
 
 impl ConnectionCounts {
-    /// Takes a slot for `ip`, unless it already holds `max`.
-    pub fn acquire(self: &Arc<Self>, ip: IpAddr, max: u32) -> Option<Slot> {
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+    /// Counts shared through `shared` when given.
+    pub fn new(shared: Option<Arc<SharedLimits>>) -> Arc<ConnectionCounts> {
+        Arc::new(ConnectionCounts {
+            local: Mutex::default(),
+            shared,
+        })
+    }
+
+    /// Takes a slot for `ip`, unless it already holds `max`: across replicas while Redis
+    /// answers, in this process otherwise.
+    pub async fn acquire(self: &Arc<Self>, ip: IpAddr, max: u32) -> Option<Slot> {
+        let shared = match &self.shared {
+            Some(s) => match s.acquire(ip, max).await {
+                Some(Some(slot)) => Some(slot),
+                Some(None) => return None,
+                None => None,
+            },
+            None => None,
+        };
+        let mut m = self.local.lock().unwrap_or_else(|p| p.into_inner());
         let n = m.entry(ip).or_default();
-        if *n >= max {
+        // Redis counted this one; without it, this process's count decides.
+        if shared.is_none() && *n >= max {
             return None;
         }
         *n += 1;
@@ -59,13 +83,14 @@ impl ConnectionCounts {
         Some(Slot {
             counts: self.clone(),
             ip,
+            _shared: shared,
         })
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut m = self.counts.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut m = self.counts.local.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(n) = m.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {
@@ -108,7 +133,7 @@ pub async fn upgrade(
     };
     let ip = state.limiter.client_ip(peer.ip(), &headers);
     let max = state.feed.max_connections_per_ip;
-    let Some(slot) = state.ws_connections.acquire(ip, max) else {
+    let Some(slot) = state.ws_connections.acquire(ip, max).await else {
         return too_many_connections(max);
     };
     ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
@@ -204,7 +229,7 @@ async fn serve(
                         }
                     }
                     // Each operation is charged to the client's rate limit, like a request.
-                    if let Err(e) = state_in.limiter.check(ip) {
+                    if let Err(e) = state_in.limiter.check(ip).await {
                         metrics::counter!("registry_server_http_rejections_total", "reason" => "rate_limited").increment(1);
                         let text = error_message(proto, &id, &e.to_string(), ErrorCode::RateLimited);
                         let _ = inject_tx.send(text).await;
@@ -440,10 +465,14 @@ pub fn wants_event_stream(headers: &HeaderMap) -> bool {
 /// The pace of a client's replays: each step is charged to its rate limit.
 fn pace(state: &AppState, ip: IpAddr) -> Pace {
     let limiter = state.limiter.clone();
-    Pace(Arc::new(move || match limiter.check(ip) {
-        Ok(()) => None,
-        Err(crate::error::Error::RateLimited { retry_after }) => Some(retry_after),
-        Err(_) => None,
+    Pace(Arc::new(move || {
+        let limiter = limiter.clone();
+        Box::pin(async move {
+            match limiter.check(ip).await {
+                Err(crate::error::Error::RateLimited { retry_after }) => Some(retry_after),
+                _ => None,
+            }
+        })
     }))
 }
 
@@ -467,7 +496,7 @@ pub async fn event_stream(
         return Sse::new(events).into_response();
     }
     let max = state.feed.max_connections_per_ip;
-    let Some(slot) = state.ws_connections.acquire(ip, max) else {
+    let Some(slot) = state.ws_connections.acquire(ip, max).await else {
         return too_many_connections(max);
     };
     let stream = state.schema.execute_stream(

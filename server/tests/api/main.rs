@@ -12,6 +12,7 @@ mod helpers;
 mod http;
 mod limits;
 mod lookups;
+mod redis;
 mod sdl;
 mod statements;
 mod subscriptions;
