@@ -493,10 +493,13 @@ pub struct ContractFilterInput {
     pub network: Option<Network>,
     pub kind: Option<ContractKind>,
     /// Carries this tag.
+    #[graphql(validator(max_length = 64))]
     pub tag: Option<String>,
     /// Claimed by this publisher (`G…`).
+    #[graphql(validator(max_length = 64))]
     pub publisher: Option<String>,
     /// Deployed by this account or contract (`G…` or `C…`).
+    #[graphql(validator(max_length = 64))]
     pub deployer: Option<String>,
     pub verification: Option<VerificationStatus>,
     /// Deployed at or after this time.
@@ -504,11 +507,14 @@ pub struct ContractFilterInput {
     /// Deployed before this time.
     pub created_before: Option<DateTime<Utc>>,
     /// Exports a function of this name.
+    #[graphql(validator(max_length = 64))]
     pub implements_function: Option<String>,
     /// Full-text search over name, description, tags and function names (web-search syntax:
     /// words, "quoted phrases", -excluded).
+    #[graphql(validator(max_length = 200))]
     pub search: Option<String>,
     /// Currently runs the WASM with this sha256 (hex).
+    #[graphql(validator(max_length = 64))]
     pub wasm_hash: Option<String>,
 }
 
@@ -803,9 +809,9 @@ impl ContractQuery {
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(validator(max_length = 256))] after: Option<String>,
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(validator(max_length = 256))] before: Option<String>,
         filter: Option<ContractFilterInput>,
         order_by: Option<ContractOrder>,
     ) -> async_graphql::Result<ContractConnection> {
@@ -831,8 +837,8 @@ impl ContractQuery {
         &self,
         ctx: &Context<'_>,
         network: Network,
-        contract_id: Option<String>,
-        name: Option<String>,
+        #[graphql(validator(max_length = 64))] contract_id: Option<String>,
+        #[graphql(validator(max_length = 64))] name: Option<String>,
     ) -> async_graphql::Result<Option<Contract>> {
         let row = match (contract_id, name) {
             (Some(id), None) => {

@@ -92,9 +92,9 @@ impl Publisher {
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(validator(max_length = 256))] after: Option<String>,
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(validator(max_length = 256))] before: Option<String>,
         filter: Option<ContractFilterInput>,
         order_by: Option<ContractOrder>,
     ) -> async_graphql::Result<ContractConnection> {
@@ -148,7 +148,7 @@ impl PublisherQuery {
     async fn publisher(
         &self,
         ctx: &Context<'_>,
-        address: String,
+        #[graphql(validator(max_length = 64))] address: String,
     ) -> async_graphql::Result<Option<Publisher>> {
         let a: AccountId = address
             .parse()
@@ -166,9 +166,9 @@ impl PublisherQuery {
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(validator(max_length = 256))] after: Option<String>,
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(validator(max_length = 256))] before: Option<String>,
     ) -> async_graphql::Result<PublisherConnection> {
         let paging = Paging::parse(
             first,

@@ -209,8 +209,8 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
         network: Option<Network>,
-        tag: Option<String>,
-        after: Option<String>,
+        #[graphql(validator(max_length = 64))] tag: Option<String>,
+        #[graphql(validator(max_length = 256))] after: Option<String>,
     ) -> async_graphql::Result<
         impl Stream<Item = async_graphql::Result<ContractDeployedEvent>> + use<>,
     > {
@@ -230,8 +230,8 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
         network: Option<Network>,
-        contract_id: Option<String>,
-        after: Option<String>,
+        #[graphql(validator(max_length = 64))] contract_id: Option<String>,
+        #[graphql(validator(max_length = 256))] after: Option<String>,
     ) -> async_graphql::Result<
         impl Stream<Item = async_graphql::Result<ContractUpgradedEvent>> + use<>,
     > {

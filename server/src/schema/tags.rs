@@ -53,9 +53,9 @@ impl Tag {
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(validator(max_length = 256))] after: Option<String>,
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(validator(max_length = 256))] before: Option<String>,
         filter: Option<ContractFilterInput>,
         order_by: Option<ContractOrder>,
     ) -> async_graphql::Result<ContractConnection> {
@@ -106,7 +106,7 @@ impl TagQuery {
     async fn tag(
         &self,
         ctx: &Context<'_>,
-        name: String,
+        #[graphql(validator(max_length = 64))] name: String,
         network: Option<Network>,
     ) -> async_graphql::Result<Option<Tag>> {
         let name = name.trim().to_lowercase();

@@ -272,9 +272,9 @@ impl Wasm {
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(validator(max_length = 256))] after: Option<String>,
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(validator(max_length = 256))] before: Option<String>,
         filter: Option<ContractFilterInput>,
         order_by: Option<ContractOrder>,
     ) -> async_graphql::Result<ContractConnection> {
@@ -297,7 +297,11 @@ pub struct WasmQuery;
 #[Object]
 impl WasmQuery {
     /// A WASM by its sha256 (64 hex characters); null when the registry has not seen it.
-    async fn wasm(&self, ctx: &Context<'_>, hash: String) -> async_graphql::Result<Option<Wasm>> {
+    async fn wasm(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(max_length = 64))] hash: String,
+    ) -> async_graphql::Result<Option<Wasm>> {
         let hash: WasmHash = hash
             .parse()
             .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))

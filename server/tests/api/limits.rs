@@ -337,3 +337,41 @@ async fn introspection_can_be_turned_off() {
         .await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
 }
+
+#[tokio::test]
+async fn free_text_arguments_have_length_caps_and_are_not_echoed() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(5000);
+    for (query, cap) in [
+        (
+            format!(r#"{{ contracts(filter: {{ search: "{long}" }}) {{ totalCount }} }}"#),
+            200,
+        ),
+        (
+            format!(r#"{{ contracts(filter: {{ tag: "{long}" }}) {{ totalCount }} }}"#),
+            64,
+        ),
+        (format!(r#"{{ tag(name: "{long}") {{ name }} }}"#), 64),
+        (
+            format!(r#"{{ contract(network: MAINNET, name: "{long}") {{ contractId }} }}"#),
+            64,
+        ),
+        (
+            format!(r#"{{ contract(network: MAINNET, contractId: "{long}") {{ contractId }} }}"#),
+            64,
+        ),
+        (
+            format!(r#"{{ contracts(after: "{long}") {{ totalCount }} }}"#),
+            256,
+        ),
+    ] {
+        let body = app.graphql(&query, json!({})).await;
+        let (code, message) = first_error(&body);
+        assert_eq!(code, "BAD_USER_INPUT", "{query:.80}: {body}");
+        assert!(
+            message.contains(&format!("must be less than or equal to {cap}")),
+            "{query:.80}: {message}"
+        );
+        assert!(message.len() < 300, "the value is echoed: {message:.300}");
+    }
+}
