@@ -156,6 +156,27 @@ impl Env {
     }
 }
 
+/// An endpoint URL as it may be logged or shown: scheme, host and port. Credentials become
+/// `***@`, and a path or query, where RPC providers put API keys, becomes `/***`.
+pub fn redact_endpoint(url: &str) -> String {
+    let Some(s) = url.find("://") else {
+        return "***".into();
+    };
+    let (scheme, rest) = (&url[..s], &url[s + 3..]);
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = (&rest[..end], &rest[end..]);
+    let (creds, host) = match authority.rfind('@') {
+        Some(at) => ("***@", &authority[at + 1..]),
+        None => ("", authority),
+    };
+    let tail = if tail.is_empty() || tail == "/" {
+        tail
+    } else {
+        "/***"
+    };
+    format!("{scheme}://{creds}{host}{tail}")
+}
+
 /// A secret (a database URL with a password) that never reaches a log line.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -193,6 +214,32 @@ impl fmt::Debug for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_are_shown_without_credentials_or_keys() {
+        for (url, shown) in [
+            (
+                "https://user:pw@rpc.example.com:8443/v1/KEY123?apikey=K",
+                "https://***@rpc.example.com:8443/***",
+            ),
+            (
+                "https://rpc.example.com/KEY123/",
+                "https://rpc.example.com/***",
+            ),
+            (
+                "https://rpc.example.com?apikey=K",
+                "https://rpc.example.com/***",
+            ),
+            (
+                "https://soroban-testnet.stellar.org",
+                "https://soroban-testnet.stellar.org",
+            ),
+            ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/"),
+            ("not a url with KEY123", "***"),
+        ] {
+            assert_eq!(redact_endpoint(url), shown, "{url}");
+        }
+    }
 
     #[test]
     fn every_problem_is_reported_with_its_variable() {

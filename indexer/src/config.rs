@@ -109,7 +109,8 @@ impl Config {
             .to_owned();
         if !(rpc_url.starts_with("http://") || rpc_url.starts_with("https://")) {
             env.problem(format!(
-                "STELLAR_RPC_URL / {per_network}={rpc_url:?}: expected an http:// or https:// URL"
+                "STELLAR_RPC_URL / {per_network}={:?}: expected an http:// or https:// URL",
+                registry_core::env::redact_endpoint(&rpc_url)
             ));
         }
         let start_ledger = env.opt::<u32>("STELLAR_START_LEDGER", "a ledger sequence number");

@@ -109,7 +109,7 @@ async fn main() -> anyhow::Result<()> {
                 otlp_endpoint: config.otlp_endpoint.as_deref(),
             })?;
             let metrics_addr = registry_indexer::metrics::serve(config.metrics_addr).await?;
-            tracing::info!(metrics = %metrics_addr, network = %config.network, rpc = %config.rpc_url, "starting registry-indexer");
+            tracing::info!(metrics = %metrics_addr, network = %config.network, rpc = %registry_core::env::redact_endpoint(&config.rpc_url), "starting registry-indexer");
             let (indexer, _lock) = match Indexer::start(config).await {
                 Ok(x) => x,
                 Err(e) => {

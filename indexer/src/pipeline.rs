@@ -182,19 +182,19 @@ impl Indexer {
                     let expected = self.config.network.passphrase();
                     if info.passphrase != expected {
                         return Err(Fatal::WrongNetwork {
-                            url: self.client.url().to_owned(),
+                            url: self.client.shown_url().to_owned(),
                             network: self.config.network,
                             got: info.passphrase,
                             expected: expected.to_owned(),
                         });
                     }
-                    tracing::info!(network = %self.config.network, protocol = info.protocol_version, rpc = self.client.url(),
-                        "indexing {} (protocol {}) from {}", self.config.network, info.protocol_version, self.client.url());
+                    tracing::info!(network = %self.config.network, protocol = info.protocol_version, rpc = self.client.shown_url(),
+                        "indexing {} (protocol {}) from {}", self.config.network, info.protocol_version, self.client.shown_url());
                     return Ok(());
                 }
                 Err(e) => {
-                    tracing::error!(rpc = self.client.url(), error = %e,
-                        "cannot reach the Stellar RPC at {}: {e}; the API keeps serving what is stored; retrying in {:?}", self.client.url(), wait);
+                    tracing::error!(rpc = self.client.shown_url(), error = %e,
+                        "cannot reach the Stellar RPC at {}: {e}; the API keeps serving what is stored; retrying in {:?}", self.client.shown_url(), wait);
                     self.note(State::RpcUnreachable, Some(&e.to_string())).await;
                     pause(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(60));
@@ -218,7 +218,7 @@ impl Indexer {
             &self.pool,
             self.config.network,
             state,
-            self.client.url(),
+            self.client.shown_url(),
             detail,
         )
         .await
@@ -504,7 +504,7 @@ impl Indexer {
                     .store(health.latest_ledger, Ordering::Relaxed);
                 if from < health.oldest_ledger {
                     return Step::Fatal(Fatal::RetentionGap {
-                        url: self.client.url().to_owned(),
+                        url: self.client.shown_url().to_owned(),
                         checkpoint: from.saturating_sub(1),
                         oldest: health.oldest_ledger,
                         latest: health.latest_ledger,

@@ -167,6 +167,8 @@ impl Default for Retry {
 pub struct Client {
     http: reqwest::Client,
     url: String,
+    /// The endpoint as logs and the API show it (no credentials, no API key).
+    shown: String,
     timeout: Duration,
     retry: Retry,
 }
@@ -182,14 +184,16 @@ impl Client {
         Client {
             http,
             url: url.to_owned(),
+            shown: registry_core::env::redact_endpoint(url),
             timeout,
             retry,
         }
     }
 
-    /// The endpoint.
-    pub fn url(&self) -> &str {
-        &self.url
+    /// The endpoint as it may be logged or shown: credentials and any path or query (where
+    /// providers put API keys) replaced.
+    pub fn shown_url(&self) -> &str {
+        &self.shown
     }
 
     /// One attempt of one call.
@@ -209,7 +213,7 @@ impl Client {
                 if e.is_timeout() {
                     RpcError::Timeout(self.timeout)
                 } else {
-                    RpcError::Connect(e.to_string())
+                    RpcError::Connect(e.without_url().to_string())
                 }
             })?;
         let status = res.status().as_u16();
@@ -229,7 +233,7 @@ impl Client {
             if e.is_timeout() {
                 RpcError::Timeout(self.timeout)
             } else {
-                RpcError::Malformed(format!("body: {e}"))
+                RpcError::Malformed(format!("body: {}", e.without_url()))
             }
         })?;
         let v: Value = serde_json::from_slice(&bytes)

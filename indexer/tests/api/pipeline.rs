@@ -613,7 +613,8 @@ async fn the_indexer_records_what_it_is_doing_for_the_explorer() {
     let db = TestDb::new().await;
     let rpc = sim(Profile::test(), 1, 6).await;
     let mut unreachable = config(&db, &rpc, Network::Local);
-    unreachable.rpc_url = "http://127.0.0.1:9/".into();
+    // A provider's URL: credentials and an API key, which the public API must never show.
+    unreachable.rpc_url = "http://user:hunter2@127.0.0.1:9/v1/KEY123?apikey=KEY456".into();
     let starting = tokio::spawn(Indexer::start(unreachable));
     let state = |db: &TestDb| {
         let pool = db.pool.clone();
@@ -639,8 +640,12 @@ async fn the_indexer_records_what_it_is_doing_for_the_explorer() {
     };
     starting.abort();
     let _ = starting.await;
-    assert_eq!(down.1, "http://127.0.0.1:9/");
-    assert!(down.2.is_some_and(|d| !d.is_empty()));
+    assert_eq!(down.1, "http://***@127.0.0.1:9/***");
+    let detail = down.2.unwrap_or_default();
+    assert!(!detail.is_empty());
+    for secret in ["hunter2", "KEY123", "KEY456"] {
+        assert!(!detail.contains(secret), "{detail}");
+    }
     // Running: following the network; shut down: stopped, and saying so.
     let (indexer, _lock) = Indexer::start(config(&db, &rpc, Network::Local))
         .await
