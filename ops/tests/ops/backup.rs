@@ -204,3 +204,114 @@ fn tempdir() -> std::path::PathBuf {
     assert!(Path::new(&dir).is_dir());
     dir
 }
+
+/// A directory holding `pg_dump` and `psql` stand-ins that record how they were called (their
+/// arguments, and the password file they were given with its mode) and then run the real ones.
+fn recording_tools(dir: &Path, log: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = std::env::var("PATH").unwrap_or_default();
+    for tool in ["pg_dump", "pg_restore", "psql"] {
+        let real = Command::new("bash")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .unwrap();
+        let real = String::from_utf8_lossy(&real.stdout).trim().to_owned();
+        let script = format!(
+            "#!/usr/bin/env bash\n\
+             {{ echo \"{tool} $*\"; echo \"passfile $(stat -c %a \"$PGPASSFILE\") $(cat \"$PGPASSFILE\")\"; }} >> {log}\n\
+             exec {real} \"$@\"\n",
+            log = log.display()
+        );
+        let file = bin.join(tool);
+        std::fs::write(&file, script).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    format!("{}:{path}", bin.display())
+}
+
+#[tokio::test]
+async fn backups_are_private_and_no_password_is_on_a_command_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let source = seeded().await;
+    let target = TestDb::new().await;
+    // A role with a password (the test cluster trusts local connections, so any works).
+    let role = format!("backup_{}", std::process::id());
+    let mut conn = PgConnection::connect(&source.url).await.unwrap();
+    for sql in [
+        format!("DROP ROLE IF EXISTS {role}"),
+        format!("CREATE ROLE {role} LOGIN SUPERUSER PASSWORD 'pw'"),
+    ] {
+        sqlx::query(&sql).execute(&mut conn).await.unwrap();
+    }
+    let with_password = |url: &str| {
+        url.replacen(
+            "postgres://postgres@",
+            &format!("postgres://{role}:s3cr%3At@"),
+            1,
+        )
+    };
+    let dir = tempdir();
+    let log = dir.join("calls.log");
+    let path = recording_tools(&dir, &log);
+    let file = dir.join("backups").join("registry.dump");
+    let run = |name: &str, url: String, args: &[&str]| {
+        Command::new(root().join("scripts").join(name))
+            .args(args)
+            .env("DATABASE_URL", url)
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+    let out = run(
+        "backup",
+        with_password(&source.url),
+        &[file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(
+        "restore",
+        with_password(&target.url),
+        &["--clean", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let mut tools = 0;
+    for line in calls.lines() {
+        if let Some(passfile) = line.strip_prefix("passfile ") {
+            // libpq got the password, decoded and escaped, from a file only its owner reads.
+            assert!(passfile.starts_with("600 "), "{line}");
+            assert!(
+                passfile.contains(&format!("*:*:*:{role}:s3cr\\:t")),
+                "{line}"
+            );
+        } else {
+            tools += 1;
+            assert!(
+                !line.contains("s3cr"),
+                "a password on a command line: {line}"
+            );
+        }
+    }
+    assert!(tools >= 3, "{calls}");
+    for f in [
+        file.clone(),
+        dir.join("backups").join("registry.dump.sha256"),
+    ] {
+        let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+    let mode = std::fs::metadata(dir.join("backups"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o700);
+    sqlx::query(&format!("DROP ROLE IF EXISTS {role}"))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(dir);
+}
