@@ -279,3 +279,57 @@ fn every_file_the_stack_mounts_exists() {
     });
     problems.assert_none();
 }
+
+#[test]
+fn the_stack_has_no_default_passwords_and_the_server_connects_read_only() {
+    let text = std::fs::read_to_string(root().join(COMPOSE)).unwrap();
+    // `${X_PASSWORD:-default}` would start a stack anyone can log in to; `:?` refuses to start.
+    let mut problems = Problems::default();
+    for (i, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("${") {
+            let var = &rest[at + 2..];
+            let end = var.find('}').unwrap_or(var.len());
+            let expr = &var[..end];
+            let name = expr.split([':', '-', '?']).next().unwrap_or_default();
+            if name.contains("PASSWORD") {
+                problems.check(expr.starts_with(&format!("{name}:?")), || {
+                    format!(
+                        "line {}: {name} has a default or may be empty: ${{{expr}}}",
+                        i + 1
+                    )
+                });
+            }
+            rest = &var[end..];
+        }
+    }
+    problems.assert_none();
+    let services = services();
+    let server_url = environment(&services["server"])["DATABASE_URL"].clone();
+    assert!(
+        server_url.starts_with("postgres://registry_ro:"),
+        "the server must connect as the read-only role: {server_url}"
+    );
+    // The role is created with the volume, by a script the postgres service mounts, which
+    // takes its password from the environment.
+    let postgres = &services["postgres"];
+    let mounts: Vec<String> = postgres["volumes"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(scalar)
+        .collect();
+    let init = mounts
+        .iter()
+        .find(|m| m.contains("/docker-entrypoint-initdb.d/"))
+        .expect("an init script is mounted");
+    let script = std::fs::read_to_string(
+        root()
+            .join("docker")
+            .join(init.split(':').next().unwrap().trim_start_matches("./")),
+    )
+    .unwrap();
+    assert!(script.contains("CREATE ROLE registry_ro LOGIN PASSWORD :'ro_password'"));
+    assert!(script.contains("\\getenv ro_password REGISTRY_RO_PASSWORD"));
+    assert!(environment(postgres).contains_key("REGISTRY_RO_PASSWORD"));
+}

@@ -302,3 +302,52 @@ async fn without_a_built_explorer_the_root_says_how_to_build_it() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn the_server_runs_on_a_role_that_can_only_read() {
+    // The grants of docker/postgres/10-read-only-role.sh and docs/OPERATIONS.md, for a role
+    // of this test's own.
+    let owner = TestApp::spawn().await;
+    known(&owner.db).await;
+    let role = format!("ro_{}", uuid::Uuid::new_v4().simple());
+    for sql in [
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+    ] {
+        sqlx::query(&sql).execute(&owner.db.pool).await.unwrap();
+    }
+    let url = owner
+        .db
+        .url
+        .replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+    assert_ne!(url, owner.db.url);
+    let app = TestApp::spawn_with(|c| c.database_url = registry_core::env::Secret::new(url)).await;
+    let res = app
+        .client
+        .get(format!("{}/ready", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = app
+        .graphql(
+            "{ contracts(first: 5) { totalCount nodes { contractId abi { functions { name } } tags { name } } } \
+               analytics { networkSummary(network: MAINNET) { contracts } indexerStatus { network } topContracts { invocations } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert!(data(&body)["contracts"]["totalCount"].as_i64() > Some(0));
+    // It really cannot write.
+    let denied = sqlx::query("DELETE FROM tags")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap_err();
+    assert!(denied.to_string().contains("permission denied"), "{denied}");
+    drop(app);
+    for sql in [format!("DROP OWNED BY {role}"), format!("DROP ROLE {role}")] {
+        let _ = sqlx::query(&sql).execute(&owner.db.pool).await;
+    }
+}
