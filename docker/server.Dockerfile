@@ -44,11 +44,12 @@ WORKDIR /app
 # Listen on every interface inside the container; logs as JSON for the log shipper.
 ENV HOST=0.0.0.0 \
     PORT=3001 \
+    ADMIN_PORT=9102 \
     WEB_DIR=/app/web \
     LOG_FORMAT=json \
     RUST_LOG=info
 USER nonroot
-EXPOSE 3001
+EXPOSE 3001 9102
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
-    CMD ["/usr/local/bin/wget", "-q", "-T", "2", "-O", "/dev/null", "http://127.0.0.1:3001/health"]
+    CMD ["/usr/local/bin/wget", "-q", "-T", "2", "-O", "/dev/null", "http://127.0.0.1:9102/health"]
 ENTRYPOINT ["/usr/local/bin/registry-server"]

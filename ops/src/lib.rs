@@ -90,10 +90,24 @@ pub fn default_port(rel: &str, var: &str) -> u16 {
 
 /// The paths a router file (`rel`) serves: every `.route("/path", …)`.
 pub fn routes(rel: &str) -> BTreeSet<String> {
+    routes_of(&read(rel))
+}
+
+/// The paths the function `name` of the Rust file `rel` routes (from its `fn name(` to the
+/// next line that closes an item).
+pub fn routes_in(rel: &str, name: &str) -> BTreeSet<String> {
+    let text = read(rel);
+    let start = text
+        .find(&format!("fn {name}("))
+        .unwrap_or_else(|| panic!("{rel} has no fn {name}"));
+    let body = &text[start..];
+    let end = body.find("\n}\n").unwrap_or(body.len());
+    routes_of(&body[..end])
+}
+
+fn routes_of(text: &str) -> BTreeSet<String> {
     let re = Regex::new(r#"\.route\(\s*"(/[^"]*)""#).expect("static regex");
-    re.captures_iter(&read(rel))
-        .map(|c| c[1].to_owned())
-        .collect()
+    re.captures_iter(text).map(|c| c[1].to_owned()).collect()
 }
 
 /// Every `.rs` file under `dir` (relative to the root), recursively.

@@ -58,6 +58,8 @@ pub enum StartError {
 /// A built server, bound and ready to run.
 pub struct App {
     listener: TcpListener,
+    admin: TcpListener,
+    header_read_timeout: Duration,
     state: AppState,
     shutdown_timeout: Duration,
 }
@@ -122,6 +124,11 @@ impl App {
             schema,
             caches,
             limiter: Limiter::new(&config.rate_limit, redis.clone()),
+            load: crate::http::load::Load::new(
+                config.max_concurrent_requests,
+                config.request_timeout,
+            ),
+            readiness: Default::default(),
             limits: config.limits.clone(),
             graphiql: config.graphiql,
             web_dir: config.web_dir.clone(),
@@ -131,23 +138,30 @@ impl App {
             redis,
             shared: Default::default(),
         };
-        let listener =
-            TcpListener::bind(config.listen)
+        let bind = |addr: SocketAddr| async move {
+            TcpListener::bind(addr)
                 .await
-                .map_err(|source| StartError::Bind {
-                    addr: config.listen,
-                    source,
-                })?;
+                .map_err(|source| StartError::Bind { addr, source })
+        };
+        let listener = bind(config.listen).await?;
+        let admin = bind(config.admin_listen).await?;
         Ok(App {
             listener,
+            admin,
             state,
             shutdown_timeout: config.shutdown_timeout,
+            header_read_timeout: config.header_read_timeout,
         })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The operators' port (`/metrics`, `/ready`, `/health`).
+    pub fn admin_port(&self) -> u16 {
+        self.admin.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
     /// The shared state (tests read the statement counter and caches through it).
@@ -163,8 +177,10 @@ impl App {
     ) -> std::io::Result<()> {
         let App {
             listener,
+            admin,
             state,
             shutdown_timeout,
+            header_read_timeout,
         } = self;
         let limiter = state.limiter.clone();
         let sweeper = tokio::spawn(async move {
@@ -175,39 +191,36 @@ impl App {
             }
         });
         let pool = state.db.pool.clone();
-        let router = crate::http::router(state);
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        // Small messages (subscription events) go out at once, not after the previous one's ACK.
-        let listener =
-            axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
-                let _ = tcp.set_nodelay(true);
-            });
-        let server = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!(
-                "shutting down: draining requests for up to {} s",
-                shutdown_timeout.as_secs()
-            );
-            let _ = stopping_tx.send(());
-        });
-        let deadline = async move {
-            if stopping_rx.await.is_ok() {
-                tokio::time::sleep(shutdown_timeout).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
+        let public = crate::http::router(state.clone());
+        let operators = crate::http::admin_router(state);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
         };
-        let result = tokio::select! {
-            r = server => r,
-            () = deadline => {
-                tracing::warn!("shutdown timeout reached; closing the remaining connections");
-                Ok(())
+        let servers = futures::future::join(
+            crate::http::serve::serve(
+                listener,
+                public,
+                header_read_timeout,
+                stopped(stop_rx.clone()),
+            ),
+            crate::http::serve::serve(admin, operators, header_read_timeout, stopped(stop_rx)),
+        );
+        tokio::pin!(servers);
+        tokio::select! {
+            _ = &mut servers => {}
+            () = shutdown => {
+                tracing::info!(
+                    "shutting down: draining requests for up to {} s",
+                    shutdown_timeout.as_secs()
+                );
+                let _ = stop_tx.send(true);
+                if tokio::time::timeout(shutdown_timeout, &mut servers).await.is_err() {
+                    tracing::warn!("shutdown timeout reached; closing the remaining connections");
+                }
             }
-        };
+        }
+        let result: std::io::Result<()> = Ok(());
         sweeper.abort();
         pool.close().await;
         result

@@ -185,6 +185,18 @@ pub struct Config {
     pub database_read_url: Option<Secret>,
     /// `HOST` (default 127.0.0.1) and `PORT` (default 3001; 0 picks a free port).
     pub listen: SocketAddr,
+    /// `HOST` and `ADMIN_PORT` (default 9102; 0 picks a free port): the operators' listener,
+    /// `/metrics`, `/ready` and `/health`, kept off the public one.
+    pub admin_listen: SocketAddr,
+    /// `HEADER_READ_TIMEOUT_SECS` (default 10): a connection that has not sent a request's
+    /// headers by then is closed.
+    pub header_read_timeout: Duration,
+    /// `REQUEST_TIMEOUT_SECS` (default 30): longest time to answer a query (subscriptions and
+    /// event streams, once started, are not bounded by it).
+    pub request_timeout: Duration,
+    /// `MAX_CONCURRENT_REQUESTS` (default 256): requests to `/graphql` in progress at once in
+    /// this process; past it, 503 with `Retry-After`.
+    pub max_concurrent_requests: usize,
     /// `DB_MAX_CONNECTIONS` (default 10).
     pub db_max_connections: u32,
     /// `DB_ACQUIRE_TIMEOUT_MS` (default 3000): how long a request waits for a connection
@@ -225,6 +237,10 @@ impl Config {
         "DATABASE_READ_URL",
         "HOST",
         "PORT",
+        "ADMIN_PORT",
+        "HEADER_READ_TIMEOUT_SECS",
+        "REQUEST_TIMEOUT_SECS",
+        "MAX_CONCURRENT_REQUESTS",
         "DB_MAX_CONNECTIONS",
         "DB_ACQUIRE_TIMEOUT_MS",
         "DB_STATEMENT_TIMEOUT_MS",
@@ -300,6 +316,7 @@ impl Config {
             "an IP address to listen on",
         );
         let port = env.int::<u16>("PORT", 3001, 0, 65535);
+        let admin_port = env.int::<u16>("ADMIN_PORT", 9102, 0, 65535);
         let db_max_connections = env.int::<u32>("DB_MAX_CONNECTIONS", 10, 1, 1000);
         let limits = Limits {
             max_depth: env.int("GRAPHQL_MAX_DEPTH", 12, 2, 100),
@@ -391,6 +408,15 @@ impl Config {
             database_read_url: env.raw("DATABASE_READ_URL").map(Secret::new),
             database_url: database_url.unwrap_or_else(|| Secret::new("")),
             listen: SocketAddr::new(host, port),
+            admin_listen: SocketAddr::new(host, admin_port),
+            header_read_timeout: Duration::from_secs(env.int(
+                "HEADER_READ_TIMEOUT_SECS",
+                10,
+                1,
+                3600,
+            )),
+            request_timeout: Duration::from_secs(env.int("REQUEST_TIMEOUT_SECS", 30, 1, 3600)),
+            max_concurrent_requests: env.int("MAX_CONCURRENT_REQUESTS", 256, 1, 1_000_000),
             db_max_connections,
             db_acquire_timeout: Duration::from_millis(env.int(
                 "DB_ACQUIRE_TIMEOUT_MS",
@@ -426,6 +452,7 @@ impl Config {
         let mut env = Env::from_pairs([
             ("DATABASE_URL", url),
             ("PORT", "0"),
+            ("ADMIN_PORT", "0"),
             ("DB_MAX_CONNECTIONS", "5"),
         ]);
         let config = Config::from_env(&mut env);

@@ -34,7 +34,13 @@ async fn main() -> anyhow::Result<()> {
     })?;
     tracing::info!(database = %config.database_url.redacted_url(), listen = %config.listen, traces = telemetry.exporting(), "starting registry-server");
     let app = App::build(config).await?;
-    tracing::info!(port = app.port(), "listening on port {}", app.port());
+    tracing::info!(
+        port = app.port(),
+        admin_port = app.admin_port(),
+        "listening on port {} (operators: /metrics, /ready on port {})",
+        app.port(),
+        app.admin_port()
+    );
     let result = app.run(registry_core::signal::shutdown()).await;
     telemetry.shutdown().await;
     Ok(result?)

@@ -21,6 +21,10 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// Per-IP request limiter.
     pub limiter: Arc<Limiter>,
+    /// The concurrency limit and request timeout of `/graphql`.
+    pub load: Arc<crate::http::load::Load>,
+    /// `/ready`'s last database check, reused for a second.
+    pub readiness: Arc<crate::http::health::Readiness>,
     /// Request limits checked outside the engine (body size, batch length).
     pub limits: Limits,
     /// Whether browsers get GraphiQL at `GET /graphql`.

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 
 const run = promisify(execFile);
 const base = inject('baseUrl');
+const admin = inject('adminUrl');
 const databaseUrl = inject('databaseUrl');
 const binDir = inject('binDir');
 const results = join(dirname(fileURLToPath(import.meta.url)), '../test-results');
@@ -146,7 +147,7 @@ describe('home', () => {
     // subscriptions rises by one once this page's subscription is registered.
     const groups = async () =>
       Number(
-        (await (await fetch(`${base}/metrics`)).text()).match(/^registry_server_feed_shared_groups (\S+)$/m)?.[1] ?? 0,
+        (await (await fetch(`${admin}/metrics`)).text()).match(/^registry_server_feed_shared_groups (\S+)$/m)?.[1] ?? 0,
       );
     const groupsBefore = await groups();
     await page.goto(`${base}/?network=testnet`);

@@ -11,6 +11,8 @@ import type { TestProject } from 'vitest/node';
 declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
+    /** The server's operators' listener (`/metrics`, `/ready`). */
+    adminUrl: string;
     databaseUrl: string;
     binDir: string;
   }
@@ -66,19 +68,23 @@ export default async function setup(project: TestProject) {
     stdio: 'inherit',
   });
   const port = await freePort();
+  const adminPort = await freePort();
   const server = spawn(join(binDir, 'registry-server'), [], {
     env: {
       ...env,
       HOST: '127.0.0.1',
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
       WEB_DIR: webDir,
       RATE_LIMIT_PER_SECOND: '0',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitReady(`${baseUrl}/ready`, server);
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await waitReady(`${adminUrl}/ready`, server);
   project.provide('baseUrl', baseUrl);
+  project.provide('adminUrl', adminUrl);
   project.provide('databaseUrl', databaseUrl);
   project.provide('binDir', binDir);
   return async () => {

@@ -26,8 +26,9 @@ fn images_expose_their_port_and_check_a_served_route() {
             .iter()
             .filter_map(|l| l.strip_prefix("EXPOSE "))
             .collect();
-        problems.check(exposed == [port.to_string().as_str()], || {
-            format!("{file}: EXPOSE {exposed:?}, only {port} expected")
+        let ports: Vec<String> = binary.ports().iter().map(|(_, p)| p.to_string()).collect();
+        problems.check(exposed == [ports.join(" ")], || {
+            format!("{file}: EXPOSE {exposed:?}, {} expected", ports.join(" "))
         });
         let last_from = lines
             .iter()
@@ -75,9 +76,9 @@ fn images_expose_their_port_and_check_a_served_route() {
                     documented.contains(var) && binary.vars().contains(var),
                     || format!("{file}: ENV {var} is not a documented variable of {binary:?}"),
                 );
-                if var == binary.port_var() {
-                    problems.check(value == port.to_string(), || {
-                        format!("{file}: {var}={value}, the code's default is {port}")
+                if let Some((_, default)) = binary.ports().into_iter().find(|(v, _)| *v == var) {
+                    problems.check(value == default.to_string(), || {
+                        format!("{file}: {var}={value}, the code's default is {default}")
                     });
                 }
             }

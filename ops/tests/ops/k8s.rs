@@ -142,13 +142,12 @@ fn ports_probes_and_scrape_annotations_match_the_code() {
     for (name, binary, container, object) in our_containers(&objects) {
         let port = binary.port();
         let env = container_env(&objects, &container, &mut problems);
-        if let Some(Some(p)) = env.get(binary.port_var()) {
-            problems.check(p == &port.to_string(), || {
-                format!(
-                    "{name}: {}={p}, the code's default is {port}",
-                    binary.port_var()
-                )
-            });
+        for (var, default) in binary.ports() {
+            if let Some(Some(p)) = env.get(var) {
+                problems.check(p == &default.to_string(), || {
+                    format!("{name}: {var}={p}, the code's default is {default}")
+                });
+            }
         }
         if object["kind"].as_str() == Some("Job") {
             continue;
@@ -164,10 +163,13 @@ fn ports_probes_and_scrape_annotations_match_the_code() {
                 )
             })
             .collect();
-        problems.check(
-            ports.len() == 1 && ports.values().all(|p| *p == u64::from(port)),
-            || format!("{name}: container ports {ports:?}, {binary:?} listens on {port}"),
-        );
+        let mut declared: Vec<u64> = ports.values().copied().collect();
+        declared.sort();
+        let mut listens: Vec<u64> = binary.ports().iter().map(|(_, p)| u64::from(*p)).collect();
+        listens.sort();
+        problems.check(declared == listens, || {
+            format!("{name}: container ports {ports:?}, {binary:?} listens on {listens:?}")
+        });
         for probe in ["readinessProbe", "livenessProbe"] {
             let get = &container[probe]["httpGet"];
             if get.is_null() {

@@ -50,26 +50,48 @@ impl Binary {
         }
     }
 
-    /// The port of its HTTP listener by default (`PORT`, `INDEXER_METRICS_PORT`).
-    pub fn port(self) -> u16 {
+    /// Every port it listens on by default, with the variable that sets it.
+    pub fn ports(self) -> Vec<(&'static str, u16)> {
         match self {
-            Binary::Server => default_port("server/src/config.rs", "PORT"),
-            Binary::Indexer => default_port("indexer/src/config.rs", "INDEXER_METRICS_PORT"),
+            Binary::Server => vec![
+                ("PORT", default_port("server/src/config.rs", "PORT")),
+                (
+                    "ADMIN_PORT",
+                    default_port("server/src/config.rs", "ADMIN_PORT"),
+                ),
+            ],
+            Binary::Indexer => vec![(
+                "INDEXER_METRICS_PORT",
+                default_port("indexer/src/config.rs", "INDEXER_METRICS_PORT"),
+            )],
         }
     }
 
-    /// The variable that sets that port.
+    /// The operators' port by default: probes and `/metrics` (`ADMIN_PORT`,
+    /// `INDEXER_METRICS_PORT`).
+    pub fn port(self) -> u16 {
+        let var = self.port_var();
+        self.ports()
+            .into_iter()
+            .find(|(v, _)| *v == var)
+            .map(|(_, p)| p)
+            .expect("the operators' port is one of the ports")
+    }
+
+    /// The variable that sets the operators' port.
     pub fn port_var(self) -> &'static str {
         match self {
-            Binary::Server => "PORT",
+            Binary::Server => "ADMIN_PORT",
             Binary::Indexer => "INDEXER_METRICS_PORT",
         }
     }
 
-    /// The paths its HTTP listener serves.
+    /// The paths served on the operators' port.
     pub fn routes(self) -> BTreeSet<String> {
         match self {
-            Binary::Server => registry_ops_tests::routes("server/src/http/mod.rs"),
+            Binary::Server => {
+                registry_ops_tests::routes_in("server/src/http/mod.rs", "admin_router")
+            }
             Binary::Indexer => registry_ops_tests::routes("indexer/src/metrics.rs"),
         }
     }
@@ -98,7 +120,8 @@ impl Problems {
 
 #[test]
 fn the_code_facts_the_checks_rely_on_are_found() {
-    assert_eq!(Binary::Server.port(), 3001);
+    assert_eq!(Binary::Server.port(), 9102);
+    assert_eq!(Binary::Server.ports()[0], ("PORT", 3001));
     assert_eq!(Binary::Indexer.port(), 9101);
     for b in [Binary::Server, Binary::Indexer] {
         assert!(b.routes().contains("/health"), "{b:?}: {:?}", b.routes());
@@ -106,4 +129,11 @@ fn the_code_facts_the_checks_rely_on_are_found() {
         assert!(b.vars().contains("DATABASE_URL"), "{b:?}");
     }
     assert!(Binary::Server.routes().contains("/ready"));
+    // The public port serves the API, not the operators' routes.
+    let public = registry_ops_tests::routes_in("server/src/http/mod.rs", "router");
+    assert!(public.contains("/graphql"), "{public:?}");
+    assert!(
+        !public.contains("/metrics") && !public.contains("/ready"),
+        "{public:?}"
+    );
 }

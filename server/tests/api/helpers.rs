@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 
 pub struct TestApp {
     pub url: String,
+    /// The operators' listener (`/ready`, `/metrics`).
+    pub admin_url: String,
     pub db: TestDb,
     pub state: AppState,
     pub client: reqwest::Client,
@@ -39,9 +41,13 @@ impl TestApp {
         config.rate_limit.per_second = 0;
         // Tests look at the database after every request; the response cache has its own tests.
         config.cache.response_ttl = std::time::Duration::ZERO;
+        // The hub learns of events from NOTIFY (and after a reconnect); its slow poll would
+        // add statements at random moments to the counts tests measure.
+        config.feed.listener_poll = std::time::Duration::from_secs(3600);
         tweak(&mut config);
         let app = App::build(config).await.expect("server starts");
         let url = format!("http://127.0.0.1:{}", app.port());
+        let admin_url = format!("http://127.0.0.1:{}", app.admin_port());
         let state = app.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(app.run(async move {
@@ -49,6 +55,7 @@ impl TestApp {
         }));
         TestApp {
             url,
+            admin_url,
             db,
             state,
             client: reqwest::Client::new(),

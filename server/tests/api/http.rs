@@ -114,27 +114,50 @@ async fn probes_report_health_and_readiness() {
     assert_eq!(health["status"], "ok");
     let res = app
         .client
-        .get(format!("{}/ready", app.url))
+        .get(format!("{}/ready", app.admin_url))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     let ready: Value = res.json().await.unwrap();
     assert_eq!(ready["migrations"], "current");
-    // A schema behind the binary makes the server unready.
+    // Probes and metrics are for operators: the public port does not serve them.
+    for path in ["/ready", "/metrics"] {
+        let text = app
+            .client
+            .get(format!("{}{path}", app.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !text.contains("registry_server_") && !text.contains("\"migrations\""),
+            "{path} is served on the public port"
+        );
+    }
+    // A schema behind the binary makes the server unready (once the last check, kept for a
+    // second, is stale).
     sqlx::query("DELETE FROM _sqlx_migrations")
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let res = app
-        .client
-        .get(format!("{}/ready", app.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 503);
-    let ready: Value = res.json().await.unwrap();
-    assert_eq!(ready["migrations"], "behind");
+    for _ in 0..50 {
+        let res = app
+            .client
+            .get(format!("{}/ready", app.admin_url))
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 503 {
+            let ready: Value = res.json().await.unwrap();
+            assert_eq!(ready["migrations"], "behind");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the server stayed ready on a schema behind it");
 }
 
 #[tokio::test]
@@ -147,7 +170,7 @@ async fn metrics_count_requests_errors_cache_and_pool() {
         .await;
     let text = app
         .client
-        .get(format!("{}/metrics", app.url))
+        .get(format!("{}/metrics", app.admin_url))
         .send()
         .await
         .unwrap()
@@ -326,7 +349,7 @@ async fn the_server_runs_on_a_role_that_can_only_read() {
     let app = TestApp::spawn_with(|c| c.database_url = registry_core::env::Secret::new(url)).await;
     let res = app
         .client
-        .get(format!("{}/ready", app.url))
+        .get(format!("{}/ready", app.admin_url))
         .send()
         .await
         .unwrap();

@@ -375,3 +375,77 @@ async fn free_text_arguments_have_length_caps_and_are_not_echoed() {
         assert!(message.len() < 300, "the value is echoed: {message:.300}");
     }
 }
+
+#[tokio::test]
+async fn requests_past_the_concurrency_limit_get_503_and_a_slow_one_times_out() {
+    let app = TestApp::spawn_with(|c| {
+        c.max_concurrent_requests = 1;
+        c.request_timeout = Duration::from_secs(1);
+        c.cache.enabled = false;
+    })
+    .await;
+    known(&app.db).await;
+    // A lock the first request's query waits on keeps it in progress.
+    let mut tx = app.db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE contracts IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let q = json!({ "query": "{ contracts(first: 1) { nodes { contractId } } }" });
+    let slow = {
+        let (client, url, q) = (app.client.clone(), app.url.clone(), q.clone());
+        tokio::spawn(async move {
+            client
+                .post(format!("{url}/graphql"))
+                .json(&q)
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    // The second, while the first holds the only slot: refused at once.
+    let mut refused = None;
+    for _ in 0..50 {
+        let res = app.post(json!({ "query": "{ tags { name } }" })).await;
+        if res.status() == 503 {
+            refused = Some(res);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let refused = refused.expect("a request past MAX_CONCURRENT_REQUESTS was served");
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    let (code, message) = first_error(&body);
+    assert_eq!(code, "UNAVAILABLE");
+    assert!(message.contains("MAX_CONCURRENT_REQUESTS"), "{message}");
+    // The first outlives REQUEST_TIMEOUT_SECS.
+    let res = slow.await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let (_, message) = first_error(&body);
+    assert!(message.contains("REQUEST_TIMEOUT_SECS"), "{message}");
+    // Its slot is free again.
+    assert_eq!(
+        app.post(json!({ "query": "{ tags { name } }" }))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_connection_that_trickles_its_headers_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(|c| c.header_read_timeout = Duration::from_secs(1)).await;
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tcp.write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    // The headers never end: the server closes the connection rather than wait forever.
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(15), tcp.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "the connection is still open");
+}

@@ -146,7 +146,7 @@ async fn two_server_processes_share_one_connection_cap() {
 async fn ready(app: &TestApp) -> (u16, Value) {
     let res = app
         .client
-        .get(format!("{}/ready", app.url))
+        .get(format!("{}/ready", app.admin_url))
         .send()
         .await
         .unwrap();
@@ -178,7 +178,7 @@ async fn with_redis_stopped_the_server_serves_on_per_process_limits_and_says_so(
     assert_eq!(body["limits"], "per-process (Redis unreachable)");
     let metrics = app
         .client
-        .get(format!("{}/metrics", app.url))
+        .get(format!("{}/metrics", app.admin_url))
         .send()
         .await
         .unwrap()

@@ -230,7 +230,7 @@ async fn killing_the_listener_connection_loses_nothing_and_duplicates_nothing() 
     }
     let ready: Value = app
         .client
-        .get(format!("{}/ready", app.url))
+        .get(format!("{}/ready", app.admin_url))
         .send()
         .await
         .unwrap()
