@@ -297,3 +297,65 @@ fn the_server_scales_and_the_indexer_never_overlaps() {
     let job = pod_spec(jobs[0]).expect("Job pod spec");
     assert_eq!(job["containers"][0]["args"][0].as_str(), Some("migrate"));
 }
+
+#[test]
+fn forwarded_headers_are_believed_only_from_the_proxy_the_manifests_run() {
+    let objects = objects();
+    let config = find(&objects, "ConfigMap", "registry-server-config").expect("server ConfigMap");
+    let trusted = config["data"]["TRUSTED_PROXIES"]
+        .as_str()
+        .unwrap_or_default();
+    if trusted.is_empty() {
+        return;
+    }
+    // The proxy: an Ingress to the server's public port, of one ingress class.
+    let ingress = find(&objects, "Ingress", "registry-server").expect("an Ingress runs the proxy");
+    let class = ingress["spec"]["ingressClassName"]
+        .as_str()
+        .expect("an ingress class");
+    let backend = &ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"];
+    assert_eq!(backend["name"].as_str(), Some("registry-server"));
+    assert_eq!(backend["port"]["name"].as_str(), Some("http"));
+    // Nothing else reaches the public port, so nothing else can send a believed header.
+    let policy = find(&objects, "NetworkPolicy", "registry-server").expect("a NetworkPolicy");
+    assert_eq!(
+        policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"].as_str(),
+        Some("registry-server")
+    );
+    let rules: Vec<&Value> = policy["spec"]["ingress"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter(|r| {
+            r["ports"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .any(|p| p["port"].as_str() == Some("http"))
+        })
+        .collect();
+    assert_eq!(rules.len(), 1, "one rule admits traffic to the public port");
+    let from = rules[0]["from"].as_sequence().expect("a source");
+    assert_eq!(from.len(), 1, "only the ingress controller: {from:?}");
+    let namespace = from[0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        .as_str()
+        .expect("the controller's namespace");
+    assert!(
+        namespace.contains(class),
+        "{namespace} is not the {class} controller's"
+    );
+    assert!(
+        from[0]["podSelector"]["matchLabels"].is_mapping(),
+        "and only its controller pods"
+    );
+    // The operators' port is not behind the Ingress or the Service.
+    let service = find(&objects, "Service", "registry-server").expect("server Service");
+    assert!(
+        service["spec"]["ports"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .all(|p| p["targetPort"].as_str() != Some("admin")),
+        "the Service exposes the operators' port"
+    );
+}
