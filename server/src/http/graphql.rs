@@ -9,7 +9,6 @@
 
 use std::time::Instant;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request};
 use axum::body::{Body, Bytes};
@@ -17,7 +16,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use tracing::Instrument;
@@ -172,13 +171,7 @@ pub async fn get(
     let (headers, uri) = (parts.headers, parts.uri);
     let Some(query) = params.query else {
         if state.graphiql && wants_html(&headers) {
-            return Html(
-                GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .title("Soroban Registry")
-                    .finish(),
-            )
-            .into_response();
+            return super::web::graphiql(state.web_dir.as_deref()).await;
         }
         return http_error(
             StatusCode::BAD_REQUEST,

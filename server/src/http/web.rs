@@ -4,14 +4,15 @@
 //! other path that is not a file gets `index.html`, so the app's own routes (`/contracts?…`,
 //! `/contract/…`) load from a link or a reload. Precompressed `.br`/`.gz` files written by the
 //! build are sent to clients that accept them. Pages carry a strict Content-Security-Policy: the
-//! app loads only its own scripts and styles and talks only to this origin.
+//! app loads only its own scripts and styles and talks only to this origin. GraphiQL is a page
+//! of the same build, served at `GET /graphql` to browsers.
 
 use std::path::{Path, PathBuf};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::services::{ServeDir, ServeFile};
@@ -20,6 +21,12 @@ use tower_http::services::{ServeDir, ServeFile};
 /// origin, no frames, no plugins.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// Policy for GraphiQL's page: the explorer's, with its editor's fonts, which its stylesheet
+/// embeds as `data:` URLs.
+const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; \
     frame-ancestors 'none'";
 
 /// Whether `dir` holds a built explorer.
@@ -57,11 +64,16 @@ async fn headers(req: Request, next: Next) -> Response {
     } else {
         "no-cache"
     };
-    let h = res.headers_mut();
+    secure(res.headers_mut(), cache, CSP);
+    res
+}
+
+/// The cache and security headers of a page or asset.
+fn secure(h: &mut HeaderMap, cache: &'static str, csp: &'static str) {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
+        HeaderValue::from_static(csp),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -74,6 +86,32 @@ async fn headers(req: Request, next: Next) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // The body depends on Accept-Encoding (precompressed twins): shared caches must know.
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+}
+
+/// GraphiQL's page, built with the explorer (`graphiql.html` in `WEB_DIR`): its scripts and
+/// styles are the explorer's own assets, under a strict policy.
+pub async fn graphiql(dir: Option<&Path>) -> Response {
+    let page = match dir {
+        Some(d) => tokio::fs::read(d.join("graphiql.html")).await.ok(),
+        None => None,
+    };
+    let Some(page) = page else {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            Body::from(
+                "GraphiQL is built with the web explorer: run `make web` and set WEB_DIR to its \
+                 dist folder. Send queries with POST /graphql meanwhile.\n",
+            ),
+        )
+            .into_response();
+    };
+    let mut res = (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        Body::from(page),
+    )
+        .into_response();
+    secure(res.headers_mut(), "no-cache", GRAPHIQL_CSP);
     res
 }
 

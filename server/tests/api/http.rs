@@ -27,8 +27,15 @@ async fn get_runs_a_query_from_the_url() {
 }
 
 #[tokio::test]
-async fn browsers_get_graphiql() {
-    let app = TestApp::spawn().await;
+async fn browsers_get_graphiql_from_the_server_itself() {
+    // A built explorer: its GraphiQL page references only the build's own assets.
+    let dir = std::env::temp_dir().join(format!("registry-web-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><div id=root></div>").unwrap();
+    let page = r#"<!doctype html><div id="graphiql"></div><script type="module" src="/assets/graphiql-x.js"></script>"#;
+    std::fs::write(dir.join("graphiql.html"), page).unwrap();
+    let web_dir = dir.clone();
+    let app = TestApp::spawn_with(move |c| c.web_dir = Some(web_dir)).await;
     let res = app
         .client
         .get(format!("{}/graphql", app.url))
@@ -37,8 +44,31 @@ async fn browsers_get_graphiql() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("graphiql"));
-    let off = TestApp::spawn_with(|c| c.graphiql = false).await;
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(res.text().await.unwrap(), page);
+    // Without a build, a browser is told how to get one; with GraphiQL off, it gets the API's
+    // usual answer to a GET without a query.
+    let unbuilt = TestApp::spawn_with(|c| c.web_dir = None).await;
+    let res = unbuilt
+        .client
+        .get(format!("{}/graphql", unbuilt.url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("make web"));
+    let web_dir = dir.clone();
+    let off = TestApp::spawn_with(move |c| {
+        c.graphiql = false;
+        c.web_dir = Some(web_dir);
+    })
+    .await;
     let res = off
         .client
         .get(format!("{}/graphql", off.url))
@@ -47,6 +77,7 @@ async fn browsers_get_graphiql() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
