@@ -10,7 +10,13 @@ const config: CodegenConfig = {
   generates: {
     './src/gql/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      presetConfig: {
+        fragmentMasking: false,
+        // Every operation's sha256 is embedded in it, and persisted-documents.json maps each
+        // sha256 to its text: the explorer sends ids, and the build ships the manifest for the
+        // server (GRAPHQL_DOCUMENTS=persisted runs nothing else).
+        persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+      },
       config: {
         enumsAsTypes: true,
         useTypeImports: true,

@@ -1,5 +1,5 @@
 /// <reference types="vitest/config" />
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
@@ -7,6 +7,22 @@ import { defineConfig, type Plugin } from 'vite';
 
 // The API server the dev server forwards /graphql to (HTTP and WebSocket).
 const api = process.env.REGISTRY_API ?? 'http://127.0.0.1:3001';
+
+/** Ships the documents manifest the codegen wrote (the explorer's operations by sha256) in the
+ * build, where the server loads it from. */
+function documentsManifest(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'registry-documents-manifest',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    writeBundle() {
+      copyFileSync('src/gql/persisted-documents.json', join(outDir, 'persisted-documents.json'));
+    },
+  };
+}
 
 /** Writes .br and .gz beside every text asset; the server sends them to clients that accept them. */
 function precompress(): Plugin {
@@ -37,7 +53,7 @@ function precompress(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), precompress()],
+  plugins: [react(), documentsManifest(), precompress()],
   build: {
     target: 'es2022',
     sourcemap: false,

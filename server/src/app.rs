@@ -34,6 +34,9 @@ pub enum StartError {
         /// Versions not applied.
         missing: Vec<i64>,
     },
+    /// The documents manifest is missing or invalid.
+    #[error("{0}")]
+    Documents(String),
     /// `REDIS_URL` is not a Redis URL the client accepts.
     #[error("cannot use the Redis at {url}: {source}")]
     Redis {
@@ -109,6 +112,30 @@ impl App {
             ),
             _ => {}
         }
+        // The manifest: the one configured, else the explorer's beside it when built.
+        let manifest = config.documents_file.clone().or_else(|| {
+            config
+                .web_dir
+                .as_ref()
+                .map(|d| d.join("persisted-documents.json"))
+                .filter(|p| p.is_file())
+        });
+        if config.documents == crate::documents::Mode::Persisted && manifest.is_none() {
+            return Err(StartError::Documents(
+                "GRAPHQL_DOCUMENTS=persisted needs a documents manifest: build the explorer \
+                 (make web) or set GRAPHQL_DOCUMENTS_FILE"
+                    .into(),
+            ));
+        }
+        let documents = crate::documents::Documents::load(config.documents, manifest.as_deref())
+            .map_err(StartError::Documents)?;
+        if !documents.is_empty() {
+            tracing::info!(
+                documents = documents.len(),
+                "{} trusted documents loaded",
+                documents.len()
+            );
+        }
         let redis =
             match &config.redis {
                 Some(r) => Some(crate::shared_limits::SharedLimits::connect(r).map_err(
@@ -123,6 +150,7 @@ impl App {
             db,
             schema,
             caches,
+            documents: Arc::new(documents),
             limiter: Limiter::new(&config.rate_limit, redis.clone()),
             load: crate::http::load::Load::new(
                 config.max_concurrent_requests,

@@ -214,6 +214,12 @@ pub struct Config {
     pub feed: FeedConfig,
     /// `GRAPHQL_INTROSPECTION` (default true).
     pub introspection: bool,
+    /// `GRAPHQL_DOCUMENTS` (default `any`): `any` runs every document; `persisted` only those
+    /// of the documents manifest (the explorer's), by id.
+    pub documents: crate::documents::Mode,
+    /// `GRAPHQL_DOCUMENTS_FILE` (default `persisted-documents.json` in `WEB_DIR`, when it
+    /// exists): the manifest, sha256 → document text, that the explorer's build writes.
+    pub documents_file: Option<PathBuf>,
     /// `GRAPHIQL` (default true): serve GraphiQL at `GET /graphql` to browsers.
     pub graphiql: bool,
     /// `WEB_DIR` (default `web/dist`; empty turns it off): the built web explorer, served at `/`.
@@ -256,6 +262,8 @@ impl Config {
         "GRAPHQL_MAX_BATCH",
         "GRAPHQL_MAX_PAGE_SIZE",
         "GRAPHQL_INTROSPECTION",
+        "GRAPHQL_DOCUMENTS",
+        "GRAPHQL_DOCUMENTS_FILE",
         "GRAPHIQL",
         "WEB_DIR",
         "RATE_LIMIT_PER_SECOND",
@@ -357,6 +365,16 @@ impl Config {
             trusted_proxies,
             ipv6_prefix: env.int("RATE_LIMIT_IPV6_PREFIX", 64, 32, 128),
         };
+        let documents = match env.string("GRAPHQL_DOCUMENTS", "any").as_str() {
+            "any" => crate::documents::Mode::Any,
+            "persisted" => crate::documents::Mode::Persisted,
+            other => {
+                env.problem(format!(
+                    "GRAPHQL_DOCUMENTS={other:?}: expected any or persisted"
+                ));
+                crate::documents::Mode::Any
+            }
+        };
         let redis = env.raw("REDIS_URL").map(Secret::new).map(|url| {
             if !url.expose().starts_with("redis://") && !url.expose().starts_with("rediss://") {
                 env.problem(format!(
@@ -429,6 +447,8 @@ impl Config {
             redis,
             cache,
             introspection: env.bool("GRAPHQL_INTROSPECTION", true),
+            documents,
+            documents_file: env.raw("GRAPHQL_DOCUMENTS_FILE").map(PathBuf::from),
             graphiql: env.bool("GRAPHIQL", true),
             web_dir: Some(env.string("WEB_DIR", "web/dist"))
                 .filter(|d| !d.is_empty())

@@ -26,6 +26,9 @@ pub enum ErrorCode {
     Unavailable,
     /// The query is beyond the server's limits (depth, complexity, aliases, run time).
     QueryTooComplex,
+    /// The document id is unknown, or (with `GRAPHQL_DOCUMENTS=persisted`) the document is not
+    /// one the server runs.
+    PersistedQueryNotFound,
     /// A bug or an unexpected failure; details are in the server log under the trace id.
     InternalServerError,
 }
@@ -39,6 +42,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -248,7 +252,9 @@ impl IntoResponse for Error {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::QueryTooComplex => StatusCode::BAD_REQUEST,
+            ErrorCode::QueryTooComplex | ErrorCode::PersistedQueryNotFound => {
+                StatusCode::BAD_REQUEST
+            }
             ErrorCode::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let mut res = http_error(status, &self.public_message(), self.code());

@@ -19,6 +19,7 @@ pub mod app;
 pub mod cache;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod error;
 pub mod feed;
 pub mod guard;

@@ -19,6 +19,8 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Cross-request caches.
     pub caches: Arc<Caches>,
+    /// The documents the server runs by id (and, in `persisted` mode, the only ones).
+    pub documents: Arc<crate::documents::Documents>,
     /// Per-IP request limiter.
     pub limiter: Arc<Limiter>,
     /// The concurrency limit and request timeout of `/graphql`.

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 
 const run = promisify(execFile);
 const base = inject('baseUrl');
+const apiUrl = inject('apiUrl');
 const admin = inject('adminUrl');
 const databaseUrl = inject('databaseUrl');
 const binDir = inject('binDir');
@@ -22,7 +23,7 @@ const JS_BUDGET_BYTES = 200 * 1024;
 const LCP_BUDGET_MS = 1000;
 
 async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${base}/graphql`, {
+  const res = await fetch(`${apiUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
@@ -548,12 +549,13 @@ describe('accessibility and small screens', () => {
 
 describe('GraphiQL', () => {
   test('loads from the server itself under its policy and runs a query', async () => {
+    // GraphiQL sends documents as text: the server that runs any document serves it.
     const page = await newPage();
     const foreign: string[] = [];
     page.on('request', (r) => {
-      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url());
+      if (!r.url().startsWith(apiUrl) && !r.url().startsWith('data:')) foreign.push(r.url());
     });
-    const res = await page.goto(`${base}/graphql`);
+    const res = await page.goto(`${apiUrl}/graphql`);
     expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.waitForSelector('.graphiql-container');
     await page.click('.graphiql-execute-button');
@@ -564,5 +566,41 @@ describe('GraphiQL', () => {
     // have been logged as an error, which afterAll checks.
     expect(foreign).toEqual([]);
     await shot(page, 'graphiql');
+  });
+});
+
+describe('trusted documents', () => {
+  test('the explorer sends ids, never document text, and its server runs nothing else', async () => {
+    const page = await newPage();
+    const bodies: string[] = [];
+    const frames: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/graphql') && r.method() === 'POST') bodies.push(r.postData() ?? '');
+    });
+    page.on('websocket', (ws) =>
+      ws.on('framesent', (f) => {
+        if (typeof f.payload === 'string' && f.payload.includes('"subscribe"')) frames.push(f.payload);
+      }),
+    );
+    await page.goto(`${base}/?network=mainnet`);
+    await page.waitForSelector('#live-list tbody tr');
+    await page.goto(`${base}/contracts?network=mainnet`);
+    await page.waitForSelector('main a.contract-link');
+    await expect.poll(() => frames.length).toBeGreaterThan(0);
+    expect(bodies.length).toBeGreaterThan(0);
+    for (const sent of [...bodies, ...frames]) {
+      const parsed = JSON.parse(sent) as { payload?: Record<string, unknown> } & Record<string, unknown>;
+      const request = parsed.payload ?? parsed;
+      expect(request.query ?? '', sent).toBe('');
+      expect(JSON.stringify(request.extensions), sent).toMatch(/"sha256Hash":"[0-9a-f]{64}"/);
+    }
+    // Its server refuses a document it does not know, sent as text.
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ tags { name } }' }),
+    });
+    const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 });

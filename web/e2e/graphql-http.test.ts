@@ -3,7 +3,7 @@
 import { auditServer } from 'graphql-http';
 import { expect, inject, test } from 'vitest';
 
-const base = inject('baseUrl');
+const base = inject('apiUrl');
 
 test('the server passes the GraphQL over HTTP audit with no warning and no error', async () => {
   const results = await auditServer({ url: `${base}/graphql` });

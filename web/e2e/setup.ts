@@ -1,6 +1,8 @@
 // Starts the registry for the end-to-end tests: migrates and seeds E2E_DATABASE_URL (a database
-// of its own: it is emptied), then runs registry-server on a free loopback port, serving the
-// built explorer (web/dist). The tests get the URLs through `inject`.
+// of its own: it is emptied), then runs two registry-servers on free loopback ports, both
+// serving the built explorer (web/dist): the explorer's, which runs only the build's trusted
+// documents (GRAPHQL_DOCUMENTS=persisted), and one that runs any document, for the tests' own
+// queries, GraphiQL and the GraphQL-over-HTTP audit. The tests get the URLs through `inject`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,7 +12,10 @@ import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The explorer's server: trusted documents only. */
     baseUrl: string;
+    /** A server on the same database that runs any document. */
+    apiUrl: string;
     /** The server's operators' listener (`/metrics`, `/ready`). */
     adminUrl: string;
     databaseUrl: string;
@@ -67,28 +72,39 @@ export default async function setup(project: TestProject) {
     env,
     stdio: 'inherit',
   });
-  const port = await freePort();
-  const adminPort = await freePort();
-  const server = spawn(join(binDir, 'registry-server'), [], {
-    env: {
-      ...env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ADMIN_PORT: String(adminPort),
-      WEB_DIR: webDir,
-      RATE_LIMIT_PER_SECOND: '0',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await waitReady(`${adminUrl}/ready`, server);
+  const start = async (documents: 'any' | 'persisted') => {
+    const port = await freePort();
+    const adminPort = await freePort();
+    const server = spawn(join(binDir, 'registry-server'), [], {
+      env: {
+        ...env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        ADMIN_PORT: String(adminPort),
+        WEB_DIR: webDir,
+        RATE_LIMIT_PER_SECOND: '0',
+        GRAPHQL_DOCUMENTS: documents,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const admin = `http://127.0.0.1:${adminPort}`;
+    await waitReady(`${admin}/ready`, server);
+    return { server, url, admin };
+  };
+  const explorer = await start('persisted');
+  const open = await start('any');
+  const baseUrl = explorer.url;
+  const adminUrl = explorer.admin;
   project.provide('baseUrl', baseUrl);
+  project.provide('apiUrl', open.url);
   project.provide('adminUrl', adminUrl);
   project.provide('databaseUrl', databaseUrl);
   project.provide('binDir', binDir);
   return async () => {
-    server.kill('SIGTERM');
-    await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+    for (const { server } of [explorer, open]) {
+      server.kill('SIGTERM');
+      await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+    }
   };
 }

@@ -81,7 +81,16 @@ pub async fn post(
         );
     }
     let graphql_response = wants_graphql_response(&headers);
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+    // A `documentId` moves into the extensions, where the documents are resolved from.
+    let parsed = if bytes.windows(12).any(|w| w == b"\"documentId\"") {
+        serde_json::from_slice::<serde_json::Value>(&bytes).and_then(|mut v| {
+            crate::documents::lift_document_id(&mut v);
+            serde_json::from_value(v)
+        })
+    } else {
+        serde_json::from_slice(&bytes)
+    };
+    let batch: BatchRequest = match parsed {
         Ok(b) => b,
         Err(e) => {
             return http_error(
@@ -135,6 +144,8 @@ pub struct GetParams {
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
+    #[serde(rename = "documentId")]
+    document_id: Option<String>,
 }
 
 /// `GET /graphql`: GraphiQL for a browser (when enabled), else a query from the URL.
@@ -169,7 +180,10 @@ pub async fn get(
         }
     };
     let (headers, uri) = (parts.headers, parts.uri);
-    let Some(query) = params.query else {
+    let Some(query) = params
+        .query
+        .or_else(|| params.document_id.as_ref().map(|_| String::new()))
+    else {
         if state.graphiql && wants_html(&headers) {
             return super::web::graphiql(state.web_dir.as_deref()).await;
         }
@@ -202,6 +216,12 @@ pub async fn get(
                 }
             }
         }
+    }
+    if let Some(id) = params.document_id {
+        request.extensions.insert(
+            crate::documents::DOCUMENT_ID.into(),
+            async_graphql::Value::String(id),
+        );
     }
     // GET must not change state; the schema has no mutations, so every operation is safe.
     if super::ws::wants_event_stream(&headers) {
@@ -300,7 +320,12 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
         BatchRequest::Batch(rs) => (rs, false),
     };
     let mut requests = requests;
-    let verdicts = if single {
+    // Documents named by id get their text; in `persisted` mode, others are refused.
+    let named: Vec<Result<(), async_graphql::ServerError>> = requests
+        .iter_mut()
+        .map(|r| state.documents.resolve(r).map_err(Into::into))
+        .collect();
+    let verdicts: Vec<Result<(), async_graphql::ServerError>> = if single {
         requests
             .iter_mut()
             .map(|r| crate::guard::admit(&state.limits, r).map(|_| ()))
@@ -308,6 +333,11 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
     } else {
         crate::guard::admit_batch(&state.limits, &mut requests)
     };
+    let verdicts: Vec<_> = named
+        .into_iter()
+        .zip(verdicts)
+        .map(|(n, v)| n.and(v))
+        .collect();
     let budget = (!single).then(|| crate::guard::BatchBudget::new(state.limits.max_complexity));
     let run = |(mut request, verdict): (Request, Result<(), async_graphql::ServerError>)| {
         let db = db.clone();

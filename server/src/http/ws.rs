@@ -201,7 +201,8 @@ async fn serve(
                 Message::Close(_) => break,
                 Message::Ping(_) | Message::Pong(_) => continue,
             };
-            let peek: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let mut bytes = bytes;
+            let mut peek: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             let kind = peek.get("type").and_then(Value::as_str).unwrap_or("");
             let id = peek.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
             match kind {
@@ -250,9 +251,21 @@ async fn serve(
                         let _ = inject_tx.send(text).await;
                         continue;
                     }
-                    // The same guard as every other way in, before the engine sees it.
-                    if let Some(payload) = peek.get("payload") {
+                    // Documents named by id get their text (the engine then reads it from the
+                    // rewritten message), and the same guard as every other way in runs first.
+                    if let Some(payload) = peek.get_mut("payload") {
+                        crate::documents::lift_document_id(payload);
                         if let Ok(mut request) = serde_json::from_value::<Request>(payload.clone()) {
+                            let sent = request.query.clone();
+                            if let Err(refused) = state_in.documents.resolve(&mut request) {
+                                conn_in.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
+                                let _ = inject_tx.send(error_message(proto, &id, &refused.message, refused.code)).await;
+                                continue;
+                            }
+                            if request.query != sent {
+                                payload["query"] = Value::String(request.query.clone());
+                                bytes = serde_json::to_vec(&peek).unwrap_or(bytes);
+                            }
                             if let Err(err) = crate::guard::admit(&state_in.limits, &mut request) {
                                 conn_in.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
                                 let _ = inject_tx.send(error_message(proto, &id, &err.message, ErrorCode::QueryTooComplex)).await;
@@ -486,7 +499,12 @@ pub async fn event_stream(
 ) -> Response {
     let ip = state.limiter.client_ip(peer, headers);
     let mut request = request;
-    if let Err(err) = crate::guard::admit(&state.limits, &mut request) {
+    let verdict = state
+        .documents
+        .resolve(&mut request)
+        .map_err(async_graphql::ServerError::from)
+        .and_then(|()| crate::guard::admit(&state.limits, &mut request).map(|_| ()));
+    if let Err(err) = verdict {
         let body = async_graphql::Response::from_errors(vec![err]);
         let data = serde_json::to_string(&body).unwrap_or_else(|_| "{}".into());
         let events = futures::stream::iter([

@@ -6,6 +6,7 @@ mod abi;
 mod attacks;
 mod chain_facts;
 mod contracts;
+mod documents;
 mod errors;
 mod feed;
 mod helpers;

@@ -1,6 +1,15 @@
 // The GraphQL client: queries over HTTP POST, subscriptions over one WebSocket
-// (graphql-transport-ws), both to /graphql on this origin.
-import { Client, cacheExchange, fetchExchange, subscriptionExchange } from 'urql';
+// (graphql-transport-ws), both to /graphql on this origin. Every operation is sent by the
+// sha256 the build embedded in it (its id in persisted-documents.json), never as text, so a
+// server that runs only trusted documents (GRAPHQL_DOCUMENTS=persisted) serves the explorer.
+import {
+  Client,
+  cacheExchange,
+  fetchExchange,
+  makeOperation,
+  mapExchange,
+  subscriptionExchange,
+} from 'urql';
 import { createClient as createWsClient } from 'graphql-ws';
 
 type Listener = () => void;
@@ -34,6 +43,18 @@ export function getLiveState(): LiveState {
   return liveState;
 }
 
+/** Names each operation by its embedded sha256 (automatic persisted queries' extension). */
+const byId = mapExchange({
+  onOperation(op) {
+    const hash = (op.query as { __meta__?: { hash?: string } }).__meta__?.hash;
+    if (!hash || op.kind === 'teardown') return op;
+    return makeOperation(op.kind, {
+      ...op,
+      extensions: { ...op.extensions, persistedQuery: { version: 1, sha256Hash: hash } },
+    });
+  },
+});
+
 export function makeClient(location: Location = window.location): Client {
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   const ws = createWsClient({
@@ -60,6 +81,7 @@ export function makeClient(location: Location = window.location): Client {
     // changes every few seconds.
     requestPolicy: 'cache-and-network',
     exchanges: [
+      byId,
       cacheExchange,
       fetchExchange,
       subscriptionExchange({
