@@ -248,6 +248,86 @@ impl<'de> Deserialize<'de> for WasmHash {
     }
 }
 
+/// The ids as column values: a strkey id is stored as its text, a WASM hash as its 32 bytes.
+/// A row that holds anything else fails to decode with the reason, instead of carrying a
+/// string the rest of the code would have to trust.
+#[cfg(feature = "sqlx")]
+mod sql {
+    use sqlx::encode::IsNull;
+    use sqlx::error::BoxDynError;
+    use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo, PgValueRef};
+    use sqlx::{Decode, Encode, Postgres, Type};
+
+    use super::{AccountId, ContractId, WasmHash};
+
+    macro_rules! text_column {
+        ($name:ident) => {
+            impl Type<Postgres> for $name {
+                fn type_info() -> PgTypeInfo {
+                    <String as Type<Postgres>>::type_info()
+                }
+
+                fn compatible(ty: &PgTypeInfo) -> bool {
+                    <String as Type<Postgres>>::compatible(ty)
+                }
+            }
+
+            impl PgHasArrayType for $name {
+                fn array_type_info() -> PgTypeInfo {
+                    <String as PgHasArrayType>::array_type_info()
+                }
+            }
+
+            impl Encode<'_, Postgres> for $name {
+                fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+                    <String as Encode<'_, Postgres>>::encode(self.to_string(), buf)
+                }
+            }
+
+            impl<'r> Decode<'r, Postgres> for $name {
+                fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+                    let text = <&str as Decode<'r, Postgres>>::decode(value)?;
+                    Ok(text.parse()?)
+                }
+            }
+        };
+    }
+
+    text_column!(ContractId);
+    text_column!(AccountId);
+
+    impl Type<Postgres> for WasmHash {
+        fn type_info() -> PgTypeInfo {
+            <Vec<u8> as Type<Postgres>>::type_info()
+        }
+
+        fn compatible(ty: &PgTypeInfo) -> bool {
+            <Vec<u8> as Type<Postgres>>::compatible(ty)
+        }
+    }
+
+    impl PgHasArrayType for WasmHash {
+        fn array_type_info() -> PgTypeInfo {
+            <Vec<u8> as PgHasArrayType>::array_type_info()
+        }
+    }
+
+    impl Encode<'_, Postgres> for WasmHash {
+        fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+            <&[u8] as Encode<'_, Postgres>>::encode(self.0.as_slice(), buf)
+        }
+    }
+
+    impl<'r> Decode<'r, Postgres> for WasmHash {
+        fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+            let bytes = <&[u8] as Decode<'r, Postgres>>::decode(value)?;
+            WasmHash::from_slice(bytes).ok_or_else(|| {
+                format!("a wasm hash is 32 bytes, the column holds {}", bytes.len()).into()
+            })
+        }
+    }
+}
+
 macro_rules! surrogate_key {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

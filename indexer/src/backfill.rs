@@ -189,17 +189,11 @@ async fn complete_contracts(
     on_error: &(dyn Fn(&RpcError) + Sync),
     pass: &mut Pass,
 ) -> Result<(), sqlx::Error> {
-    let keys: Vec<Option<String>> = pending
+    let keys: Vec<String> = pending
         .iter()
-        .map(|p| {
-            p.contract_id
-                .parse::<ContractId>()
-                .ok()
-                .map(|c| b64(&instance_key(c)))
-        })
+        .map(|p| b64(&instance_key(p.contract_id)))
         .collect();
-    let wanted: Vec<String> = keys.iter().flatten().cloned().collect();
-    let found = match entries(client, &wanted, on_error).await {
+    let found = match entries(client, &keys, on_error).await {
         Ok(f) => f,
         Err(e) => {
             for p in pending {
@@ -212,7 +206,7 @@ async fn complete_contracts(
     };
     let mut resolved: Vec<(&Pending, crate::xdr::Instance)> = Vec::new();
     for (p, key) in pending.iter().zip(&keys) {
-        match key.as_ref().and_then(|k| found.get(k)) {
+        match found.get(key) {
             Some(Ok(f)) => match instance(&f.data) {
                 Some(i) => resolved.push((p, i)),
                 None => {

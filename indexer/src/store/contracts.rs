@@ -24,18 +24,14 @@ pub(super) async fn known(
     network: Network,
     ids: &[ContractId],
 ) -> Result<HashMap<ContractId, ContractPk>, sqlx::Error> {
-    let ids: Vec<String> = ids.iter().map(ContractId::to_string).collect();
-    let rows: Vec<(String, ContractPk)> = sqlx::query_as(
+    let rows: Vec<(ContractId, ContractPk)> = sqlx::query_as(
         "SELECT contract_id, pk FROM contracts WHERE network = $1 AND contract_id = ANY($2)",
     )
     .bind(network)
-    .bind(&ids)
+    .bind(ids)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, pk)| Some((id.parse().ok()?, pk)))
-        .collect())
+    Ok(rows.into_iter().collect())
 }
 
 /// Of the addresses a batch mentions (each with whether it showed the contract running),
@@ -49,9 +45,9 @@ pub async fn unknown(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = candidates.iter().map(|c| c.0.to_string()).collect();
+    let ids: Vec<ContractId> = candidates.iter().map(|c| c.0).collect();
     let runs: Vec<bool> = candidates.iter().map(|c| c.1).collect();
-    let rows: Vec<String> = sqlx::query_scalar(
+    sqlx::query_scalar(
         "SELECT q.id FROM unnest($2::text[], $3::bool[]) AS q(id, runs) \
          WHERE NOT EXISTS (SELECT 1 FROM contracts c WHERE c.network = $1 AND c.contract_id = q.id) \
          AND (q.runs OR NOT EXISTS (SELECT 1 FROM absent_contracts a WHERE a.network = $1 AND a.contract_id = q.id))",
@@ -60,8 +56,7 @@ pub async fn unknown(
     .bind(&ids)
     .bind(&runs)
     .fetch_all(pool)
-    .await?;
-    Ok(rows.iter().filter_map(|r| r.parse().ok()).collect())
+    .await
 }
 
 /// Remembers addresses `getLedgerEntries` showed are not contracts.
@@ -79,7 +74,7 @@ pub(super) async fn record_absent(
          ON CONFLICT (network, contract_id) DO UPDATE SET checked_ledger = EXCLUDED.checked_ledger, checked_at = now()",
     )
     .bind(network)
-    .bind(ids.iter().map(ContractId::to_string).collect::<Vec<_>>())
+    .bind(ids)
     .bind(i64::from(ledger))
     .execute(&mut *tx)
     .await?;
@@ -152,7 +147,7 @@ pub(super) async fn deployed(
          WHERE contracts.deployed_before_indexing RETURNING pk, (xmax <> 0) AS replaced",
     )
     .bind(ctx.network)
-    .bind(d.contract.to_string())
+    .bind(d.contract)
     .bind(kind)
     .bind(wasm)
     .bind(d.deployer)
@@ -184,14 +179,14 @@ pub(super) async fn deployed(
         None => {
             sqlx::query_scalar("SELECT pk FROM contracts WHERE network = $1 AND contract_id = $2")
                 .bind(ctx.network)
-                .bind(d.contract.to_string())
+                .bind(d.contract)
                 .fetch_one(&mut *tx)
                 .await?
         }
     };
     sqlx::query("DELETE FROM absent_contracts WHERE network = $1 AND contract_id = $2")
         .bind(ctx.network)
-        .bind(d.contract.to_string())
+        .bind(d.contract)
         .execute(&mut *tx)
         .await?;
     ctx.contracts.insert(d.contract, pk);
@@ -220,7 +215,7 @@ pub(super) async fn observed(
          ON CONFLICT (network, contract_id) DO UPDATE SET network = EXCLUDED.network RETURNING pk",
     )
     .bind(ctx.network)
-    .bind(contract.to_string())
+    .bind(contract)
     .bind(kind)
     .bind(wasm)
     .bind(i64::from(ledger.seq))
@@ -233,7 +228,7 @@ pub(super) async fn observed(
     .await?;
     sqlx::query("DELETE FROM absent_contracts WHERE network = $1 AND contract_id = $2")
         .bind(ctx.network)
-        .bind(contract.to_string())
+        .bind(contract)
         .execute(&mut *tx)
         .await?;
     ctx.contracts.insert(contract, pk);
@@ -408,7 +403,7 @@ pub(super) async fn name(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Pending {
     pub pk: ContractPk,
-    pub contract_id: String,
+    pub contract_id: ContractId,
     pub created_ledger: i64,
 }
 
@@ -481,9 +476,7 @@ pub async fn remove_phantom(
     .rows_affected()
         > 0;
     if removed {
-        if let Ok(id) = p.contract_id.parse::<ContractId>() {
-            record_absent(&mut tx, network, &[id], p.created_ledger as u32).await?;
-        }
+        record_absent(&mut tx, network, &[p.contract_id], p.created_ledger as u32).await?;
     }
     tx.commit().await?;
     Ok(removed)

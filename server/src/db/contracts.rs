@@ -8,7 +8,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use registry_core::spec::sac::stellar_asset_spec;
-use registry_core::{ContractKind, ContractPk, Network, PublisherPk, VerificationStatus, WasmPk};
+use registry_core::{
+    AccountId, ContractId, ContractKind, ContractPk, Network, PublisherPk, VerificationStatus,
+    WasmHash, WasmPk,
+};
 use sqlx::{FromRow, Postgres, QueryBuilder};
 
 use super::Db;
@@ -20,10 +23,10 @@ use crate::error::Result;
 pub struct ContractRow {
     pub pk: ContractPk,
     pub network: Network,
-    pub contract_id: String,
+    pub contract_id: ContractId,
     pub kind: ContractKind,
     pub wasm_pk: Option<WasmPk>,
-    pub wasm_hash: Option<Vec<u8>>,
+    pub wasm_hash: Option<WasmHash>,
     pub wasm_size: Option<i32>,
     pub deployer: Option<String>,
     pub created_ledger: i64,
@@ -32,7 +35,7 @@ pub struct ContractRow {
     pub name: Option<String>,
     pub description: Option<String>,
     pub publisher_pk: Option<PublisherPk>,
-    pub publisher_address: Option<String>,
+    pub publisher_address: Option<AccountId>,
     pub publisher_name: Option<String>,
     pub verification: VerificationStatus,
     pub asset_code: Option<String>,
@@ -66,7 +69,7 @@ pub struct ContractFilter {
     pub network: Option<Network>,
     pub kind: Option<ContractKind>,
     pub tag: Option<String>,
-    pub publisher_address: Option<String>,
+    pub publisher_address: Option<AccountId>,
     pub deployer: Option<String>,
     pub verification: Option<VerificationStatus>,
     pub created_after: Option<DateTime<Utc>>,
@@ -74,7 +77,7 @@ pub struct ContractFilter {
     pub implements_function: Option<String>,
     pub search: Option<String>,
     /// sha256 of the contract's current WASM.
-    pub wasm_hash: Option<[u8; 32]>,
+    pub wasm_hash: Option<WasmHash>,
 }
 
 /// How a page is ordered.
@@ -151,7 +154,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &ContractFilter) {
     }
     if let Some(a) = &f.publisher_address {
         qb.push(" AND c.publisher_pk = (SELECT pk FROM publishers WHERE address = ")
-            .push_bind(a.clone())
+            .push_bind(*a)
             .push(")");
     }
     if let Some(d) = &f.deployer {
@@ -184,7 +187,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &ContractFilter) {
     }
     if let Some(h) = &f.wasm_hash {
         qb.push(" AND c.wasm_pk = (SELECT pk FROM wasm_codes WHERE hash = ")
-            .push_bind(h.to_vec())
+            .push_bind(*h)
             .push(")");
     }
 }
@@ -349,7 +352,11 @@ pub async fn counts_scoped(
 
 /// A contract by its network and strkey.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_key", otel.kind = "client", db.system = "postgresql"))]
-pub async fn by_key(db: &Db, network: Network, contract_id: &str) -> Result<Option<ContractRow>> {
+pub async fn by_key(
+    db: &Db,
+    network: Network,
+    contract_id: &ContractId,
+) -> Result<Option<ContractRow>> {
     let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.network = $1 AND c.contract_id = $2");
     db.count()?;
     Ok(sqlx::query_as::<_, ContractRow>(&sql)

@@ -72,7 +72,7 @@ pub async fn matching(
     .bind(upto)
     .bind(filter.kind.map(EventKind::as_str))
     .bind(filter.network)
-    .bind(filter.contract.map(|c| c.to_string()))
+    .bind(filter.contract)
     .bind(filter.tag.as_deref())
     .bind(limit)
     .fetch_all(&db.pool)

@@ -1,7 +1,7 @@
 //! Publishers: the accounts that claim contracts.
 
 use chrono::{DateTime, Utc};
-use registry_core::PublisherPk;
+use registry_core::{AccountId, PublisherPk};
 use sqlx::FromRow;
 
 use super::Db;
@@ -11,7 +11,7 @@ use crate::error::Result;
 #[derive(Debug, Clone, FromRow)]
 pub struct PublisherRow {
     pub pk: PublisherPk,
-    pub address: String,
+    pub address: AccountId,
     pub display_name: Option<String>,
     pub website: Option<String>,
     pub github: Option<String>,
@@ -33,7 +33,7 @@ pub async fn by_pks(db: &Db, pks: &[PublisherPk]) -> Result<Vec<PublisherRow>> {
 
 /// A publisher by its `G…` address.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::by_address", otel.kind = "client", db.system = "postgresql"))]
-pub async fn by_address(db: &Db, address: &str) -> Result<Option<PublisherRow>> {
+pub async fn by_address(db: &Db, address: &AccountId) -> Result<Option<PublisherRow>> {
     let sql = format!("SELECT {COLUMNS} FROM publishers WHERE address = $1");
     db.count()?;
     Ok(sqlx::query_as::<_, PublisherRow>(&sql)

@@ -2,7 +2,7 @@
 //! one hash at a time and cached across requests by the caller, since they never change).
 
 use chrono::{DateTime, Utc};
-use registry_core::{Network, WasmPk};
+use registry_core::{Network, WasmHash, WasmPk};
 use sqlx::FromRow;
 
 use super::Db;
@@ -12,7 +12,7 @@ use crate::error::Result;
 #[derive(Debug, Clone, FromRow)]
 pub struct WasmRow {
     pub pk: WasmPk,
-    pub hash: Vec<u8>,
+    pub hash: WasmHash,
     pub size_bytes: Option<i32>,
     pub first_seen_network: Network,
     pub first_seen_ledger: i64,
@@ -55,11 +55,11 @@ pub async fn by_pks(db: &Db, pks: &[WasmPk]) -> Result<Vec<WasmRow>> {
 
 /// A WASM code by its hash.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_hash", otel.kind = "client", db.system = "postgresql"))]
-pub async fn by_hash(db: &Db, hash: &[u8; 32]) -> Result<Option<WasmRow>> {
+pub async fn by_hash(db: &Db, hash: &WasmHash) -> Result<Option<WasmRow>> {
     let sql = format!("SELECT {COLUMNS} FROM wasm_codes WHERE hash = $1");
     db.count()?;
     Ok(sqlx::query_as::<_, WasmRow>(&sql)
-        .bind(hash.as_slice())
+        .bind(hash)
         .fetch_optional(&db.pool)
         .await?)
 }
@@ -78,11 +78,11 @@ pub async fn spec_docs(db: &Db, pk: WasmPk) -> Result<Option<SpecDocs>> {
 
 /// The module bytes of one WASM code (NULL while unknown).
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::code", otel.kind = "client", db.system = "postgresql"))]
-pub async fn code(db: &Db, hash: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+pub async fn code(db: &Db, hash: &WasmHash) -> Result<Option<Vec<u8>>> {
     db.count()?;
     Ok(
         sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT code FROM wasm_codes WHERE hash = $1")
-            .bind(hash.as_slice())
+            .bind(hash)
             .fetch_optional(&db.pool)
             .await?
             .flatten(),

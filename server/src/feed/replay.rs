@@ -47,11 +47,10 @@ impl Pace {
 pub fn keeps(filter: &EventFilter, e: &FeedEvent) -> bool {
     filter.kind.is_none_or(|k| k == e.kind)
         && filter.network.is_none_or(|n| n == e.network)
-        && filter.contract.as_ref().is_none_or(|id| {
-            e.contract
-                .as_ref()
-                .is_some_and(|c| c.contract_id == id.to_string())
-        })
+        && filter
+            .contract
+            .as_ref()
+            .is_none_or(|id| e.contract.as_ref().is_some_and(|c| c.contract_id == *id))
         && filter
             .tag
             .as_ref()

@@ -126,8 +126,8 @@ impl Contract {
     }
 
     /// The contract's address, a `C…` strkey.
-    async fn contract_id(&self) -> &str {
-        &self.row.contract_id
+    async fn contract_id(&self) -> String {
+        self.row.contract_id.to_string()
     }
 
     async fn network(&self) -> Network {
@@ -218,14 +218,14 @@ impl Contract {
 
     /// sha256 of the current WASM (hex); null for a Stellar Asset Contract or while unknown.
     async fn wasm_hash(&self) -> Option<String> {
-        self.row.wasm_hash.as_deref().map(hex::encode)
+        self.row.wasm_hash.map(|h| h.to_string())
     }
 
     /// The current WASM code.
     async fn wasm(&self) -> Option<Wasm> {
         Some(Wasm::partial(
             self.row.wasm_pk?,
-            self.row.wasm_hash.as_deref()?,
+            self.row.wasm_hash?,
             self.row.wasm_size,
         ))
     }
@@ -282,7 +282,7 @@ impl Contract {
     async fn publisher(&self) -> Option<Publisher> {
         Some(Publisher::partial(
             self.row.publisher_pk?,
-            self.row.publisher_address.clone()?,
+            self.row.publisher_address?,
             self.row.publisher_name.clone(),
         ))
     }
@@ -523,7 +523,7 @@ impl ContractFilterInput {
     pub fn parse(self) -> Result<ContractFilter, Error> {
         let bad = |e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string());
         let publisher_address = match self.publisher {
-            Some(p) => Some(p.parse::<AccountId>().map_err(bad)?.to_string()),
+            Some(p) => Some(p.parse::<AccountId>().map_err(bad)?),
             None => None,
         };
         let deployer = match self.deployer {
@@ -534,7 +534,7 @@ impl ContractFilterInput {
             None => None,
         };
         let wasm_hash = match self.wasm_hash {
-            Some(h) => Some(h.parse::<WasmHash>().map_err(bad)?.0),
+            Some(h) => Some(h.parse::<WasmHash>().map_err(bad)?),
             None => None,
         };
         let search = self
@@ -846,7 +846,7 @@ impl ContractQuery {
                     .parse()
                     .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
                     .gql()?;
-                crate::db::contracts::by_key(ctx.db(), network, &id.to_string())
+                crate::db::contracts::by_key(ctx.db(), network, &id)
                     .await
                     .gql()?
             }

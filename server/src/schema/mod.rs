@@ -20,7 +20,7 @@ use async_graphql::{
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
-use registry_core::{ContractId, Network, WasmHash};
+use registry_core::{AccountId, ContractId, Network, WasmHash};
 
 use crate::cache::Caches;
 use crate::config::Limits;
@@ -90,22 +90,25 @@ impl NodeQuery {
                 let (network, contract_id) = key.split_once(':').ok_or_else(bad).gql()?;
                 let network: Network = network.parse().map_err(|_| bad()).gql()?;
                 let contract_id: ContractId = contract_id.parse().map_err(|_| bad()).gql()?;
-                crate::db::contracts::by_key(db, network, &contract_id.to_string())
+                crate::db::contracts::by_key(db, network, &contract_id)
                     .await
                     .gql()?
                     .map(|r| Node::Contract(r.into()))
             }
             "Wasm" => {
                 let hash: WasmHash = key.parse().map_err(|_| bad()).gql()?;
-                crate::db::wasm::by_hash(db, &hash.0)
+                crate::db::wasm::by_hash(db, &hash)
                     .await
                     .gql()?
                     .map(|r| Node::Wasm(Wasm::from_row(r)))
             }
-            "Publisher" => crate::db::publishers::by_address(db, key)
-                .await
-                .gql()?
-                .map(|r| Node::Publisher(Publisher::from_row(r))),
+            "Publisher" => {
+                let address: AccountId = key.parse().map_err(|_| bad()).gql()?;
+                crate::db::publishers::by_address(db, &address)
+                    .await
+                    .gql()?
+                    .map(|r| Node::Publisher(Publisher::from_row(r)))
+            }
             "Tag" => crate::db::tags::by_name(db, key, None)
                 .await
                 .gql()?

@@ -19,14 +19,14 @@ use crate::error::{Error, GqlResultExt};
 #[derive(Clone)]
 pub struct Publisher {
     pk: PublisherPk,
-    address: String,
+    address: AccountId,
     display_name: Option<String>,
     row: Option<Arc<PublisherRow>>,
 }
 
 impl Publisher {
     /// A publisher known by key, address and name; other fields load on demand.
-    pub fn partial(pk: PublisherPk, address: String, display_name: Option<String>) -> Publisher {
+    pub fn partial(pk: PublisherPk, address: AccountId, display_name: Option<String>) -> Publisher {
         Publisher {
             pk,
             address,
@@ -39,7 +39,7 @@ impl Publisher {
     pub fn from_row(row: PublisherRow) -> Publisher {
         Publisher {
             pk: row.pk,
-            address: row.address.clone(),
+            address: row.address,
             display_name: row.display_name.clone(),
             row: Some(Arc::new(row)),
         }
@@ -59,12 +59,12 @@ impl Publisher {
 impl Publisher {
     /// Relay global id.
     pub async fn id(&self) -> ID {
-        global_id("Publisher", &self.address)
+        global_id("Publisher", &self.address.to_string())
     }
 
     /// The account, a `G…` strkey.
-    async fn address(&self) -> &str {
-        &self.address
+    async fn address(&self) -> String {
+        self.address.to_string()
     }
 
     async fn display_name(&self) -> Option<&str> {
@@ -154,7 +154,7 @@ impl PublisherQuery {
             .parse()
             .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
             .gql()?;
-        Ok(crate::db::publishers::by_address(ctx.db(), &a.to_string())
+        Ok(crate::db::publishers::by_address(ctx.db(), &a)
             .await
             .gql()?
             .map(Publisher::from_row))

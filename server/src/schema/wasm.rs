@@ -21,21 +21,17 @@ use crate::error::{Error, GqlResultExt};
 #[derive(Clone)]
 pub struct Wasm {
     pk: WasmPk,
-    hash: [u8; 32],
+    hash: WasmHash,
     size: Option<i32>,
     row: Option<Arc<WasmRow>>,
 }
 
 impl Wasm {
     /// A WASM known by key, hash and size; other fields load on demand.
-    pub fn partial(pk: WasmPk, hash: &[u8], size: Option<i32>) -> Wasm {
-        let mut h = [0u8; 32];
-        if hash.len() == 32 {
-            h.copy_from_slice(hash);
-        }
+    pub fn partial(pk: WasmPk, hash: WasmHash, size: Option<i32>) -> Wasm {
         Wasm {
             pk,
-            hash: h,
+            hash,
             size,
             row: None,
         }
@@ -43,7 +39,7 @@ impl Wasm {
 
     /// A WASM from its full row.
     pub fn from_row(row: WasmRow) -> Wasm {
-        let mut w = Wasm::partial(row.pk, &row.hash, row.size_bytes);
+        let mut w = Wasm::partial(row.pk, row.hash, row.size_bytes);
         w.row = Some(Arc::new(row));
         w
     }
@@ -151,12 +147,12 @@ pub fn interpreted(row: &WasmRow) -> registry_core::spec::meta::Interpreted {
 impl Wasm {
     /// Relay global id.
     pub async fn id(&self) -> ID {
-        global_id("Wasm", &hex::encode(self.hash))
+        global_id("Wasm", &self.hash.to_string())
     }
 
     /// sha256 of the module (hex).
     async fn hash(&self) -> String {
-        hex::encode(self.hash)
+        self.hash.to_string()
     }
 
     /// Module size in bytes; null while the bytes are unknown.
@@ -306,7 +302,7 @@ impl WasmQuery {
             .parse()
             .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
             .gql()?;
-        Ok(crate::db::wasm::by_hash(ctx.db(), &hash.0)
+        Ok(crate::db::wasm::by_hash(ctx.db(), &hash)
             .await
             .gql()?
             .map(Wasm::from_row))

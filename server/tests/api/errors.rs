@@ -130,3 +130,40 @@ async fn statistics_ranges_are_checked() {
         .await;
     assert_eq!(first_error(&body).0, "BAD_USER_INPUT");
 }
+
+/// Rows carry typed ids: a contract id whose checksum is wrong (the table's pattern cannot see
+/// it) fails as the row is read, an internal error, instead of being served as if it were one.
+#[tokio::test]
+async fn an_id_a_row_holds_is_checked_as_it_is_read() {
+    let app = TestApp::spawn().await;
+    let k = known(&app.db).await;
+    let body = app
+        .graphql(
+            "{ contracts(first: 50) { nodes { contractId } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    // The last character carries part of the checksum: change it and the strkey is corrupt.
+    let last = k.hello.chars().last().unwrap();
+    let corrupt = format!(
+        "{}{}",
+        &k.hello[..k.hello.len() - 1],
+        if last == 'A' { 'B' } else { 'A' }
+    );
+    assert!(corrupt.parse::<registry_core::ContractId>().is_err());
+    sqlx::query("UPDATE contracts SET contract_id = $1 WHERE contract_id = $2")
+        .bind(&corrupt)
+        .bind(&k.hello)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let body = app
+        .graphql(
+            "{ contracts(first: 50) { nodes { contractId } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(first_error(&body).0, "INTERNAL_SERVER_ERROR");
+    assert!(!body.to_string().contains(&corrupt), "{body}");
+}
