@@ -29,6 +29,9 @@ pub struct Limits {
     pub max_fragment_spreads: usize,
     /// `GRAPHQL_MAX_DIRECTIVES` (default 50): directives in a document, fragments expanded.
     pub max_directives: usize,
+    /// `GRAPHQL_MAX_TOKENS` (default 5000): lexical tokens in a document's text, counted
+    /// before it is parsed.
+    pub max_tokens: usize,
     /// `GRAPHQL_MAX_STATEMENTS` (default 100): SQL statements one request (each operation of
     /// a batch, counted together) may send.
     pub max_statements: u64,
@@ -256,6 +259,7 @@ impl Config {
         "GRAPHQL_MAX_FIELDS",
         "GRAPHQL_MAX_FRAGMENT_SPREADS",
         "GRAPHQL_MAX_DIRECTIVES",
+        "GRAPHQL_MAX_TOKENS",
         "GRAPHQL_MAX_STATEMENTS",
         "GRAPHQL_MAX_RESPONSE_BYTES",
         "GRAPHQL_MAX_BODY_BYTES",
@@ -333,6 +337,7 @@ impl Config {
             max_fields: env.int("GRAPHQL_MAX_FIELDS", 1000, 10, 1_000_000),
             max_fragment_spreads: env.int("GRAPHQL_MAX_FRAGMENT_SPREADS", 200, 0, 1_000_000),
             max_directives: env.int("GRAPHQL_MAX_DIRECTIVES", 50, 0, 1_000_000),
+            max_tokens: env.int("GRAPHQL_MAX_TOKENS", 5000, 100, 1_000_000),
             max_statements: env.int("GRAPHQL_MAX_STATEMENTS", 100, 1, 1_000_000),
             max_response_bytes: env.int("GRAPHQL_MAX_RESPONSE_BYTES", 8 << 20, 1024, 1 << 30),
             max_body_bytes: env.int("GRAPHQL_MAX_BODY_BYTES", 65_536, 256, 16 << 20),

@@ -9,6 +9,14 @@
 //! spreads expanded, directives, nesting and aliases, each against its cap. Past one, the
 //! request is refused with `QUERY_TOO_COMPLEX` and a message naming the cap, before any
 //! validation or SQL.
+//!
+//! Parsing comes first and is itself the dearest step for a large hostile document (a 30 KB
+//! text of 6,000 spreads costs far more to parse than to refuse), so [`scan`] reads the text
+//! once, as the lexer would, before it is parsed: past `GRAPHQL_MAX_TOKENS` tokens, or with
+//! more spreads or deeper nesting written out than the expanded caps allow, the document is
+//! refused without being parsed. Every fragment of a valid document is used, so what is
+//! written out never exceeds what the expansion counts: the scan refuses nothing the
+//! measure would admit.
 
 use std::collections::HashMap;
 
@@ -171,6 +179,171 @@ pub fn measure(doc: &ExecutableDocument, max_depth: u64) -> Result<Work, Refusal
     Ok(worst)
 }
 
+/// What [`scan`] found past a cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextRefusal {
+    /// More lexical tokens than the cap.
+    Tokens(usize),
+    /// More fragment spreads written out than the cap.
+    Spreads(usize),
+    /// Field selections nested deeper than the cap (inline fragments do not nest fields): the
+    /// depth reached.
+    Depth(usize),
+}
+
+/// Reads a document's text as the GraphQL lexer would (names, numbers, strings, block strings
+/// and punctuators; whitespace, commas and comments ignored) and stops at the first cap it
+/// passes. Braces inside arguments and variable defaults (object values) are not selections.
+/// A text the lexer would reject is left to the parser, which names the error.
+pub fn scan(
+    text: &str,
+    max_tokens: usize,
+    max_spreads: usize,
+    max_depth: usize,
+) -> Result<(), TextRefusal> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut tokens = 0usize;
+    let mut spreads = 0usize;
+    let mut parens = 0usize;
+    // For each open selection brace, whether it nests fields (an inline fragment's does not).
+    let mut braces: Vec<bool> = Vec::new();
+    let mut depth = 0usize;
+    // After `...`: whether the next token decides a spread (a name other than `on`).
+    let mut after_dots = false;
+    // An inline fragment's selection brace is the next `{` outside arguments.
+    let mut inline = false;
+    let is_name_start = |c: u8| c == b'_' || c.is_ascii_alphabetic();
+    let is_name = |c: u8| c == b'_' || c.is_ascii_alphanumeric();
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => {
+                i += 1;
+                continue;
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if c == 0xEF && b[i..].starts_with(&[0xEF, 0xBB, 0xBF]) {
+            i += 3;
+            continue;
+        }
+        tokens += 1;
+        if tokens > max_tokens {
+            return Err(TextRefusal::Tokens(max_tokens));
+        }
+        let dots = after_dots;
+        after_dots = false;
+        if is_name_start(c) {
+            let start = i;
+            while i < b.len() && is_name(b[i]) {
+                i += 1;
+            }
+            if dots {
+                if &b[start..i] == b"on" {
+                    inline = true;
+                } else {
+                    spreads += 1;
+                    if spreads > max_spreads {
+                        return Err(TextRefusal::Spreads(max_spreads));
+                    }
+                }
+            }
+            continue;
+        }
+        if dots && parens == 0 && (c == b'@' || c == b'{') {
+            inline = true;
+        }
+        match c {
+            b'"' => {
+                if b[i..].starts_with(b"\"\"\"") {
+                    i += 3;
+                    loop {
+                        if i >= b.len() {
+                            return Ok(());
+                        }
+                        if b[i..].starts_with(b"\\\"\"\"") {
+                            i += 4;
+                        } else if b[i..].starts_with(b"\"\"\"") {
+                            i += 3;
+                            break;
+                        } else {
+                            i += 1;
+                        }
+                    }
+                } else {
+                    i += 1;
+                    loop {
+                        match b.get(i) {
+                            None | Some(b'\n' | b'\r') => return Ok(()),
+                            Some(b'\\') => i += 2,
+                            Some(b'"') => {
+                                i += 1;
+                                break;
+                            }
+                            Some(_) => i += 1,
+                        }
+                    }
+                }
+            }
+            b'.' => {
+                if !b[i..].starts_with(b"...") {
+                    return Ok(());
+                }
+                i += 3;
+                after_dots = true;
+            }
+            b'(' => {
+                parens += 1;
+                i += 1;
+            }
+            b')' => {
+                parens = parens.saturating_sub(1);
+                i += 1;
+            }
+            b'{' if parens == 0 => {
+                let nests = !std::mem::take(&mut inline);
+                braces.push(nests);
+                if nests {
+                    depth += 1;
+                    if depth > max_depth {
+                        return Err(TextRefusal::Depth(depth));
+                    }
+                }
+                i += 1;
+            }
+            b'}' if parens == 0 => {
+                if braces.pop() == Some(true) {
+                    depth -= 1;
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                i += 1;
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric()
+                        || b[i] == b'.'
+                        || b[i] == b'+'
+                        || b[i] == b'-')
+                {
+                    if b[i] == b'.' && b[i..].starts_with(b"...") {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
 fn too_complex(message: String) -> ServerError {
     let mut err = ServerError::new(message, None);
     err.extensions
@@ -183,6 +356,27 @@ fn too_complex(message: String) -> ServerError {
 /// document that does not parse is admitted (as no work): the engine reports the syntax error
 /// the usual way.
 pub fn admit(limits: &Limits, request: &mut Request) -> Result<Work, ServerError> {
+    if let Err(refusal) = scan(
+        &request.query,
+        limits.max_tokens,
+        limits.max_fragment_spreads,
+        limits.max_depth,
+    ) {
+        metrics::counter!("registry_server_http_rejections_total", "reason" => "query_too_complex")
+            .increment(1);
+        return Err(too_complex(match refusal {
+            TextRefusal::Tokens(max) => {
+                format!("The document is longer than {max} tokens (GRAPHQL_MAX_TOKENS)")
+            }
+            TextRefusal::Spreads(max) => format!(
+                "Too many fragment spreads: the document has more than {max}, the limit is {max} (GRAPHQL_MAX_FRAGMENT_SPREADS)"
+            ),
+            TextRefusal::Depth(d) => format!(
+                "The query nests {d} levels deep with its fragments expanded, the limit is {} (GRAPHQL_MAX_DEPTH)",
+                limits.max_depth
+            ),
+        }));
+    }
     let Ok(doc) = request.parsed_query() else {
         return Ok(Work::default());
     };
@@ -336,6 +530,62 @@ impl async_graphql::extensions::Extension for Complexity {
                 Err(vec![too_complex(message)])
             }
             None => Ok(result),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TextRefusal, scan};
+
+    fn tokens(text: &str) -> usize {
+        (1..100_000)
+            .find(|&n| scan(text, n, usize::MAX, usize::MAX).is_ok())
+            .unwrap()
+    }
+
+    #[test]
+    fn tokens_are_counted_as_the_lexer_reads_them() {
+        assert_eq!(tokens("{ a }"), 3);
+        assert_eq!(tokens("{ a, b # c d e\n }"), 4);
+        assert_eq!(tokens(r#"{ a(s: "x { y ... z", n: -1.5e3) }"#), 11);
+        assert_eq!(tokens(r#"{ a(s: """ one \""" { ... } """) }"#), 8);
+        assert_eq!(tokens("query Q($v: [Int!] = [1, 2]) { a }"), 19);
+        assert_eq!(tokens("{ ...F } fragment F on Query { a }"), 11);
+    }
+
+    #[test]
+    fn spreads_written_out_are_counted_and_inline_fragments_are_not() {
+        let doc = "{ ...A ... on Query { a } ... @include(if: true) { b } ...B }";
+        assert_eq!(scan(doc, 1000, 2, 10), Ok(()));
+        assert_eq!(scan(doc, 1000, 1, 10), Err(TextRefusal::Spreads(1)));
+        // Dots in strings and comments are no spreads.
+        let doc = "{ a(s: \"...A ...B\") # ...C\n }";
+        assert_eq!(scan(doc, 1000, 0, 10), Ok(()));
+    }
+
+    #[test]
+    fn depth_counts_field_selections_only() {
+        let doc = "{ a { b { c } } }";
+        assert_eq!(scan(doc, 1000, 0, 3), Ok(()));
+        assert_eq!(scan(doc, 1000, 0, 2), Err(TextRefusal::Depth(3)));
+        // Object values in arguments and inline fragments nest no fields.
+        let doc =
+            "query($v: In = { a: { b: 1 } }) { a(x: { y: { z: 1 } }) { ... on T { ... { b } } } }";
+        assert_eq!(scan(doc, 1000, 0, 2), Ok(()));
+        assert_eq!(scan(doc, 1000, 0, 1), Err(TextRefusal::Depth(2)));
+    }
+
+    #[test]
+    fn the_benchmark_documents_are_well_within_the_default_caps() {
+        for doc in [
+            include_str!("../../benches/queries/Q1_list.graphql"),
+            include_str!("../../benches/queries/Q2_detail.graphql"),
+            include_str!("../../benches/queries/Q3_search.graphql"),
+            include_str!("../../benches/queries/Q4_deep.graphql"),
+        ] {
+            assert!(tokens(doc) < 1000, "{doc}");
+            assert_eq!(scan(doc, 5000, 200, 12), Ok(()), "{doc}");
         }
     }
 }

@@ -39,7 +39,7 @@ async fn expanded_documents_are_refused_on_post_get_and_batches_before_any_sql()
     let app = TestApp::spawn_with(|c| c.limits.max_body_bytes = 1 << 20).await;
     for (q, cap) in [
         (fragment_fan_out(), "GRAPHQL_MAX_FIELDS"),
-        (repetition(), "GRAPHQL_MAX_FIELDS"),
+        (repetition(), "GRAPHQL_MAX_FRAGMENT_SPREADS"),
     ] {
         let before = app.statements();
         let body = app.graphql(&q, json!({})).await;
@@ -71,6 +71,42 @@ async fn expanded_documents_are_refused_on_post_get_and_batches_before_any_sql()
     assert_eq!(
         first_error(&app.graphql(cycle, json!({})).await).1,
         "The fragment `A` spreads itself: fragments may not form cycles"
+    );
+}
+
+/// A long hostile text is refused from its tokens alone, before the parser reads it: were it
+/// parsed, the broken tail would make it a syntax error instead.
+#[tokio::test]
+async fn long_documents_are_refused_before_they_are_parsed() {
+    let app = TestApp::spawn_with(|c| c.limits.max_body_bytes = 1 << 20).await;
+    let broken = " } } ) unterminated \"";
+    let fields = format!("{{ {} }}{broken}", "tags { name } ".repeat(2000));
+    let spreads = format!(
+        "query {{ {} }} fragment T on Query {{ tags {{ name }} }}{broken}",
+        "...T ".repeat(300)
+    );
+    let nested = format!("{{{}{broken}", " contracts { edges { node ".repeat(7));
+    for (q, cap) in [
+        (fields, "GRAPHQL_MAX_TOKENS"),
+        (spreads, "GRAPHQL_MAX_FRAGMENT_SPREADS"),
+        (nested, "GRAPHQL_MAX_DEPTH"),
+    ] {
+        let before = app.statements();
+        let body = app.graphql(&q, json!({})).await;
+        assert_refused(&body["errors"], cap);
+        assert_eq!(
+            app.statements(),
+            before,
+            "no SQL ran for a refused document"
+        );
+    }
+    // The same tail on a short document is the parser's to report.
+    let body = app
+        .graphql(&format!("{{ tags {{ name }} }}{broken}"), json!({}))
+        .await;
+    assert_ne!(
+        body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{body}"
     );
 }
 
