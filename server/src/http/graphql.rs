@@ -342,12 +342,16 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
     let run = |(mut request, verdict): (Request, Result<(), async_graphql::ServerError>)| {
         let db = db.clone();
         // One span per operation, named after it (`query Contracts`); loaders and statements
-        // are its children in an exported trace.
+        // are its children in an exported trace. A refused document is never parsed: the
+        // guard refuses the dearest ones from their text alone.
         let requested = request.operation_name.clone();
-        let name = request
-            .parsed_query()
-            .map(|doc| operation_span_name(doc, requested.as_deref()))
-            .unwrap_or_else(|_| "graphql".to_owned());
+        let name = match &verdict {
+            Ok(()) => request
+                .parsed_query()
+                .map(|doc| operation_span_name(doc, requested.as_deref()))
+                .unwrap_or_else(|_| "graphql".to_owned()),
+            Err(_) => "graphql".to_owned(),
+        };
         if let Some(budget) = &budget {
             request = request.data(budget.clone());
         }
