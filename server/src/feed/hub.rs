@@ -52,7 +52,7 @@ pub struct FeedEvent {
 pub enum ListenerState {
     /// Not connected yet, or reconnecting after a failure.
     Connecting,
-    /// Listening.
+    /// Listening, and caught up with the log.
     Connected,
 }
 
@@ -238,14 +238,15 @@ async fn run(
                 continue;
             }
         };
-        let _ = state.send(ListenerState::Connected);
-        metrics::gauge!("registry_server_feed_listener_connected").set(1.0);
-        metrics::counter!("registry_server_feed_listener_connects_total").increment(1);
-        // Events committed while we were not listening: read them by id.
+        // Events committed while we were not listening: read them by id. The listener counts
+        // as connected once it has caught up.
         caches.invalidate_lists();
         if let Err(e) = catch_up(&db, &caches, &tx, &last_id).await {
             tracing::warn!(error = %e, "feed catch-up failed: {e}");
         }
+        let _ = state.send(ListenerState::Connected);
+        metrics::gauge!("registry_server_feed_listener_connected").set(1.0);
+        metrics::counter!("registry_server_feed_listener_connects_total").increment(1);
         tracing::info!(
             "feed listener connected; published through event {}",
             last_id.load(Ordering::Acquire)

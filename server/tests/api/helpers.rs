@@ -53,6 +53,14 @@ impl TestApp {
         tokio::spawn(app.run(async move {
             let _ = rx.await;
         }));
+        // The feed's hub reads the event log once it listens: wait for that, so that counts of
+        // statements measure only what a test sends.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while state.hub.state() != registry_server::feed::ListenerState::Connected
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         TestApp {
             url,
             admin_url,
