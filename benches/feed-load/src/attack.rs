@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::Parser;
 use futures::{SinkExt, StreamExt};
+use registry_devtools::hostile::{fragment_fan_out as fan_out, repetition};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -32,26 +33,6 @@ struct Args {
     /// Concurrent attacking loops.
     #[arg(long, default_value_t = 4)]
     workers: usize,
-}
-
-/// 1.5 KB that expands to 2^24 copies of a list field.
-fn fan_out() -> String {
-    let mut q = String::from("query { ...F24 } fragment F0 on Query { contracts { totalCount } }");
-    for i in 1..=24 {
-        q.push_str(&format!(
-            " fragment F{i} on Query {{ ...F{p} ...F{p} }}",
-            p = i - 1
-        ));
-    }
-    q
-}
-
-/// One list field repeated 6,000 times through a fragment.
-fn repetition() -> String {
-    format!(
-        "query {{ {} }} fragment T on Query {{ tags {{ name }} }}",
-        "...T ".repeat(6000)
-    )
 }
 
 /// Outcomes by attack and answer.

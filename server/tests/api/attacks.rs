@@ -2,30 +2,11 @@
 //! the one guard, before validation and before any SQL, with `QUERY_TOO_COMPLEX` and a message
 //! naming the cap.
 
+use registry_devtools::hostile::{fragment_fan_out, repetition};
 use serde_json::{Value, json};
 
 use crate::feed::Client;
 use crate::helpers::{TestApp, first_error};
-
-/// 1.5 KB that expands to 2^24 copies of a list field.
-fn fragment_fan_out() -> String {
-    let mut q = String::from("query { ...F24 } fragment F0 on Query { contracts { totalCount } }");
-    for i in 1..=24 {
-        q.push_str(&format!(
-            " fragment F{i} on Query {{ ...F{p} ...F{p} }}",
-            p = i - 1
-        ));
-    }
-    q
-}
-
-/// One list field repeated 6,000 times through a fragment (no aliases).
-fn repetition() -> String {
-    format!(
-        "query {{ {} }} fragment T on Query {{ tags {{ name }} }}",
-        "...T ".repeat(6000)
-    )
-}
 
 fn assert_refused(errors: &Value, what: &str) {
     let e = &errors[0];
