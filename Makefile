@@ -6,7 +6,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DB_URL = $$(scripts/database-url registry)
 
-.PHONY: run demo web web-dist release run-server migrate seed db-up db-down test lint fmt schema bench fuzz deny snapshots clean-db tools
+.PHONY: run demo web web-dist release run-server migrate seed db-up db-down test lint sqlx-prepare fmt schema bench fuzz deny snapshots clean-db tools
 
 ## run: migrate, then run the indexer (STELLAR_NETWORK, default testnet) and the API on PORT (3001)
 run: tools release web-dist
@@ -57,10 +57,15 @@ test: tools
 	fi && \
 	scripts/test-web
 
-## lint: formatting and clippy, warnings are errors
+## lint: formatting, clippy (warnings are errors), and the checked queries' metadata (.sqlx/)
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	@scripts/sqlx-check
+
+## sqlx-prepare: rewrite .sqlx/ after a checked query or a migration changed
+sqlx-prepare:
+	@scripts/sqlx-check --prepare
 
 fmt:
 	$(CARGO) fmt --all

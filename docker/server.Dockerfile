@@ -23,8 +23,8 @@ RUN cd web && npm run build
 # --- the binary ------------------------------------------------------------------------------
 FROM rust:${RUST_VERSION}-bookworm AS builder
 WORKDIR /src
-# The project uses runtime sqlx queries; offline mode keeps any macro from looking for a
-# database during the build.
+# The static queries are checked at compile time against the metadata committed in .sqlx/;
+# offline mode makes the build read it, with no database in reach.
 ENV SQLX_OFFLINE=true CARGO_TERM_COLOR=never CARGO_INCREMENTAL=0
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

@@ -726,10 +726,6 @@ pub fn generate(opts: &SeedOptions) -> Dataset {
     }
 }
 
-/// Tables the seeder fills, in an order that TRUNCATE … CASCADE accepts.
-const TABLES: &str = "registry_events, contract_function_stats, contract_daily_stats, contract_tags, tags, \
-     contract_versions, contracts, wasm_codes, publishers, indexer_cursors";
-
 /// Writes a data set in one transaction. With `reset`, every registry table is emptied first;
 /// without it, a database that already holds contracts is left untouched.
 pub async fn load(
@@ -740,11 +736,15 @@ pub async fn load(
 ) -> Result<(), SeedError> {
     let mut tx = conn.begin().await?;
     if reset {
-        sqlx::query(&format!("TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-            .execute(&mut *tx)
-            .await?;
+        // The tables the seeder fills, in an order that TRUNCATE … CASCADE accepts.
+        sqlx::query!(
+            "TRUNCATE registry_events, contract_function_stats, contract_daily_stats, contract_tags, tags, \
+             contract_versions, contracts, wasm_codes, publishers, indexer_cursors RESTART IDENTITY CASCADE"
+        )
+        .execute(&mut *tx)
+        .await?;
     } else {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM contracts")
+        let n: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM contracts"#)
             .fetch_one(&mut *tx)
             .await?;
         if n > 0 {
@@ -752,10 +752,10 @@ pub async fn load(
         }
     }
     // Search documents are computed once at the end, not row by row during the COPY.
-    sqlx::query("ALTER TABLE contracts DISABLE TRIGGER contracts_search_refresh")
+    sqlx::query!("ALTER TABLE contracts DISABLE TRIGGER contracts_search_refresh")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("ALTER TABLE contract_tags DISABLE TRIGGER contract_tags_search_refresh")
+    sqlx::query!("ALTER TABLE contract_tags DISABLE TRIGGER contract_tags_search_refresh")
         .execute(&mut *tx)
         .await?;
     for (table, columns, rows) in &data.tables {
@@ -765,16 +765,16 @@ pub async fn load(
         copy.send(rows.as_bytes()).await?;
         copy.finish().await?;
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE contracts SET search = contract_search_document(pk, name, description, wasm_pk, \
          contract_search_names(asset_code, asset_issuer, registered_name))",
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query("ALTER TABLE contracts ENABLE TRIGGER contracts_search_refresh")
+    sqlx::query!("ALTER TABLE contracts ENABLE TRIGGER contracts_search_refresh")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("ALTER TABLE contract_tags ENABLE TRIGGER contract_tags_search_refresh")
+    sqlx::query!("ALTER TABLE contract_tags ENABLE TRIGGER contract_tags_search_refresh")
         .execute(&mut *tx)
         .await?;
     for table in [
@@ -784,6 +784,7 @@ pub async fn load(
         "contracts",
         "contract_versions",
     ] {
+        // The table name varies, so this statement is built at run time.
         sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'pk'), (SELECT coalesce(max(pk), 0) + 1 FROM {table}), false)"))
             .execute(&mut *tx)
             .await?;
@@ -792,14 +793,14 @@ pub async fn load(
         let ledger = ledger_at_anchor(network);
         let hash: [u8; 32] =
             registry_core::WasmHash::of_code(format!("{network}:{ledger}").as_bytes()).0;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO indexer_cursors (network, last_ledger, last_ledger_hash, last_ledger_close_at, network_latest_ledger, updated_at) \
              VALUES ($1, $2, $3, $4, $2, $4)",
+            network as Network,
+            ledger,
+            hash.as_slice(),
+            anchor,
         )
-        .bind(network)
-        .bind(ledger)
-        .bind(hash.as_slice())
-        .bind(anchor)
         .execute(&mut *tx)
         .await?;
     }
@@ -816,6 +817,6 @@ pub async fn seed(
     let started = Instant::now();
     let data = generate(opts);
     load(conn, &data, reset, opts.anchor).await?;
-    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    sqlx::query!("ANALYZE").execute(&mut *conn).await?;
     Ok((data, started.elapsed()))
 }

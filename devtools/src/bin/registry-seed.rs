@@ -165,17 +165,18 @@ async fn deploy(url: &str, network: Network, count: u32) -> anyhow::Result<()> {
         .connect(url)
         .await
         .context("connecting to the database")?;
-    let checkpoint: Option<i64> =
-        sqlx::query_scalar("SELECT last_ledger FROM indexer_cursors WHERE network = $1")
-            .bind(network)
-            .fetch_optional(&pool)
-            .await?;
-    let wasm: Option<Vec<u8>> = sqlx::query_scalar(
+    let checkpoint: Option<i64> = sqlx::query_scalar!(
+        "SELECT last_ledger FROM indexer_cursors WHERE network = $1",
+        network as Network,
+    )
+    .fetch_optional(&pool)
+    .await?;
+    let wasm: Option<Vec<u8>> = sqlx::query_scalar!(
         "SELECT w.hash FROM contracts c JOIN wasm_codes w ON w.pk = c.wasm_pk \
          WHERE c.network = $1 AND w.abi IS NOT NULL \
          GROUP BY w.hash ORDER BY count(*) DESC, w.hash LIMIT 1",
+        network as Network,
     )
-    .bind(network)
     .fetch_optional(&pool)
     .await?;
     let wasm = wasm

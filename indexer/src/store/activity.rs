@@ -102,18 +102,18 @@ pub async fn write(
         let pks: Vec<i64> = a.callers.iter().map(|(p, _, _)| p.0).collect();
         let days: Vec<NaiveDate> = a.callers.iter().map(|(_, d, _)| *d).collect();
         let callers: Vec<&str> = a.callers.iter().map(|(_, _, c)| c.as_str()).collect();
-        let inserted: Vec<(ContractPk, NaiveDate)> = sqlx::query_as(
+        let inserted = sqlx::query!(
             "INSERT INTO contract_daily_callers (contract_pk, day, caller) SELECT * FROM unnest($1::bigint[], $2::date[], $3::text[]) \
-             ON CONFLICT DO NOTHING RETURNING contract_pk, day",
+             ON CONFLICT DO NOTHING RETURNING contract_pk AS \"contract_pk: ContractPk\", day",
+            &pks,
+            &days,
+            &callers as &[&str],
         )
-        .bind(&pks)
-        .bind(&days)
-        .bind(&callers)
         .fetch_all(&mut *tx)
         .await?;
         written.add("contract_daily_callers", inserted.len() as u64);
-        for k in inserted {
-            *new_callers.entry(k).or_default() += 1;
+        for r in inserted {
+            *new_callers.entry((r.contract_pk, r.day)).or_default() += 1;
         }
     }
     if !a.daily.is_empty() {
@@ -125,7 +125,7 @@ pub async fn write(
             .keys()
             .map(|k| new_callers.get(k).copied().unwrap_or(0))
             .collect();
-        let n = sqlx::query(
+        let n = sqlx::query!(
             "INSERT INTO contract_daily_stats (contract_pk, day, invocations, failed_invocations, distinct_callers, events_emitted, sub_invocations) \
              SELECT * FROM unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) \
              ON CONFLICT (contract_pk, day) DO UPDATE SET invocations = contract_daily_stats.invocations + EXCLUDED.invocations, \
@@ -133,14 +133,14 @@ pub async fn write(
                distinct_callers = contract_daily_stats.distinct_callers + EXCLUDED.distinct_callers, \
                events_emitted = contract_daily_stats.events_emitted + EXCLUDED.events_emitted, \
                sub_invocations = contract_daily_stats.sub_invocations + EXCLUDED.sub_invocations",
+            &pks,
+            &days,
+            &column(|d| d.invocations),
+            &column(|d| d.failed),
+            &callers,
+            &column(|d| d.events),
+            &column(|d| d.sub_invocations),
         )
-        .bind(&pks)
-        .bind(&days)
-        .bind(column(|d| d.invocations))
-        .bind(column(|d| d.failed))
-        .bind(&callers)
-        .bind(column(|d| d.events))
-        .bind(column(|d| d.sub_invocations))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -151,19 +151,19 @@ pub async fn write(
         let names: Vec<&str> = a.functions.keys().map(|(_, f, _)| f.as_str()).collect();
         let days: Vec<NaiveDate> = a.functions.keys().map(|(_, _, d)| *d).collect();
         let column = |f: fn(&Calls) -> i64| a.functions.values().map(f).collect::<Vec<i64>>();
-        let n = sqlx::query(
+        let n = sqlx::query!(
             "INSERT INTO contract_function_stats (contract_pk, function, day, calls, failed_calls, sub_calls) \
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::date[], $4::bigint[], $5::bigint[], $6::bigint[]) \
              ON CONFLICT (contract_pk, day, function) DO UPDATE SET calls = contract_function_stats.calls + EXCLUDED.calls, \
                failed_calls = contract_function_stats.failed_calls + EXCLUDED.failed_calls, \
                sub_calls = contract_function_stats.sub_calls + EXCLUDED.sub_calls",
+            &pks,
+            &names as &[&str],
+            &days,
+            &column(|c| c.calls),
+            &column(|c| c.failed),
+            &column(|c| c.sub_calls),
         )
-        .bind(&pks)
-        .bind(&names)
-        .bind(&days)
-        .bind(column(|c| c.calls))
-        .bind(column(|c| c.failed))
-        .bind(column(|c| c.sub_calls))
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -11,13 +11,18 @@ pub async fn checkpoint(
     pool: &PgPool,
     network: Network,
 ) -> Result<Option<(u32, [u8; 32])>, sqlx::Error> {
-    let row: Option<(i64, Vec<u8>)> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT last_ledger, last_ledger_hash FROM indexer_cursors WHERE network = $1",
+        network as Network,
     )
-    .bind(network)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(l, h)| (l as u32, h.try_into().unwrap_or([0; 32]))))
+    Ok(row.map(|r| {
+        (
+            r.last_ledger as u32,
+            r.last_ledger_hash.try_into().unwrap_or([0; 32]),
+        )
+    }))
 }
 
 /// Locks the checkpoint row for the batch's transaction and returns the last ledger written.
@@ -25,11 +30,12 @@ pub(super) async fn lock(
     tx: &mut PgConnection,
     network: Network,
 ) -> Result<Option<u32>, sqlx::Error> {
-    let cp: Option<i64> =
-        sqlx::query_scalar("SELECT last_ledger FROM indexer_cursors WHERE network = $1 FOR UPDATE")
-            .bind(network)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let cp: Option<i64> = sqlx::query_scalar!(
+        "SELECT last_ledger FROM indexer_cursors WHERE network = $1 FOR UPDATE",
+        network as Network,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     Ok(cp.map(|c| c as u32))
 }
 
@@ -40,17 +46,17 @@ pub(super) async fn advance(
     last: &IndexedLedger,
     network_latest: u32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO indexer_cursors (network, last_ledger, last_ledger_hash, last_ledger_close_at, network_latest_ledger, updated_at) \
          VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (network) DO UPDATE SET last_ledger = EXCLUDED.last_ledger, \
          last_ledger_hash = EXCLUDED.last_ledger_hash, last_ledger_close_at = EXCLUDED.last_ledger_close_at, \
          network_latest_ledger = EXCLUDED.network_latest_ledger, updated_at = now()",
+        network as Network,
+        i64::from(last.seq),
+        last.hash.as_slice(),
+        last.close_time,
+        i64::from(network_latest.max(last.seq)),
     )
-    .bind(network)
-    .bind(i64::from(last.seq))
-    .bind(last.hash.as_slice())
-    .bind(last.close_time)
-    .bind(i64::from(network_latest.max(last.seq)))
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -61,13 +67,13 @@ pub async fn last_written(
     pool: &PgPool,
     network: Network,
 ) -> Result<Option<(u32, chrono::DateTime<chrono::Utc>)>, sqlx::Error> {
-    let row: Option<(i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT last_ledger, last_ledger_close_at FROM indexer_cursors WHERE network = $1",
+        network as Network,
     )
-    .bind(network)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(l, t)| (l as u32, t)))
+    Ok(row.map(|r| (r.last_ledger as u32, r.last_ledger_close_at)))
 }
 
 /// Records the network's latest ledger (for lag) without moving the checkpoint.
@@ -76,11 +82,13 @@ pub async fn record_network_head(
     network: Network,
     latest: u32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE indexer_cursors SET network_latest_ledger = $2, updated_at = now() WHERE network = $1")
-        .bind(network)
-        .bind(i64::from(latest))
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE indexer_cursors SET network_latest_ledger = $2, updated_at = now() WHERE network = $1",
+        network as Network,
+        i64::from(latest),
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -91,12 +99,15 @@ pub async fn record_skipped(
     ledger: u32,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO skipped_ledgers (network, ledger, error) VALUES ($1, $2, $3) ON CONFLICT (network, ledger) DO UPDATE SET error = EXCLUDED.error")
-        .bind(network)
-        .bind(i64::from(ledger))
-        .bind(error)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO skipped_ledgers (network, ledger, error) VALUES ($1, $2, $3) \
+         ON CONFLICT (network, ledger) DO UPDATE SET error = EXCLUDED.error",
+        network as Network,
+        i64::from(ledger),
+        error,
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -138,16 +149,16 @@ pub async fn record_state(
     rpc_url: &str,
     detail: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO indexer_states (network, state, rpc_url, detail) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (network) DO UPDATE SET state = EXCLUDED.state, rpc_url = EXCLUDED.rpc_url, \
            detail = EXCLUDED.detail, updated_at = now(), \
            since = CASE WHEN indexer_states.state = EXCLUDED.state THEN indexer_states.since ELSE now() END",
+        network as Network,
+        state.as_str(),
+        rpc_url,
+        detail,
     )
-    .bind(network)
-    .bind(state.as_str())
-    .bind(rpc_url)
-    .bind(detail)
     .execute(pool)
     .await?;
     Ok(())

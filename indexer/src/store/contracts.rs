@@ -24,14 +24,15 @@ pub(super) async fn known(
     network: Network,
     ids: &[ContractId],
 ) -> Result<HashMap<ContractId, ContractPk>, sqlx::Error> {
-    let rows: Vec<(ContractId, ContractPk)> = sqlx::query_as(
-        "SELECT contract_id, pk FROM contracts WHERE network = $1 AND contract_id = ANY($2)",
+    let rows = sqlx::query!(
+        "SELECT contract_id AS \"contract_id: ContractId\", pk AS \"pk: ContractPk\" \
+         FROM contracts WHERE network = $1 AND contract_id = ANY($2)",
+        network as Network,
+        ids as &[ContractId],
     )
-    .bind(network)
-    .bind(ids)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|r| (r.contract_id, r.pk)).collect())
 }
 
 /// Of the addresses a batch mentions (each with whether it showed the contract running),
@@ -47,14 +48,14 @@ pub async fn unknown(
     }
     let ids: Vec<ContractId> = candidates.iter().map(|c| c.0).collect();
     let runs: Vec<bool> = candidates.iter().map(|c| c.1).collect();
-    sqlx::query_scalar(
-        "SELECT q.id FROM unnest($2::text[], $3::bool[]) AS q(id, runs) \
+    sqlx::query_scalar!(
+        "SELECT q.id AS \"id!: ContractId\" FROM unnest($2::text[], $3::bool[]) AS q(id, runs) \
          WHERE NOT EXISTS (SELECT 1 FROM contracts c WHERE c.network = $1 AND c.contract_id = q.id) \
          AND (q.runs OR NOT EXISTS (SELECT 1 FROM absent_contracts a WHERE a.network = $1 AND a.contract_id = q.id))",
+        network as Network,
+        &ids as &[ContractId],
+        &runs,
     )
-    .bind(network)
-    .bind(&ids)
-    .bind(&runs)
     .fetch_all(pool)
     .await
 }
@@ -69,13 +70,13 @@ pub(super) async fn record_absent(
     if ids.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO absent_contracts (network, contract_id, checked_ledger) SELECT $1, unnest($2::text[]), $3 \
          ON CONFLICT (network, contract_id) DO UPDATE SET checked_ledger = EXCLUDED.checked_ledger, checked_at = now()",
+        network as Network,
+        ids as &[ContractId],
+        i64::from(ledger),
     )
-    .bind(network)
-    .bind(ids)
-    .bind(i64::from(ledger))
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -133,7 +134,7 @@ pub(super) async fn deployed(
 ) -> Result<(ContractPk, ContractKind, Option<WasmPk>), sqlx::Error> {
     let (kind, wasm, unresolved) = executable_row(tx, ctx.network, d.executable, ledger).await?;
     let (asset_code, asset_issuer, name) = asset_columns(d.asset);
-    let row: Option<(ContractPk, bool)> = sqlx::query_as(
+    let row = sqlx::query!(
         "INSERT INTO contracts (network, contract_id, kind, wasm_pk, deployer, created_ledger, created_at, created_tx, \
            constructor_args, needs_backfill, asset_code, asset_issuer, name) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
@@ -144,30 +145,31 @@ pub(super) async fn deployed(
            asset_code = coalesce(EXCLUDED.asset_code, contracts.asset_code), \
            asset_issuer = coalesce(EXCLUDED.asset_issuer, contracts.asset_issuer), \
            name = coalesce(contracts.name, EXCLUDED.name) \
-         WHERE contracts.deployed_before_indexing RETURNING pk, (xmax <> 0) AS replaced",
+         WHERE contracts.deployed_before_indexing RETURNING pk AS \"pk: ContractPk\", (xmax <> 0) AS \"replaced!\"",
+        ctx.network as Network,
+        d.contract as ContractId,
+        kind as ContractKind,
+        wasm as Option<WasmPk>,
+        d.deployer,
+        i64::from(ledger.seq),
+        ledger.close_time,
+        d.at.tx.as_slice(),
+        d.constructor_args,
+        unresolved,
+        asset_code,
+        asset_issuer,
+        name,
     )
-    .bind(ctx.network)
-    .bind(d.contract)
-    .bind(kind)
-    .bind(wasm)
-    .bind(d.deployer)
-    .bind(i64::from(ledger.seq))
-    .bind(ledger.close_time)
-    .bind(d.at.tx.as_slice())
-    .bind(d.constructor_args)
-    .bind(unresolved)
-    .bind(&asset_code)
-    .bind(&asset_issuer)
-    .bind(&name)
     .fetch_optional(&mut *tx)
     .await?;
     let pk = match row {
-        Some((pk, replaced)) => {
-            if replaced {
-                sqlx::query(
+        Some(r) => {
+            let pk = r.pk;
+            if r.replaced {
+                sqlx::query!(
                     "DELETE FROM contract_versions WHERE contract_pk = $1 AND kind = 'observed'",
+                    pk as ContractPk,
                 )
-                .bind(pk)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -177,18 +179,22 @@ pub(super) async fn deployed(
             pk
         }
         None => {
-            sqlx::query_scalar("SELECT pk FROM contracts WHERE network = $1 AND contract_id = $2")
-                .bind(ctx.network)
-                .bind(d.contract)
-                .fetch_one(&mut *tx)
-                .await?
+            sqlx::query_scalar!(
+                "SELECT pk AS \"pk: ContractPk\" FROM contracts WHERE network = $1 AND contract_id = $2",
+                ctx.network as Network,
+                d.contract as ContractId,
+            )
+            .fetch_one(&mut *tx)
+            .await?
         }
     };
-    sqlx::query("DELETE FROM absent_contracts WHERE network = $1 AND contract_id = $2")
-        .bind(ctx.network)
-        .bind(d.contract)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM absent_contracts WHERE network = $1 AND contract_id = $2",
+        ctx.network as Network,
+        d.contract as ContractId,
+    )
+    .execute(&mut *tx)
+    .await?;
     ctx.contracts.insert(d.contract, pk);
     ctx.written.add("contracts", 1);
     if wasm.is_some() || unresolved {
@@ -208,29 +214,31 @@ pub(super) async fn observed(
 ) -> Result<ContractPk, sqlx::Error> {
     let (kind, wasm, unresolved) = executable_row(tx, ctx.network, &o.executable, ledger).await?;
     let (asset_code, asset_issuer, name) = asset_columns(o.asset.as_ref());
-    let pk: ContractPk = sqlx::query_scalar(
+    let pk: ContractPk = sqlx::query_scalar!(
         "INSERT INTO contracts (network, contract_id, kind, wasm_pk, created_ledger, created_at, deployed_before_indexing, \
            needs_backfill, asset_code, asset_issuer, name) \
          VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, $10) \
-         ON CONFLICT (network, contract_id) DO UPDATE SET network = EXCLUDED.network RETURNING pk",
+         ON CONFLICT (network, contract_id) DO UPDATE SET network = EXCLUDED.network RETURNING pk AS \"pk: ContractPk\"",
+        ctx.network as Network,
+        contract as ContractId,
+        kind as ContractKind,
+        wasm as Option<WasmPk>,
+        i64::from(ledger.seq),
+        ledger.close_time,
+        unresolved,
+        asset_code,
+        asset_issuer,
+        name,
     )
-    .bind(ctx.network)
-    .bind(contract)
-    .bind(kind)
-    .bind(wasm)
-    .bind(i64::from(ledger.seq))
-    .bind(ledger.close_time)
-    .bind(unresolved)
-    .bind(&asset_code)
-    .bind(&asset_issuer)
-    .bind(&name)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM absent_contracts WHERE network = $1 AND contract_id = $2")
-        .bind(ctx.network)
-        .bind(contract)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM absent_contracts WHERE network = $1 AND contract_id = $2",
+        ctx.network as Network,
+        contract as ContractId,
+    )
+    .execute(&mut *tx)
+    .await?;
     ctx.contracts.insert(contract, pk);
     ctx.written.add("contracts", 1);
     if unresolved {
@@ -255,13 +263,16 @@ pub(super) async fn upgraded(
 ) -> Result<(ContractKind, Option<WasmPk>), sqlx::Error> {
     let (kind, wasm, unresolved) = executable_row(tx, ctx.network, new, ledger).await?;
     let (_, old_pk, _) = executable_row(tx, ctx.network, old, ledger).await?;
-    sqlx::query("UPDATE contracts SET kind = $2, wasm_pk = $3, needs_backfill = $4, backfill_attempts = 0, backfill_error = NULL WHERE pk = $1")
-        .bind(pk)
-        .bind(kind)
-        .bind(wasm)
-        .bind(unresolved)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE contracts SET kind = $2, wasm_pk = $3, needs_backfill = $4, backfill_attempts = 0, backfill_error = NULL \
+         WHERE pk = $1",
+        pk as ContractPk,
+        kind as ContractKind,
+        wasm as Option<WasmPk>,
+        unresolved,
+    )
+    .execute(&mut *tx)
+    .await?;
     if unresolved {
         ctx.written.new_backfills += 1;
     }
@@ -280,20 +291,21 @@ async fn version(
     old: Option<WasmPk>,
     new: Option<WasmPk>,
 ) -> Result<(), sqlx::Error> {
-    let n = sqlx::query(
+    // `kind` is bound as text; the statement casts it to `version_kind`.
+    let n = sqlx::query!(
         "INSERT INTO contract_versions (contract_pk, ledger, tx_index, op_index, kind, changed_at, tx_hash, old_wasm_pk, new_wasm_pk) \
          VALUES ($1, $2, $3, $4, $5::version_kind, $6, $7, $8, $9) \
          ON CONFLICT (contract_pk, ledger, tx_index, op_index) DO NOTHING",
+        pk as ContractPk,
+        i64::from(ledger.seq),
+        at.map_or(0, |a| a.tx_index as i32),
+        at.map_or(0, |a| a.op_index as i32),
+        kind as &str,
+        ledger.close_time,
+        at.map(|a| a.tx.to_vec()),
+        old as Option<WasmPk>,
+        new as Option<WasmPk>,
     )
-    .bind(pk)
-    .bind(i64::from(ledger.seq))
-    .bind(at.map_or(0, |a| a.tx_index as i32))
-    .bind(at.map_or(0, |a| a.op_index as i32))
-    .bind(kind)
-    .bind(ledger.close_time)
-    .bind(at.map(|a| a.tx.to_vec()))
-    .bind(old)
-    .bind(new)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -307,11 +319,13 @@ pub(super) async fn interface_of(
     ctx: &mut Context,
     pk: ContractPk,
 ) -> Result<tags::Interface, sqlx::Error> {
-    let wasm: Option<WasmPk> = sqlx::query_scalar("SELECT wasm_pk FROM contracts WHERE pk = $1")
-        .bind(pk)
-        .fetch_optional(&mut *tx)
-        .await?
-        .flatten();
+    let wasm: Option<WasmPk> = sqlx::query_scalar!(
+        "SELECT wasm_pk AS \"wasm_pk: WasmPk\" FROM contracts WHERE pk = $1",
+        pk as ContractPk,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .flatten();
     match wasm {
         Some(w) => tags::interface(tx, &mut ctx.interfaces, w).await,
         None => Ok(tags::Interface::default()),
@@ -336,16 +350,16 @@ pub(super) async fn name(
         } => {
             let (pk, _) =
                 wasm::upsert(tx, ctx.network, *wasm, None, ledger.seq, ledger.close_time).await?;
-            let n = sqlx::query(
+            let n = sqlx::query!(
                 "INSERT INTO registry_releases (network, name, version, wasm_pk, author, ledger) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (network, name, version) DO NOTHING",
+                ctx.network as Network,
+                name,
+                version,
+                pk as WasmPk,
+                author.as_deref(),
+                i64::from(ledger.seq),
             )
-            .bind(ctx.network)
-            .bind(name)
-            .bind(version)
-            .bind(pk)
-            .bind(author)
-            .bind(i64::from(ledger.seq))
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -359,13 +373,13 @@ pub(super) async fn name(
         | Naming::Registered { name, contract } => Some(give(name, *contract)),
         Naming::Deployed { name: None, .. } => None,
         Naming::Renamed { old, new } => {
-            let n = sqlx::query(
+            let n = sqlx::query!(
                 "UPDATE contracts SET registered_name = $3 WHERE network = $1 AND registered_name = $2 \
                  AND NOT EXISTS (SELECT 1 FROM contracts o WHERE o.network = $1 AND o.registered_name = $3)",
+                ctx.network as Network,
+                old,
+                new,
             )
-            .bind(ctx.network)
-            .bind(old)
-            .bind(new)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -382,17 +396,21 @@ pub(super) async fn name(
         let Some(pk) = ctx.contracts.get(&contract).copied() else {
             return Ok(());
         };
-        sqlx::query("UPDATE contracts SET registered_name = NULL WHERE network = $1 AND registered_name = $2 AND pk <> $3")
-            .bind(ctx.network)
-            .bind(&name)
-            .bind(pk)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE contracts SET registered_name = $2 WHERE pk = $1")
-            .bind(pk)
-            .bind(&name)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE contracts SET registered_name = NULL WHERE network = $1 AND registered_name = $2 AND pk <> $3",
+            ctx.network as Network,
+            name,
+            pk as ContractPk,
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "UPDATE contracts SET registered_name = $2 WHERE pk = $1",
+            pk as ContractPk,
+            name,
+        )
+        .execute(&mut *tx)
+        .await?;
         ctx.written.add("contracts", 1);
     }
     Ok(())
@@ -419,26 +437,29 @@ pub async fn pending_batch(
     pass: i64,
     limit: i64,
 ) -> Result<Vec<Pending>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT pk, contract_id, created_ledger FROM contracts WHERE network = $1 AND needs_backfill \
+    // `pass` is bound as a bigint: left to itself, PostgreSQL would type `$3` as an integer.
+    sqlx::query_as!(
+        Pending,
+        "SELECT pk AS \"pk: ContractPk\", contract_id AS \"contract_id: ContractId\", created_ledger \
+         FROM contracts WHERE network = $1 AND needs_backfill \
          AND backfill_attempts < $2 AND ($3 % (1 << least(backfill_attempts, 6))) = 0 \
          ORDER BY backfill_attempts, pk LIMIT $4",
+        network as Network,
+        MAX_BACKFILL_ATTEMPTS,
+        pass as i64,
+        limit,
     )
-    .bind(network)
-    .bind(MAX_BACKFILL_ATTEMPTS)
-    .bind(pass)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }
 
 /// Contracts still waiting for their executable (given-up ones excluded).
 pub async fn pending_count(pool: &PgPool, network: Network) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM contracts WHERE network = $1 AND needs_backfill AND backfill_attempts < $2",
+    sqlx::query_scalar!(
+        "SELECT count(*) AS \"count!\" FROM contracts WHERE network = $1 AND needs_backfill AND backfill_attempts < $2",
+        network as Network,
+        MAX_BACKFILL_ATTEMPTS,
     )
-    .bind(network)
-    .bind(MAX_BACKFILL_ATTEMPTS)
     .fetch_one(pool)
     .await
 }
@@ -449,11 +470,13 @@ pub async fn backfill_failed(
     pk: ContractPk,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE contracts SET backfill_attempts = backfill_attempts + 1, backfill_error = $2 WHERE pk = $1")
-        .bind(pk)
-        .bind(error)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE contracts SET backfill_attempts = backfill_attempts + 1, backfill_error = $2 WHERE pk = $1",
+        pk as ContractPk,
+        error,
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -466,11 +489,11 @@ pub async fn remove_phantom(
     p: &Pending,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let removed = sqlx::query(
+    let removed = sqlx::query!(
         "DELETE FROM contracts c WHERE c.pk = $1 AND c.deployed_before_indexing AND c.wasm_pk IS NULL \
          AND NOT EXISTS (SELECT 1 FROM contract_daily_stats s WHERE s.contract_pk = c.pk AND s.invocations > s.failed_invocations)",
+        p.pk as ContractPk,
     )
-    .bind(p.pk)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -492,11 +515,13 @@ pub async fn complete(
     asset: Option<&AssetRef>,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let at: Option<(i64, chrono::DateTime<chrono::Utc>)> =
-        sqlx::query_as("SELECT created_ledger, created_at FROM contracts WHERE pk = $1")
-            .bind(p.pk)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let at = sqlx::query!(
+        "SELECT created_ledger, created_at FROM contracts WHERE pk = $1",
+        p.pk as ContractPk,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| (r.created_ledger, r.created_at));
     let Some((seq, close_time)) = at else {
         return tx.commit().await;
     };
@@ -511,28 +536,28 @@ pub async fn complete(
         return tx.commit().await;
     }
     let (asset_code, asset_issuer, name) = asset_columns(asset);
-    sqlx::query(
+    sqlx::query!(
         "UPDATE contracts SET kind = $2, wasm_pk = $3, needs_backfill = false, backfill_error = NULL, \
          asset_code = coalesce($4, asset_code), asset_issuer = coalesce($5, asset_issuer), name = coalesce(name, $6) WHERE pk = $1",
+        p.pk as ContractPk,
+        kind as ContractKind,
+        wasm as Option<WasmPk>,
+        asset_code,
+        asset_issuer,
+        name,
     )
-    .bind(p.pk)
-    .bind(kind)
-    .bind(wasm)
-    .bind(&asset_code)
-    .bind(&asset_issuer)
-    .bind(&name)
     .execute(&mut *tx)
     .await?;
     if let Some(w) = wasm {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO contract_versions (contract_pk, ledger, tx_index, op_index, kind, changed_at, new_wasm_pk) \
              SELECT $1, $2, 0, 0, 'observed', $3, $4 \
              WHERE NOT EXISTS (SELECT 1 FROM contract_versions WHERE contract_pk = $1)",
+            p.pk as ContractPk,
+            seq,
+            close_time,
+            w as WasmPk,
         )
-        .bind(p.pk)
-        .bind(seq)
-        .bind(close_time)
-        .bind(w)
         .execute(&mut *tx)
         .await?;
     }

@@ -3,7 +3,7 @@
 //! listener never hears of rows it cannot read). Old rows are pruned by age.
 
 use registry_core::notify::{CHANNEL, EventPayload, encode_payload};
-use registry_core::{ContractPk, EventId};
+use registry_core::{ContractPk, EventId, Network};
 use sqlx::{PgConnection, PgPool};
 
 use super::Context;
@@ -16,14 +16,17 @@ pub(super) async fn append(
     contract: Option<ContractPk>,
     ledger: u32,
 ) -> Result<(), sqlx::Error> {
-    let id: EventId = sqlx::query_scalar("INSERT INTO registry_events (kind, network, contract_pk, ledger, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-        .bind(payload.kind().as_str())
-        .bind(ctx.network)
-        .bind(contract)
-        .bind(i64::from(ledger))
-        .bind(payload.to_json())
-        .fetch_one(&mut *tx)
-        .await?;
+    let id: EventId = sqlx::query_scalar!(
+        "INSERT INTO registry_events (kind, network, contract_pk, ledger, payload) VALUES ($1, $2, $3, $4, $5) \
+         RETURNING id AS \"id: EventId\"",
+        payload.kind().as_str(),
+        ctx.network as Network,
+        contract as Option<ContractPk>,
+        i64::from(ledger),
+        payload.to_json(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     ctx.events.push(id);
     ctx.written.add("registry_events", 1);
     Ok(())
@@ -32,9 +35,7 @@ pub(super) async fn append(
 /// Announces the batch's events: "every event up to this id is committed".
 pub(super) async fn notify(tx: &mut PgConnection, events: &[EventId]) -> Result<(), sqlx::Error> {
     if let Some(max) = events.iter().max() {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(encode_payload(*max))
+        sqlx::query!("SELECT pg_notify($1, $2)", CHANNEL, encode_payload(*max))
             .execute(&mut *tx)
             .await?;
     }
@@ -44,10 +45,10 @@ pub(super) async fn notify(tx: &mut PgConnection, events: &[EventId]) -> Result<
 /// Deletes `registry_events` older than `days` (subscribers resuming from an older cursor are
 /// told to re-sync with a query). Returns the rows removed.
 pub async fn prune_events(pool: &PgPool, days: u32) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM registry_events WHERE created_at < now() - make_interval(days => $1)",
+        days as i32,
     )
-    .bind(days as i32)
     .execute(pool)
     .await?
     .rows_affected())

@@ -50,23 +50,27 @@ pub struct InstanceLock {
 pub async fn acquire(url: &str, network: Network) -> Result<InstanceLock, LockError> {
     let mut conn = PgConnection::connect(url).await?;
     let key = network_key(network);
-    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
-        .bind(INDEXER_LOCK_CLASS)
-        .bind(key)
-        .fetch_one(&mut conn)
-        .await?;
+    let got: bool = sqlx::query_scalar!(
+        "SELECT pg_try_advisory_lock($1, $2) AS \"locked!\"",
+        INDEXER_LOCK_CLASS,
+        key,
+    )
+    .fetch_one(&mut conn)
+    .await?;
     if got {
         return Ok(InstanceLock { _conn: conn });
     }
-    let holder: Option<(i32, String, String)> = sqlx::query_as(
-        "SELECT a.pid, coalesce(nullif(a.application_name, ''), 'unknown application'), coalesce(a.backend_start::text, '?') \
+    let holder: Option<(i32, String, String)> = sqlx::query!(
+        "SELECT a.pid AS \"pid!\", coalesce(nullif(a.application_name, ''), 'unknown application') AS \"application!\", \
+           coalesce(a.backend_start::text, '?') AS \"since!\" \
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
          WHERE l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = $2::int::oid AND l.granted LIMIT 1",
+        INDEXER_LOCK_CLASS,
+        key,
     )
-    .bind(INDEXER_LOCK_CLASS)
-    .bind(key)
     .fetch_optional(&mut conn)
-    .await?;
+    .await?
+    .map(|r| (r.pid, r.application, r.since));
     let (pid, application, since) = holder.unwrap_or((0, "unknown".into(), "?".into()));
     Err(LockError::Held {
         network,

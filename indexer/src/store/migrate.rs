@@ -22,8 +22,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Er
 
 /// Applies every pending migration; returns how many were applied.
 pub async fn run(pool: &PgPool) -> Result<usize, sqlx::migrate::MigrateError> {
-    let before: i64 = sqlx::query_scalar(
-        "SELECT CASE WHEN to_regclass('_sqlx_migrations') IS NULL THEN 0 ELSE (SELECT count(*) FROM _sqlx_migrations) END",
+    let before: i64 = sqlx::query_scalar!(
+        r#"SELECT CASE WHEN to_regclass('_sqlx_migrations') IS NULL THEN 0 ELSE (SELECT count(*) FROM _sqlx_migrations) END AS "applied!""#,
     )
     .fetch_one(pool)
     .await

@@ -32,11 +32,13 @@ pub async fn interface(
     }
     // The ABI is read as text: a row written before nesting was capped could nest past what
     // the driver's JSON reader accepts, and one such row must not stop the indexer.
-    let row: Option<(Option<String>, serde_json::Value)> =
-        sqlx::query_as("SELECT abi::text, meta FROM wasm_codes WHERE pk = $1")
-            .bind(pk)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let row = sqlx::query!(
+        "SELECT abi::text AS \"abi?\", meta FROM wasm_codes WHERE pk = $1",
+        pk as WasmPk,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| (r.abi, r.meta));
     let i = match row {
         Some((abi, meta)) => Interface {
             spec: abi.and_then(|a| serde_json::from_str::<ContractSpec>(&a).ok()),
@@ -64,25 +66,27 @@ pub async fn apply_auto_tags(
     let desired: Vec<String> = spec
         .map(|s| autotag::tags_for(kind, s, &interface.seps))
         .unwrap_or_default();
-    sqlx::query("INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING")
-        .bind(&desired)
-        .execute(&mut *tx)
-        .await?;
-    let removed = sqlx::query(
+    sqlx::query!(
+        "INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING",
+        &desired,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let removed = sqlx::query!(
         "DELETE FROM contract_tags ct USING tags t WHERE ct.tag_pk = t.pk AND ct.contract_pk = $1 AND ct.source = 'auto' \
          AND NOT (t.name = ANY($2))",
+        contract as ContractPk,
+        &desired,
     )
-    .bind(contract)
-    .bind(&desired)
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    let added = sqlx::query(
+    let added = sqlx::query!(
         "INSERT INTO contract_tags (contract_pk, tag_pk, source) SELECT $1, pk, 'auto' FROM tags WHERE name = ANY($2) \
          ON CONFLICT (contract_pk, tag_pk) DO NOTHING",
+        contract as ContractPk,
+        &desired,
     )
-    .bind(contract)
-    .bind(&desired)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -129,12 +133,16 @@ pub async fn retag(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let mut changed = 0;
     let mut after = 0i64;
     loop {
-        let rows: Vec<(ContractPk, ContractKind, Option<WasmPk>)> = sqlx::query_as(
-            "SELECT pk, kind, wasm_pk FROM contracts WHERE pk > $1 ORDER BY pk LIMIT 1000",
+        let rows: Vec<(ContractPk, ContractKind, Option<WasmPk>)> = sqlx::query!(
+            "SELECT pk AS \"pk: ContractPk\", kind AS \"kind: ContractKind\", wasm_pk AS \"wasm_pk: WasmPk\" \
+             FROM contracts WHERE pk > $1 ORDER BY pk LIMIT 1000",
+            after,
         )
-        .bind(after)
         .fetch_all(pool)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|r| (r.pk, r.kind, r.wasm_pk))
+        .collect();
         let Some(last) = rows.last() else { break };
         after = last.0.0;
         let mut tx = pool.begin().await?;

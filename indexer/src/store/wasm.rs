@@ -24,14 +24,14 @@ pub async fn upsert(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(WasmPk, bool), sqlx::Error> {
     let Some((code, d)) = decoded else {
-        let pk: WasmPk = sqlx::query_scalar(
+        let pk: WasmPk = sqlx::query_scalar!(
             "INSERT INTO wasm_codes (hash, first_seen_network, first_seen_ledger, first_seen_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (hash) DO UPDATE SET hash = EXCLUDED.hash RETURNING pk",
+             ON CONFLICT (hash) DO UPDATE SET hash = EXCLUDED.hash RETURNING pk AS \"pk: WasmPk\"",
+            hash.0.as_slice(),
+            network as Network,
+            i64::from(ledger),
+            at,
         )
-        .bind(hash.0.as_slice())
-        .bind(network)
-        .bind(i64::from(ledger))
-        .bind(at)
         .fetch_one(&mut *tx)
         .await?;
         return Ok((pk, false));
@@ -106,7 +106,7 @@ async fn complete(
     ledger: u32,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(WasmPk, bool), sqlx::Error> {
-    let row: Option<(WasmPk, bool)> = sqlx::query_as(
+    let row = sqlx::query!(
         "INSERT INTO wasm_codes (hash, code, size_bytes, first_seen_network, first_seen_ledger, first_seen_at, spec, abi, spec_error, \
            meta, meta_error, interface_protocol, interface_pre_release, sdk_version, function_names) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
@@ -115,32 +115,34 @@ async fn complete(
            interface_protocol = EXCLUDED.interface_protocol, interface_pre_release = EXCLUDED.interface_pre_release, \
            sdk_version = EXCLUDED.sdk_version, function_names = EXCLUDED.function_names \
          WHERE wasm_codes.code IS NULL \
-         RETURNING pk, (xmax <> 0) AS completed",
+         RETURNING pk AS \"pk: WasmPk\", (xmax <> 0) AS \"completed!\"",
+        hash.0.as_slice(),
+        code,
+        code.len() as i32,
+        network as Network,
+        i64::from(ledger),
+        at,
+        docs.spec,
+        docs.abi,
+        docs.spec_error,
+        docs.meta,
+        d.meta_error,
+        d.interface_version.map(|v| v.0 as i32),
+        d.interface_version.map(|v| v.1 as i32),
+        d.sdk_version(),
+        &docs.function_names,
     )
-    .bind(hash.0.as_slice())
-    .bind(code)
-    .bind(code.len() as i32)
-    .bind(network)
-    .bind(i64::from(ledger))
-    .bind(at)
-    .bind(&docs.spec)
-    .bind(&docs.abi)
-    .bind(&docs.spec_error)
-    .bind(&docs.meta)
-    .bind(&d.meta_error)
-    .bind(d.interface_version.map(|v| v.0 as i32))
-    .bind(d.interface_version.map(|v| v.1 as i32))
-    .bind(d.sdk_version())
-    .bind(&docs.function_names)
     .fetch_optional(&mut *tx)
     .await?;
     match row {
-        Some(r) => Ok(r),
+        Some(r) => Ok((r.pk, r.completed)),
         None => {
-            let pk = sqlx::query_scalar("SELECT pk FROM wasm_codes WHERE hash = $1")
-                .bind(hash.0.as_slice())
-                .fetch_one(&mut *tx)
-                .await?;
+            let pk = sqlx::query_scalar!(
+                "SELECT pk AS \"pk: WasmPk\" FROM wasm_codes WHERE hash = $1",
+                hash.0.as_slice(),
+            )
+            .fetch_one(&mut *tx)
+            .await?;
             Ok((pk, false))
         }
     }
@@ -180,10 +182,16 @@ async fn touch_users(
     tx: &mut PgConnection,
     pk: WasmPk,
 ) -> Result<Vec<(ContractPk, ContractKind)>, sqlx::Error> {
-    sqlx::query_as("UPDATE contracts SET wasm_pk = wasm_pk WHERE wasm_pk = $1 RETURNING pk, kind")
-        .bind(pk)
-        .fetch_all(&mut *tx)
-        .await
+    Ok(sqlx::query!(
+        "UPDATE contracts SET wasm_pk = wasm_pk WHERE wasm_pk = $1 \
+         RETURNING pk AS \"pk: ContractPk\", kind AS \"kind: ContractKind\"",
+        pk as WasmPk,
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.pk, r.kind))
+    .collect())
 }
 
 /// WASM fetches given up after this many failed attempts: the RPC does not serve archived
@@ -199,16 +207,17 @@ pub async fn missing_code(
     pass: i64,
     limit: i64,
 ) -> Result<Vec<WasmHash>, sqlx::Error> {
-    let hashes: Vec<Vec<u8>> = sqlx::query_scalar(
+    // `pass` is bound as a bigint: left to itself, PostgreSQL would type `$3` as an integer.
+    let hashes: Vec<Vec<u8>> = sqlx::query_scalar!(
         "SELECT w.hash FROM wasm_codes w WHERE w.code IS NULL AND w.fetch_attempts < $2 \
          AND ($3 % (1 << least(w.fetch_attempts, 6))) = 0 \
          AND EXISTS (SELECT 1 FROM contracts c WHERE c.wasm_pk = w.pk AND c.network = $1) \
          ORDER BY w.fetch_attempts, w.pk LIMIT $4",
+        network as Network,
+        MAX_FETCH_ATTEMPTS,
+        pass as i64,
+        limit,
     )
-    .bind(network)
-    .bind(MAX_FETCH_ATTEMPTS)
-    .bind(pass)
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     Ok(hashes
@@ -219,11 +228,12 @@ pub async fn missing_code(
 
 /// Of `hashes`, those whose bytes are already stored.
 pub async fn with_code(pool: &PgPool, hashes: &[WasmHash]) -> Result<Vec<WasmHash>, sqlx::Error> {
-    let have: Vec<Vec<u8>> =
-        sqlx::query_scalar("SELECT hash FROM wasm_codes WHERE hash = ANY($1) AND code IS NOT NULL")
-            .bind(hashes.iter().map(|h| h.0.to_vec()).collect::<Vec<_>>())
-            .fetch_all(pool)
-            .await?;
+    let have: Vec<Vec<u8>> = sqlx::query_scalar!(
+        "SELECT hash FROM wasm_codes WHERE hash = ANY($1) AND code IS NOT NULL",
+        &hashes.iter().map(|h| h.0.to_vec()).collect::<Vec<_>>(),
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(have
         .iter()
         .filter_map(|h| WasmHash::from_slice(h))
@@ -232,10 +242,12 @@ pub async fn with_code(pool: &PgPool, hashes: &[WasmHash]) -> Result<Vec<WasmHas
 
 /// Counts a failed fetch of each of `hashes`.
 pub async fn fetch_failed(pool: &PgPool, hashes: &[WasmHash]) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE wasm_codes SET fetch_attempts = fetch_attempts + 1 WHERE hash = ANY($1) AND code IS NULL")
-        .bind(hashes.iter().map(|h| h.0.to_vec()).collect::<Vec<_>>())
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE wasm_codes SET fetch_attempts = fetch_attempts + 1 WHERE hash = ANY($1) AND code IS NULL",
+        &hashes.iter().map(|h| h.0.to_vec()).collect::<Vec<_>>(),
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

@@ -97,3 +97,22 @@ fn the_server_image_carries_the_web_explorer_where_web_dir_points() {
     assert!(text.contains("COPY --from=web /src/web/dist /app/web"));
     assert!(text.contains("WEB_DIR=/app/web"));
 }
+
+/// The images build offline: the checked queries' metadata is committed and reaches the build
+/// context, one file per query.
+#[test]
+fn the_build_context_carries_the_checked_queries_metadata() {
+    let ignored = read(".dockerignore");
+    assert!(
+        !ignored
+            .lines()
+            .any(|l| l.trim().trim_start_matches('/').starts_with(".sqlx")),
+        ".dockerignore must not leave .sqlx/ out of the build context"
+    );
+    let files = std::fs::read_dir(registry_ops_tests::root().join(".sqlx"))
+        .expect(".sqlx/ exists (make sqlx-prepare writes it)")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("query-"))
+        .count();
+    assert!(files > 0, ".sqlx/ holds no query metadata");
+}

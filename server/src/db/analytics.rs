@@ -38,19 +38,20 @@ pub struct CursorRow {
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::summary", otel.kind = "client", db.system = "postgresql"))]
 pub async fn summary(db: &Db, network: Network, today: NaiveDate) -> Result<SummaryRow> {
     db.count()?;
-    Ok(sqlx::query_as::<_, SummaryRow>(
-        "SELECT count(*) AS contracts, \
-                count(*) FILTER (WHERE kind = 'wasm') AS wasm_contracts, \
-                count(*) FILTER (WHERE kind = 'stellar_asset') AS asset_contracts, \
-                count(DISTINCT wasm_pk) AS wasms, \
-                count(DISTINCT publisher_pk) AS publishers, \
-                count(*) FILTER (WHERE created_at >= $2::date AND created_at < $2::date + 1) AS deployments_today, \
-                coalesce((SELECT sum(s.invocations) FROM contract_daily_stats s JOIN contracts c2 ON c2.pk = s.contract_pk \
-                          WHERE s.day = $2 AND c2.network = $1), 0)::bigint AS invocations_today \
-         FROM contracts WHERE network = $1",
+    Ok(sqlx::query_as!(
+        SummaryRow,
+        r#"SELECT count(*) AS "contracts!",
+                count(*) FILTER (WHERE kind = 'wasm') AS "wasm_contracts!",
+                count(*) FILTER (WHERE kind = 'stellar_asset') AS "asset_contracts!",
+                count(DISTINCT wasm_pk) AS "wasms!",
+                count(DISTINCT publisher_pk) AS "publishers!",
+                count(*) FILTER (WHERE created_at >= $2::date AND created_at < $2::date + 1) AS "deployments_today!",
+                coalesce((SELECT sum(s.invocations) FROM contract_daily_stats s JOIN contracts c2 ON c2.pk = s.contract_pk
+                          WHERE s.day = $2 AND c2.network = $1), 0)::bigint AS "invocations_today!"
+         FROM contracts WHERE network = $1"#,
+        network as Network,
+        today,
     )
-    .bind(network)
-    .bind(today)
     .fetch_one(&db.analytics)
     .await?)
 }
@@ -64,16 +65,19 @@ pub async fn deployments_per_day(
     to: NaiveDate,
 ) -> Result<Vec<(NaiveDate, i64)>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, (NaiveDate, i64)>(
-        "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) FROM contracts \
-         WHERE ($1::network IS NULL OR network = $1) AND created_at >= $2::date AND created_at < $3::date + 1 \
-         GROUP BY 1 ORDER BY 1",
+    Ok(sqlx::query!(
+        r#"SELECT (created_at AT TIME ZONE 'UTC')::date AS "day!", count(*) AS "n!" FROM contracts
+         WHERE ($1::network IS NULL OR network = $1) AND created_at >= $2::date AND created_at < $3::date + 1
+         GROUP BY 1 ORDER BY 1"#,
+        network as Option<Network>,
+        from,
+        to,
     )
-    .bind(network)
-    .bind(from)
-    .bind(to)
     .fetch_all(&db.analytics)
-    .await?)
+    .await?
+    .into_iter()
+    .map(|r| (r.day, r.n))
+    .collect())
 }
 
 /// The most invoked contracts within `[from, to]`, with their invocation counts.
@@ -86,18 +90,21 @@ pub async fn top_contracts(
     limit: i64,
 ) -> Result<Vec<(ContractPk, i64)>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, (ContractPk, i64)>(
-        "SELECT s.contract_pk, sum(s.invocations)::bigint AS n FROM contract_daily_stats s \
-         JOIN contracts c ON c.pk = s.contract_pk \
-         WHERE s.day >= $2 AND s.day <= $3 AND ($1::network IS NULL OR c.network = $1) \
-         GROUP BY s.contract_pk HAVING sum(s.invocations) > 0 ORDER BY n DESC, s.contract_pk DESC LIMIT $4",
+    Ok(sqlx::query!(
+        r#"SELECT s.contract_pk AS "contract_pk: ContractPk", sum(s.invocations)::bigint AS "n!" FROM contract_daily_stats s
+         JOIN contracts c ON c.pk = s.contract_pk
+         WHERE s.day >= $2 AND s.day <= $3 AND ($1::network IS NULL OR c.network = $1)
+         GROUP BY s.contract_pk HAVING sum(s.invocations) > 0 ORDER BY 2 DESC, s.contract_pk DESC LIMIT $4"#,
+        network as Option<Network>,
+        from,
+        to,
+        limit,
     )
-    .bind(network)
-    .bind(from)
-    .bind(to)
-    .bind(limit)
     .fetch_all(&db.analytics)
-    .await?)
+    .await?
+    .into_iter()
+    .map(|r| (r.contract_pk, r.n))
+    .collect())
 }
 
 /// The indexer's checkpoint and state on every network it indexes or has indexed, the most
@@ -105,11 +112,14 @@ pub async fn top_contracts(
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::cursors", otel.kind = "client", db.system = "postgresql"))]
 pub async fn cursors(db: &Db) -> Result<Vec<CursorRow>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, CursorRow>(
-        "SELECT coalesce(c.network, s.network) AS network, c.last_ledger, c.last_ledger_close_at, c.network_latest_ledger, \
-         greatest(c.updated_at, s.updated_at) AS updated_at, s.state, s.rpc_url, s.detail, s.since \
-         FROM indexer_cursors c FULL JOIN indexer_states s ON s.network = c.network \
-         ORDER BY greatest(c.updated_at, s.updated_at) DESC, 1",
+    Ok(sqlx::query_as!(
+        CursorRow,
+        r#"SELECT coalesce(c.network, s.network) AS "network!: Network", c.last_ledger AS "last_ledger?",
+         c.last_ledger_close_at AS "last_ledger_close_at?", c.network_latest_ledger AS "network_latest_ledger?",
+         greatest(c.updated_at, s.updated_at) AS "updated_at!", s.state::text AS "state?", s.rpc_url AS "rpc_url?",
+         s.detail AS "detail?", s.since AS "since?"
+         FROM indexer_cursors c FULL JOIN indexer_states s ON s.network = c.network
+         ORDER BY greatest(c.updated_at, s.updated_at) DESC, 1"#,
     )
     .fetch_all(&db.pool)
     .await?)

@@ -55,14 +55,6 @@ pub struct ContractRow {
     pub scope_key: Option<i64>,
 }
 
-const COLUMNS: &str = "c.pk, c.network, c.contract_id, c.kind, c.wasm_pk, w.hash AS wasm_hash, \
-     w.size_bytes AS wasm_size, c.deployer, c.created_ledger, c.created_at, c.created_tx, c.name, \
-     c.description, c.publisher_pk, p.address AS publisher_address, p.display_name AS publisher_name, \
-     c.verification, c.asset_code, c.asset_issuer, c.registered_name";
-
-const FROM: &str = " FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk \
-     LEFT JOIN publishers p ON p.pk = c.publisher_pk";
-
 /// Conditions on contracts; every field narrows the set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ContractFilter {
@@ -357,13 +349,9 @@ pub async fn by_key(
     network: Network,
     contract_id: &ContractId,
 ) -> Result<Option<ContractRow>> {
-    let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.network = $1 AND c.contract_id = $2");
-    db.count()?;
-    Ok(sqlx::query_as::<_, ContractRow>(&sql)
-        .bind(network)
-        .bind(contract_id)
-        .fetch_optional(&db.pool)
-        .await?)
+    Ok(select(db, &[], Some((network, Some(contract_id), None)))
+        .await?
+        .pop())
 }
 
 /// A contract by the name it is registered under in its network's root Stellar Registry.
@@ -373,22 +361,50 @@ pub async fn by_registered_name(
     network: Network,
     name: &str,
 ) -> Result<Option<ContractRow>> {
-    let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.network = $1 AND c.registered_name = $2");
-    db.count()?;
-    Ok(sqlx::query_as::<_, ContractRow>(&sql)
-        .bind(network)
-        .bind(name)
-        .fetch_optional(&db.pool)
-        .await?)
+    Ok(select(db, &[], Some((network, None, Some(name))))
+        .await?
+        .pop())
 }
 
 /// Contracts by surrogate key (any order; missing keys are absent).
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractRow>> {
-    let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.pk = ANY($1)");
+    select(db, pks, None).await
+}
+
+/// Contracts by surrogate key, or the one contract of a network with a strkey or a registered
+/// name: one checked statement for every lookup of whole rows (each condition is an index
+/// condition, so the plan is an index scan of each, whichever is given), with the wasm's
+/// hash and size and the publisher joined in, and no sort values.
+async fn select(
+    db: &Db,
+    pks: &[ContractPk],
+    key: Option<(Network, Option<&ContractId>, Option<&str>)>,
+) -> Result<Vec<ContractRow>> {
+    let (network, contract_id, name) = match key {
+        Some((n, id, name)) => (Some(n), id, name),
+        None => (None, None, None),
+    };
     db.count()?;
-    Ok(sqlx::query_as::<_, ContractRow>(&sql)
-        .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
-        .fetch_all(&db.pool)
-        .await?)
+    Ok(sqlx::query_as!(
+        ContractRow,
+        r#"SELECT c.pk AS "pk: ContractPk", c.network AS "network: Network",
+         c.contract_id AS "contract_id: ContractId", c.kind AS "kind: ContractKind",
+         c.wasm_pk AS "wasm_pk: WasmPk", w.hash AS "wasm_hash?: WasmHash", w.size_bytes AS "wasm_size?",
+         c.deployer, c.created_ledger, c.created_at, c.created_tx, c.name, c.description,
+         c.publisher_pk AS "publisher_pk: PublisherPk", p.address AS "publisher_address?: AccountId",
+         p.display_name AS "publisher_name?", c.verification AS "verification: VerificationStatus",
+         c.asset_code, c.asset_issuer, c.registered_name,
+         NULL::timestamptz AS "sort_at", NULL::text AS "sort_text", NULL::bigint AS "sort_num",
+         NULL::real AS "sort_rank", NULL::bigint AS "scope_key"
+         FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk
+         LEFT JOIN publishers p ON p.pk = c.publisher_pk
+         WHERE c.pk = ANY($1) OR (c.network = $2 AND (c.contract_id = $3 OR c.registered_name = $4))"#,
+        pks as &[ContractPk],
+        network as Option<Network>,
+        contract_id as Option<&ContractId>,
+        name,
+    )
+    .fetch_all(&db.pool)
+    .await?)
 }

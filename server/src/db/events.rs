@@ -35,12 +35,14 @@ pub struct EventFilter {
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql events::after", otel.kind = "client", db.system = "postgresql"))]
 pub async fn after(db: &Db, after: EventId, limit: i64) -> Result<Vec<EventRow>> {
     db.count()?;
-    Ok(sqlx::query_as(
-        "SELECT id, kind, network, contract_pk, ledger, payload, created_at FROM registry_events \
-         WHERE id > $1 ORDER BY id LIMIT $2",
+    Ok(sqlx::query_as!(
+        EventRow,
+        r#"SELECT id AS "id: EventId", kind, network AS "network: Network",
+         contract_pk AS "contract_pk: ContractPk", ledger, payload, created_at
+         FROM registry_events WHERE id > $1 ORDER BY id LIMIT $2"#,
+        after as EventId,
+        limit,
     )
-    .bind(after)
-    .bind(limit)
     .fetch_all(&db.pool)
     .await?)
 }
@@ -57,24 +59,26 @@ pub async fn matching(
     limit: i64,
 ) -> Result<Vec<EventRow>> {
     db.count()?;
-    Ok(sqlx::query_as(
-        "SELECT e.id, e.kind, e.network, e.contract_pk, e.ledger, e.payload, e.created_at \
-         FROM registry_events e \
-         WHERE e.id > $1 AND e.id <= $2 \
-           AND ($3::text IS NULL OR e.kind = $3) \
-           AND ($4::network IS NULL OR e.network = $4) \
-           AND ($5::text IS NULL OR e.contract_pk IN (SELECT pk FROM contracts WHERE contract_id = $5)) \
-           AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM contract_tags ct JOIN tags t ON t.pk = ct.tag_pk \
-                                            WHERE ct.contract_pk = e.contract_pk AND t.name = $6)) \
-         ORDER BY e.id LIMIT $7",
+    Ok(sqlx::query_as!(
+        EventRow,
+        r#"SELECT e.id AS "id: EventId", e.kind, e.network AS "network: Network",
+         e.contract_pk AS "contract_pk: ContractPk", e.ledger, e.payload, e.created_at
+         FROM registry_events e
+         WHERE e.id > $1 AND e.id <= $2
+           AND ($3::text IS NULL OR e.kind = $3)
+           AND ($4::network IS NULL OR e.network = $4)
+           AND ($5::text IS NULL OR e.contract_pk IN (SELECT pk FROM contracts WHERE contract_id = $5))
+           AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM contract_tags ct JOIN tags t ON t.pk = ct.tag_pk
+                                            WHERE ct.contract_pk = e.contract_pk AND t.name = $6))
+         ORDER BY e.id LIMIT $7"#,
+        after as EventId,
+        upto as EventId,
+        filter.kind.map(EventKind::as_str),
+        filter.network as Option<Network>,
+        filter.contract as Option<ContractId>,
+        filter.tag.as_deref(),
+        limit,
     )
-    .bind(after)
-    .bind(upto)
-    .bind(filter.kind.map(EventKind::as_str))
-    .bind(filter.network)
-    .bind(filter.contract)
-    .bind(filter.tag.as_deref())
-    .bind(limit)
     .fetch_all(&db.pool)
     .await?)
 }
@@ -82,7 +86,7 @@ pub async fn matching(
 /// The highest event id in the log (0 when it is empty).
 pub async fn last_id(db: &Db) -> Result<EventId> {
     db.count()?;
-    let max: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM registry_events")
+    let max = sqlx::query_scalar!("SELECT max(id) FROM registry_events")
         .fetch_one(&db.pool)
         .await?;
     Ok(EventId(max.unwrap_or(0)))
@@ -92,10 +96,11 @@ pub async fn last_id(db: &Db) -> Result<EventId> {
 /// issued when the log is empty.
 pub async fn oldest_retained(db: &Db) -> Result<EventId> {
     db.count()?;
-    let (min, last): (Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT (SELECT min(id) FROM registry_events), (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM registry_events_id_seq)",
+    let row = sqlx::query!(
+        r#"SELECT (SELECT min(id) FROM registry_events) AS "min",
+         (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM registry_events_id_seq) AS "last""#,
     )
     .fetch_one(&db.pool)
     .await?;
-    Ok(EventId(min.unwrap_or(last.unwrap_or(0) + 1)))
+    Ok(EventId(row.min.unwrap_or(row.last.unwrap_or(0) + 1)))
 }

@@ -18,27 +18,31 @@ pub struct PublisherRow {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "pk, address, display_name, website, github, created_at";
-
 /// Publishers by surrogate key.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[PublisherPk]) -> Result<Vec<PublisherRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM publishers WHERE pk = ANY($1)");
     db.count()?;
-    Ok(sqlx::query_as::<_, PublisherRow>(&sql)
-        .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
-        .fetch_all(&db.pool)
+    Ok(sqlx::query_as!(
+        PublisherRow,
+        r#"SELECT pk AS "pk: PublisherPk", address AS "address: AccountId", display_name, website, github, created_at
+         FROM publishers WHERE pk = ANY($1)"#,
+        pks as &[PublisherPk],
+    )
+    .fetch_all(&db.pool)
         .await?)
 }
 
 /// A publisher by its `G…` address.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::by_address", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_address(db: &Db, address: &AccountId) -> Result<Option<PublisherRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM publishers WHERE address = $1");
     db.count()?;
-    Ok(sqlx::query_as::<_, PublisherRow>(&sql)
-        .bind(address)
-        .fetch_optional(&db.pool)
+    Ok(sqlx::query_as!(
+        PublisherRow,
+        r#"SELECT pk AS "pk: PublisherPk", address AS "address: AccountId", display_name, website, github, created_at
+         FROM publishers WHERE address = $1"#,
+        address as &AccountId,
+    )
+    .fetch_optional(&db.pool)
         .await?)
 }
 
@@ -50,27 +54,39 @@ pub async fn page(
     backward: bool,
     limit: i64,
 ) -> Result<Vec<PublisherRow>> {
-    let (cmp, dir) = if backward {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    let sql = format!(
-        "SELECT {COLUMNS} FROM publishers WHERE ($1::bigint IS NULL OR pk {cmp} $1) ORDER BY pk {dir} LIMIT $2"
-    );
     db.count()?;
-    Ok(sqlx::query_as::<_, PublisherRow>(&sql)
-        .bind(seek)
-        .bind(limit)
+    let seek = seek.map(|p| p.0);
+    let rows = if backward {
+        sqlx::query_as!(
+            PublisherRow,
+            r#"SELECT pk AS "pk: PublisherPk", address AS "address: AccountId", display_name, website, github, created_at
+             FROM publishers WHERE ($1::bigint IS NULL OR pk < $1) ORDER BY pk DESC LIMIT $2"#,
+            seek,
+            limit,
+        )
         .fetch_all(&db.pool)
-        .await?)
+        .await?
+    } else {
+        sqlx::query_as!(
+            PublisherRow,
+            r#"SELECT pk AS "pk: PublisherPk", address AS "address: AccountId", display_name, website, github, created_at
+             FROM publishers WHERE ($1::bigint IS NULL OR pk > $1) ORDER BY pk LIMIT $2"#,
+            seek,
+            limit,
+        )
+        .fetch_all(&db.pool)
+        .await?
+    };
+    Ok(rows)
 }
 
 /// How many publishers there are.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql publishers::count", otel.kind = "client", db.system = "postgresql"))]
 pub async fn count(db: &Db) -> Result<i64> {
     db.count()?;
-    Ok(sqlx::query_scalar("SELECT count(*) FROM publishers")
-        .fetch_one(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM publishers"#)
+            .fetch_one(&db.pool)
+            .await?,
+    )
 }

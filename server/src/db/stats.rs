@@ -52,13 +52,15 @@ pub async fn daily(
     to: NaiveDate,
 ) -> Result<Vec<DailyStatRow>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, DailyStatRow>(
-        "SELECT contract_pk, day, invocations, failed_invocations, distinct_callers, events_emitted, sub_invocations \
-         FROM contract_daily_stats WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 ORDER BY contract_pk, day",
+    Ok(sqlx::query_as!(
+        DailyStatRow,
+        r#"SELECT contract_pk AS "contract_pk: ContractPk", day, invocations, failed_invocations, distinct_callers,
+         events_emitted, sub_invocations
+         FROM contract_daily_stats WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 ORDER BY contract_pk, day"#,
+        pks as &[ContractPk],
+        from,
+        to,
     )
-    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
-    .bind(from)
-    .bind(to)
     .fetch_all(&db.pool)
     .await?)
 }
@@ -72,15 +74,16 @@ pub async fn functions(
     to: NaiveDate,
 ) -> Result<Vec<FunctionStatRow>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, FunctionStatRow>(
-        "SELECT contract_pk, function, sum(calls)::bigint AS calls, sum(failed_calls)::bigint AS failed_calls, \
-         sum(sub_calls)::bigint AS sub_calls \
-         FROM contract_function_stats WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 \
-         GROUP BY contract_pk, function ORDER BY contract_pk, sum(calls + sub_calls) DESC, function",
+    Ok(sqlx::query_as!(
+        FunctionStatRow,
+        r#"SELECT contract_pk AS "contract_pk: ContractPk", function, sum(calls)::bigint AS "calls!",
+         sum(failed_calls)::bigint AS "failed_calls!", sum(sub_calls)::bigint AS "sub_calls!"
+         FROM contract_function_stats WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3
+         GROUP BY contract_pk, function ORDER BY contract_pk, sum(calls + sub_calls) DESC, function"#,
+        pks as &[ContractPk],
+        from,
+        to,
     )
-    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
-    .bind(from)
-    .bind(to)
     .fetch_all(&db.pool)
     .await?)
 }
@@ -94,27 +97,32 @@ pub async fn invocations(
     to: NaiveDate,
 ) -> Result<Vec<(ContractPk, i64)>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, (ContractPk, i64)>(
-        "SELECT contract_pk, sum(invocations)::bigint FROM contract_daily_stats \
-         WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 GROUP BY contract_pk",
+    Ok(sqlx::query!(
+        r#"SELECT contract_pk AS "contract_pk: ContractPk", sum(invocations)::bigint AS "n!" FROM contract_daily_stats
+         WHERE contract_pk = ANY($1) AND day >= $2 AND day <= $3 GROUP BY contract_pk"#,
+        pks as &[ContractPk],
+        from,
+        to,
     )
-    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
-    .bind(from)
-    .bind(to)
     .fetch_all(&db.pool)
-    .await?)
+    .await?
+    .into_iter()
+    .map(|r| (r.contract_pk, r.n))
+    .collect())
 }
 
 /// Version history of many contracts, oldest first.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql stats::versions", otel.kind = "client", db.system = "postgresql"))]
 pub async fn versions(db: &Db, pks: &[ContractPk]) -> Result<Vec<VersionRow>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, VersionRow>(
-        "SELECT v.contract_pk, v.ledger, v.tx_index, v.op_index, v.kind, v.changed_at, v.tx_hash, ow.hash AS old_hash, nw.hash AS new_hash \
-         FROM contract_versions v LEFT JOIN wasm_codes ow ON ow.pk = v.old_wasm_pk LEFT JOIN wasm_codes nw ON nw.pk = v.new_wasm_pk \
-         WHERE v.contract_pk = ANY($1) ORDER BY v.contract_pk, v.ledger, v.tx_index, v.op_index",
+    Ok(sqlx::query_as!(
+        VersionRow,
+        r#"SELECT v.contract_pk AS "contract_pk: ContractPk", v.ledger, v.tx_index, v.op_index,
+         v.kind AS "kind: VersionKind", v.changed_at, v.tx_hash, ow.hash AS "old_hash?", nw.hash AS "new_hash?"
+         FROM contract_versions v LEFT JOIN wasm_codes ow ON ow.pk = v.old_wasm_pk LEFT JOIN wasm_codes nw ON nw.pk = v.new_wasm_pk
+         WHERE v.contract_pk = ANY($1) ORDER BY v.contract_pk, v.ledger, v.tx_index, v.op_index"#,
+        pks as &[ContractPk],
     )
-    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
     .fetch_all(&db.pool)
     .await?)
 }

@@ -26,11 +26,13 @@ pub struct TagCountRow {
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql tags::for_contracts", otel.kind = "client", db.system = "postgresql"))]
 pub async fn for_contracts(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractTagRow>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, ContractTagRow>(
-        "SELECT ct.contract_pk, t.name, ct.source FROM contract_tags ct JOIN tags t ON t.pk = ct.tag_pk \
-         WHERE ct.contract_pk = ANY($1) ORDER BY ct.contract_pk, t.name",
+    Ok(sqlx::query_as!(
+        ContractTagRow,
+        r#"SELECT ct.contract_pk AS "contract_pk: ContractPk", t.name, ct.source AS "source: TagSource"
+         FROM contract_tags ct JOIN tags t ON t.pk = ct.tag_pk
+         WHERE ct.contract_pk = ANY($1) ORDER BY ct.contract_pk, t.name"#,
+        pks as &[ContractPk],
     )
-    .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
     .fetch_all(&db.pool)
     .await?)
 }
@@ -39,13 +41,14 @@ pub async fn for_contracts(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractTa
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql tags::by_name", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_name(db: &Db, name: &str, network: Option<Network>) -> Result<Option<TagCountRow>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, TagCountRow>(
-        "SELECT t.pk, t.name, (SELECT count(*) FROM contract_tags ct JOIN contracts c ON c.pk = ct.contract_pk \
-           WHERE ct.tag_pk = t.pk AND ($2::network IS NULL OR c.network = $2)) AS contracts \
-         FROM tags t WHERE t.name = $1",
+    Ok(sqlx::query_as!(
+        TagCountRow,
+        r#"SELECT t.pk AS "pk: TagPk", t.name, (SELECT count(*) FROM contract_tags ct JOIN contracts c ON c.pk = ct.contract_pk
+           WHERE ct.tag_pk = t.pk AND ($2::network IS NULL OR c.network = $2)) AS "contracts!"
+         FROM tags t WHERE t.name = $1"#,
+        name,
+        network as Option<Network>,
     )
-    .bind(name)
-    .bind(network)
     .fetch_optional(&db.pool)
     .await?)
 }
@@ -55,12 +58,13 @@ pub async fn by_name(db: &Db, name: &str, network: Option<Network>) -> Result<Op
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql tags::counts", otel.kind = "client", db.system = "postgresql"))]
 pub async fn counts(db: &Db, network: Option<Network>) -> Result<Vec<TagCountRow>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, TagCountRow>(
-        "SELECT t.pk, t.name, count(*) AS contracts FROM tags t \
-         JOIN contract_tags ct ON ct.tag_pk = t.pk JOIN contracts c ON c.pk = ct.contract_pk \
-         WHERE ($1::network IS NULL OR c.network = $1) GROUP BY t.pk, t.name ORDER BY contracts DESC, t.name",
+    Ok(sqlx::query_as!(
+        TagCountRow,
+        r#"SELECT t.pk AS "pk: TagPk", t.name, count(*) AS "contracts!" FROM tags t
+         JOIN contract_tags ct ON ct.tag_pk = t.pk JOIN contracts c ON c.pk = ct.contract_pk
+         WHERE ($1::network IS NULL OR c.network = $1) GROUP BY t.pk, t.name ORDER BY 3 DESC, t.name"#,
+        network as Option<Network>,
     )
-    .bind(network)
     .fetch_all(&db.analytics)
     .await?)
 }

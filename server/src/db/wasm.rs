@@ -28,12 +28,6 @@ pub struct WasmRow {
     pub releases: serde_json::Value,
 }
 
-const COLUMNS: &str = "pk, hash, size_bytes, first_seen_network, first_seen_ledger, first_seen_at, spec_error, \
-     meta, interface_protocol, interface_pre_release, sdk_version, function_names, meta_error, \
-     (SELECT coalesce(jsonb_agg(jsonb_build_object('network', r.network, 'name', r.name, 'version', r.version, \
-        'author', r.author, 'ledger', r.ledger) ORDER BY r.ledger, r.network, r.name), '[]') \
-      FROM registry_releases r WHERE r.wasm_pk = wasm_codes.pk) AS releases";
-
 /// The decoded documents of a WASM as stored: the ABI model and the raw spec, as JSON text
 /// (each is parsed on its own, so one that cannot be read does not hide the other).
 #[derive(Debug, Clone, FromRow)]
@@ -45,46 +39,57 @@ pub struct SpecDocs {
 /// WASM codes by surrogate key.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[WasmPk]) -> Result<Vec<WasmRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM wasm_codes WHERE pk = ANY($1)");
-    db.count()?;
-    Ok(sqlx::query_as::<_, WasmRow>(&sql)
-        .bind(pks.iter().map(|p| p.0).collect::<Vec<_>>())
-        .fetch_all(&db.pool)
-        .await?)
+    select(db, pks, None).await
 }
 
 /// A WASM code by its hash.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_hash", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_hash(db: &Db, hash: &WasmHash) -> Result<Option<WasmRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM wasm_codes WHERE hash = $1");
+    Ok(select(db, &[], Some(hash)).await?.pop())
+}
+
+/// WASM codes by surrogate key or hash, in one checked statement (each condition an index
+/// condition).
+async fn select(db: &Db, pks: &[WasmPk], hash: Option<&WasmHash>) -> Result<Vec<WasmRow>> {
     db.count()?;
-    Ok(sqlx::query_as::<_, WasmRow>(&sql)
-        .bind(hash)
-        .fetch_optional(&db.pool)
-        .await?)
+    Ok(sqlx::query_as!(
+        WasmRow,
+        r#"SELECT pk AS "pk: WasmPk", hash AS "hash: WasmHash", size_bytes,
+         first_seen_network AS "first_seen_network: Network", first_seen_ledger, first_seen_at, spec_error,
+         meta, interface_protocol, interface_pre_release, sdk_version, function_names, meta_error,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('network', r.network, 'name', r.name, 'version', r.version,
+            'author', r.author, 'ledger', r.ledger) ORDER BY r.ledger, r.network, r.name), '[]')
+          FROM registry_releases r WHERE r.wasm_pk = wasm_codes.pk) AS "releases!"
+         FROM wasm_codes WHERE pk = ANY($1) OR hash = $2"#,
+        pks as &[WasmPk],
+        hash as Option<&WasmHash>,
+    )
+    .fetch_all(&db.pool)
+    .await?)
 }
 
 /// The spec documents of one WASM code.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::spec_docs", otel.kind = "client", db.system = "postgresql"))]
 pub async fn spec_docs(db: &Db, pk: WasmPk) -> Result<Option<SpecDocs>> {
     db.count()?;
-    Ok(
-        sqlx::query_as::<_, SpecDocs>("SELECT abi::text, spec::text FROM wasm_codes WHERE pk = $1")
-            .bind(pk)
-            .fetch_optional(&db.pool)
-            .await?,
+    Ok(sqlx::query_as!(
+        SpecDocs,
+        r#"SELECT abi::text AS "abi", spec::text AS "spec" FROM wasm_codes WHERE pk = $1"#,
+        pk as WasmPk,
     )
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
 /// The module bytes of one WASM code (NULL while unknown).
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::code", otel.kind = "client", db.system = "postgresql"))]
 pub async fn code(db: &Db, hash: &WasmHash) -> Result<Option<Vec<u8>>> {
     db.count()?;
-    Ok(
-        sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT code FROM wasm_codes WHERE hash = $1")
-            .bind(hash)
-            .fetch_optional(&db.pool)
-            .await?
-            .flatten(),
+    Ok(sqlx::query_scalar!(
+        "SELECT code FROM wasm_codes WHERE hash = $1",
+        hash as &WasmHash
     )
+    .fetch_optional(&db.pool)
+    .await?
+    .flatten())
 }
