@@ -342,6 +342,10 @@ pub async fn counts_scoped(
         .await?)
 }
 
+// The whole-row lookups are one checked statement each, with the columns of a page row
+// written out (no sort values): a statement per lookup keeps each plan a plain index scan
+// (one statement with the lookups OR-ed together was replanned on every execution).
+
 /// A contract by its network and strkey.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_key", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_key(
@@ -349,42 +353,6 @@ pub async fn by_key(
     network: Network,
     contract_id: &ContractId,
 ) -> Result<Option<ContractRow>> {
-    Ok(select(db, &[], Some((network, Some(contract_id), None)))
-        .await?
-        .pop())
-}
-
-/// A contract by the name it is registered under in its network's root Stellar Registry.
-#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_registered_name", otel.kind = "client", db.system = "postgresql"))]
-pub async fn by_registered_name(
-    db: &Db,
-    network: Network,
-    name: &str,
-) -> Result<Option<ContractRow>> {
-    Ok(select(db, &[], Some((network, None, Some(name))))
-        .await?
-        .pop())
-}
-
-/// Contracts by surrogate key (any order; missing keys are absent).
-#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_pks", otel.kind = "client", db.system = "postgresql"))]
-pub async fn by_pks(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractRow>> {
-    select(db, pks, None).await
-}
-
-/// Contracts by surrogate key, or the one contract of a network with a strkey or a registered
-/// name: one checked statement for every lookup of whole rows (each condition is an index
-/// condition, so the plan is an index scan of each, whichever is given), with the wasm's
-/// hash and size and the publisher joined in, and no sort values.
-async fn select(
-    db: &Db,
-    pks: &[ContractPk],
-    key: Option<(Network, Option<&ContractId>, Option<&str>)>,
-) -> Result<Vec<ContractRow>> {
-    let (network, contract_id, name) = match key {
-        Some((n, id, name)) => (Some(n), id, name),
-        None => (None, None, None),
-    };
     db.count()?;
     Ok(sqlx::query_as!(
         ContractRow,
@@ -399,11 +367,62 @@ async fn select(
          NULL::real AS "sort_rank", NULL::bigint AS "scope_key"
          FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk
          LEFT JOIN publishers p ON p.pk = c.publisher_pk
-         WHERE c.pk = ANY($1) OR (c.network = $2 AND (c.contract_id = $3 OR c.registered_name = $4))"#,
-        pks as &[ContractPk],
-        network as Option<Network>,
-        contract_id as Option<&ContractId>,
+         WHERE c.network = $1 AND c.contract_id = $2"#,
+        network as Network,
+        contract_id as &ContractId,
+    )
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// A contract by the name it is registered under in its network's root Stellar Registry.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_registered_name", otel.kind = "client", db.system = "postgresql"))]
+pub async fn by_registered_name(
+    db: &Db,
+    network: Network,
+    name: &str,
+) -> Result<Option<ContractRow>> {
+    db.count()?;
+    Ok(sqlx::query_as!(
+        ContractRow,
+        r#"SELECT c.pk AS "pk: ContractPk", c.network AS "network: Network",
+         c.contract_id AS "contract_id: ContractId", c.kind AS "kind: ContractKind",
+         c.wasm_pk AS "wasm_pk: WasmPk", w.hash AS "wasm_hash?: WasmHash", w.size_bytes AS "wasm_size?",
+         c.deployer, c.created_ledger, c.created_at, c.created_tx, c.name, c.description,
+         c.publisher_pk AS "publisher_pk: PublisherPk", p.address AS "publisher_address?: AccountId",
+         p.display_name AS "publisher_name?", c.verification AS "verification: VerificationStatus",
+         c.asset_code, c.asset_issuer, c.registered_name,
+         NULL::timestamptz AS "sort_at", NULL::text AS "sort_text", NULL::bigint AS "sort_num",
+         NULL::real AS "sort_rank", NULL::bigint AS "scope_key"
+         FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk
+         LEFT JOIN publishers p ON p.pk = c.publisher_pk
+         WHERE c.network = $1 AND c.registered_name = $2"#,
+        network as Network,
         name,
+    )
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Contracts by surrogate key (any order; missing keys are absent).
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql contracts::by_pks", otel.kind = "client", db.system = "postgresql"))]
+pub async fn by_pks(db: &Db, pks: &[ContractPk]) -> Result<Vec<ContractRow>> {
+    db.count()?;
+    Ok(sqlx::query_as!(
+        ContractRow,
+        r#"SELECT c.pk AS "pk: ContractPk", c.network AS "network: Network",
+         c.contract_id AS "contract_id: ContractId", c.kind AS "kind: ContractKind",
+         c.wasm_pk AS "wasm_pk: WasmPk", w.hash AS "wasm_hash?: WasmHash", w.size_bytes AS "wasm_size?",
+         c.deployer, c.created_ledger, c.created_at, c.created_tx, c.name, c.description,
+         c.publisher_pk AS "publisher_pk: PublisherPk", p.address AS "publisher_address?: AccountId",
+         p.display_name AS "publisher_name?", c.verification AS "verification: VerificationStatus",
+         c.asset_code, c.asset_issuer, c.registered_name,
+         NULL::timestamptz AS "sort_at", NULL::text AS "sort_text", NULL::bigint AS "sort_num",
+         NULL::real AS "sort_rank", NULL::bigint AS "scope_key"
+         FROM contracts c LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk
+         LEFT JOIN publishers p ON p.pk = c.publisher_pk
+         WHERE c.pk = ANY($1)"#,
+        pks as &[ContractPk],
     )
     .fetch_all(&db.pool)
     .await?)

@@ -36,36 +36,36 @@ pub struct SpecDocs {
     pub spec: Option<String>,
 }
 
+// Each lookup is its own checked statement (a plain index scan), the columns written out.
+
 /// WASM codes by surrogate key.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_pks", otel.kind = "client", db.system = "postgresql"))]
 pub async fn by_pks(db: &Db, pks: &[WasmPk]) -> Result<Vec<WasmRow>> {
-    select(db, pks, None).await
-}
-
-/// A WASM code by its hash.
-#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_hash", otel.kind = "client", db.system = "postgresql"))]
-pub async fn by_hash(db: &Db, hash: &WasmHash) -> Result<Option<WasmRow>> {
-    Ok(select(db, &[], Some(hash)).await?.pop())
-}
-
-/// WASM codes by surrogate key or hash, in one checked statement (each condition an index
-/// condition).
-async fn select(db: &Db, pks: &[WasmPk], hash: Option<&WasmHash>) -> Result<Vec<WasmRow>> {
     db.count()?;
-    Ok(sqlx::query_as!(
-        WasmRow,
-        r#"SELECT pk AS "pk: WasmPk", hash AS "hash: WasmHash", size_bytes,
+    Ok(sqlx::query_as!(WasmRow, r#"SELECT pk AS "pk: WasmPk", hash AS "hash: WasmHash", size_bytes,
          first_seen_network AS "first_seen_network: Network", first_seen_ledger, first_seen_at, spec_error,
          meta, interface_protocol, interface_pre_release, sdk_version, function_names, meta_error,
          (SELECT coalesce(jsonb_agg(jsonb_build_object('network', r.network, 'name', r.name, 'version', r.version,
             'author', r.author, 'ledger', r.ledger) ORDER BY r.ledger, r.network, r.name), '[]')
           FROM registry_releases r WHERE r.wasm_pk = wasm_codes.pk) AS "releases!"
-         FROM wasm_codes WHERE pk = ANY($1) OR hash = $2"#,
-        pks as &[WasmPk],
-        hash as Option<&WasmHash>,
-    )
-    .fetch_all(&db.pool)
-    .await?)
+         FROM wasm_codes WHERE pk = ANY($1)"#, pks as &[WasmPk])
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// A WASM code by its hash.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::by_hash", otel.kind = "client", db.system = "postgresql"))]
+pub async fn by_hash(db: &Db, hash: &WasmHash) -> Result<Option<WasmRow>> {
+    db.count()?;
+    Ok(sqlx::query_as!(WasmRow, r#"SELECT pk AS "pk: WasmPk", hash AS "hash: WasmHash", size_bytes,
+         first_seen_network AS "first_seen_network: Network", first_seen_ledger, first_seen_at, spec_error,
+         meta, interface_protocol, interface_pre_release, sdk_version, function_names, meta_error,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('network', r.network, 'name', r.name, 'version', r.version,
+            'author', r.author, 'ledger', r.ledger) ORDER BY r.ledger, r.network, r.name), '[]')
+          FROM registry_releases r WHERE r.wasm_pk = wasm_codes.pk) AS "releases!"
+         FROM wasm_codes WHERE hash = $1"#, hash as &WasmHash)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 /// The spec documents of one WASM code.
