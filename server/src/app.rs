@@ -163,6 +163,7 @@ impl App {
             hub,
             feed: config.feed.clone(),
             ws_connections: crate::http::ws::ConnectionCounts::new(redis.clone()),
+            auth: Arc::new(crate::auth::Auth::new(config.auth.clone(), redis.clone())),
             redis,
             shared: Default::default(),
         };
@@ -211,11 +212,13 @@ impl App {
             header_read_timeout,
         } = self;
         let limiter = state.limiter.clone();
+        let auth = state.auth.clone();
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
                 limiter.retain_recent();
+                auth.retain_recent();
             }
         });
         let pool = state.db.pool.clone();

@@ -237,6 +237,8 @@ pub struct Config {
     /// `OTLP_ENDPOINT` (optional): the OTLP/HTTP collector that receives traces
     /// (`http://jaeger:4318`); unset, no traces are exported.
     pub otlp_endpoint: Option<String>,
+    /// Sign-in (SEP-10).
+    pub auth: crate::auth::AuthConfig,
 }
 
 impl Config {
@@ -295,6 +297,16 @@ impl Config {
         "RUST_LOG",
         "LOG_FORMAT",
         "OTLP_ENDPOINT",
+        "REGISTRY_MODE",
+        "AUTH_SIGNING_KEY",
+        "AUTH_JWT_SECRET",
+        "AUTH_HOME_DOMAIN",
+        "AUTH_WEB_AUTH_DOMAIN",
+        "AUTH_ENDPOINT",
+        "AUTH_TOKEN_TTL_SECS",
+        "AUTH_RATE_LIMIT_PER_MINUTE",
+        "STELLAR_NETWORK",
+        "STELLAR_RPC_URL",
     ];
 
     /// Reads the configuration, reporting every problem at once.
@@ -462,6 +474,7 @@ impl Config {
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),
             otlp_endpoint: env.http_url("OTLP_ENDPOINT", "an OTLP/HTTP collector"),
+            auth: crate::auth::AuthConfig::from_env(env, port),
         };
         if !matches!(config.log_format.as_str(), "text" | "json") {
             env.problem(format!(
@@ -516,6 +529,49 @@ mod tests {
         assert!(err.contains("PORT=\"x\""), "{err}");
         assert!(err.contains("GRAPHQL_MAX_DEPTH=\"1\""), "{err}");
         assert!(err.contains("\"nope\""), "{err}");
+    }
+
+    #[test]
+    fn production_mode_refuses_to_start_without_its_own_sign_in_secrets() {
+        let base = [
+            ("DATABASE_URL", "postgres://x/y"),
+            ("REGISTRY_MODE", "production"),
+        ];
+        let mut env = Env::from_pairs(base);
+        let _ = Config::from_env(&mut env);
+        let err = env.finish().unwrap_err().to_string();
+        assert!(err.contains("AUTH_SIGNING_KEY is not set"), "{err}");
+        assert!(err.contains("AUTH_JWT_SECRET is not set"), "{err}");
+
+        let seed = stellar_strkey::ed25519::PrivateKey([7; 32])
+            .as_unredacted()
+            .to_string();
+        let secret = "s".repeat(32);
+        let mut env = Env::from_pairs(base.into_iter().chain([
+            ("AUTH_SIGNING_KEY", seed.as_str()),
+            ("AUTH_JWT_SECRET", secret.as_str()),
+        ]));
+        let config = Config::from_env(&mut env);
+        assert!(env.finish().is_ok());
+        let key = crate::auth::sep10::ServerKey::from_bytes([7; 32]);
+        assert_eq!(config.unwrap().auth.signing_key.account(), key.account());
+
+        // A short secret or a key that is not a seed is named.
+        let mut env = Env::from_pairs([
+            ("DATABASE_URL", "postgres://x/y"),
+            ("AUTH_SIGNING_KEY", "GABC"),
+            ("AUTH_JWT_SECRET", "short"),
+        ]);
+        let _ = Config::from_env(&mut env);
+        let err = env.finish().unwrap_err().to_string();
+        assert!(
+            err.contains("AUTH_SIGNING_KEY: expected a secret seed"),
+            "{err}"
+        );
+        assert!(
+            err.contains("AUTH_JWT_SECRET: expected at least 32 bytes"),
+            "{err}"
+        );
     }
 
     #[test]

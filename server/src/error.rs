@@ -20,6 +20,8 @@ pub enum ErrorCode {
     BadUserInput,
     /// The thing a mutation targets does not exist (lookups return null instead).
     NotFound,
+    /// The request needs a signed-in account, or its token is invalid or expired.
+    Unauthenticated,
     /// The client sent too much too fast.
     RateLimited,
     /// A dependency (the database) is down or saturated; retrying later can help.
@@ -39,6 +41,7 @@ impl ErrorCode {
         match self {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
@@ -250,6 +253,7 @@ impl IntoResponse for Error {
         let status = match self.code() {
             ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::QueryTooComplex | ErrorCode::PersistedQueryNotFound => {

@@ -16,6 +16,7 @@
 //! The server only reads; the indexer is the only writer.
 
 pub mod app;
+pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod db;

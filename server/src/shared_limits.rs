@@ -188,6 +188,25 @@ impl SharedLimits {
         }))
     }
 
+    /// Sets `key` once (`SET NX EX`): true the first time, false while it lives; `None` when
+    /// Redis did not answer (the caller falls back to what this process knows).
+    pub async fn first_use(&self, key: &str, ttl_secs: u64) -> Option<bool> {
+        let mut conn = self.conn.clone();
+        let key = format!("{}{key}", self.prefix);
+        let set: Option<String> = self
+            .call(
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg(1)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(ttl_secs)
+                    .query_async(&mut conn),
+            )
+            .await?;
+        Some(set.is_some())
+    }
+
     /// Runs one Redis call under the time limit, keeping track of whether Redis is up.
     async fn call<T>(
         &self,

@@ -41,6 +41,8 @@ pub struct AppState {
     pub ws_connections: Arc<ConnectionCounts>,
     /// The limits shared by every replica (`REDIS_URL`), when configured.
     pub redis: Option<Arc<crate::shared_limits::SharedLimits>>,
+    /// Sign-in (SEP-10) and the tokens requests carry.
+    pub auth: Arc<crate::auth::Auth>,
     /// Running shared subscriptions (identical subscriptions executed once).
     pub shared: Arc<crate::feed::shared::Registry>,
 }

@@ -155,6 +155,58 @@ impl SimRpc {
         self.lock().ledgers.keys().next_back().copied().unwrap_or(0)
     }
 
+    /// Serves an account through `getLedgerEntries`: its master key's weight, its thresholds
+    /// (low, medium, high) and its other ed25519 signers (sign-in reads them).
+    pub fn put_account(
+        &self,
+        account: [u8; 32],
+        master_weight: u8,
+        thresholds: [u8; 3],
+        signers: &[([u8; 32], u32)],
+    ) {
+        use stellar_xdr::{
+            AccountEntry, AccountEntryExt, AccountId, LedgerEntryData, LedgerKey, LedgerKeyAccount,
+            Limits, PublicKey, SequenceNumber, Signer, SignerKey, String32, Thresholds, Uint256,
+            WriteXdr,
+        };
+        let id = AccountId(PublicKey::PublicKeyTypeEd25519(Uint256(account)));
+        let key = LedgerKey::Account(LedgerKeyAccount {
+            account_id: id.clone(),
+        });
+        let entry = LedgerEntryData::Account(AccountEntry {
+            account_id: id,
+            balance: 100_000_000,
+            seq_num: SequenceNumber(1 << 32),
+            num_sub_entries: signers.len() as u32,
+            inflation_dest: None,
+            flags: 0,
+            home_domain: String32::default(),
+            thresholds: Thresholds([master_weight, thresholds[0], thresholds[1], thresholds[2]]),
+            signers: signers
+                .iter()
+                .map(|(k, w)| Signer {
+                    key: SignerKey::Ed25519(Uint256(*k)),
+                    weight: *w,
+                })
+                .collect::<Vec<_>>()
+                .try_into()
+                .expect("at most 20 signers"),
+            ext: AccountEntryExt::V0,
+        });
+        let mut st = self.lock();
+        let last_modified = st.ledgers.keys().next_back().copied().unwrap_or(0);
+        st.chain.entries.insert(
+            key.to_xdr_base64(Limits::none()).expect("a key encodes"),
+            super::chain::SimEntry {
+                data_xdr: entry
+                    .to_xdr_base64(Limits::none())
+                    .expect("an entry encodes"),
+                last_modified,
+                live_until: None,
+            },
+        );
+    }
+
     /// Reads the chain's ground truth.
     pub fn truth<T>(&self, f: impl FnOnce(&super::chain::Truth) -> T) -> T {
         f(&self.lock().chain.truth)

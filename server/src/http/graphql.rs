@@ -133,7 +133,33 @@ pub async fn post(
             ),
         };
     }
-    execute(&state, batch, graphql_response, Some(bytes)).await
+    let viewer = match viewer(&state, &headers) {
+        Ok(v) => v,
+        Err(res) => return *res,
+    };
+    // A signed-in request's answer is its own: never shared through the response cache.
+    let key = viewer.is_none().then_some(bytes);
+    execute(&state, batch, graphql_response, key, viewer).await
+}
+
+/// The signed-in account an `Authorization: Bearer` header names, or the 401 answer for a
+/// header that is not a valid token of this server.
+fn viewer(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<crate::auth::Viewer>, Box<Response>> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or(""));
+    state.auth.viewer(authorization).map_err(|e| {
+        metrics::counter!("registry_server_http_rejections_total", "reason" => "unauthenticated")
+            .increment(1);
+        Box::new(http_error(
+            StatusCode::UNAUTHORIZED,
+            &e.to_string(),
+            ErrorCode::Unauthenticated,
+        ))
+    })
 }
 
 /// Query-string parameters of `GET /graphql`.
@@ -228,12 +254,19 @@ pub async fn get(
         return super::ws::event_stream(state, peer.ip(), &headers, request).await;
     }
     let graphql_response = wants_graphql_response(&headers);
-    let key = Bytes::from(format!("GET {}", uri.query().unwrap_or("")));
+    let viewer = match viewer(&state, &headers) {
+        Ok(v) => v,
+        Err(res) => return *res,
+    };
+    let key = viewer
+        .is_none()
+        .then(|| Bytes::from(format!("GET {}", uri.query().unwrap_or(""))));
     execute(
         &state,
         BatchRequest::Single(request),
         graphql_response,
-        Some(key),
+        key,
+        viewer,
     )
     .await
 }
@@ -245,6 +278,7 @@ async fn execute(
     batch: BatchRequest,
     graphql_response: bool,
     cache_key: Option<Bytes>,
+    viewer: Option<crate::auth::Viewer>,
 ) -> Response {
     let trace_id = new_trace_id();
     let started = Instant::now();
@@ -258,7 +292,7 @@ async fn execute(
             let result = cache
                 .try_get_with(key, async {
                     missed.store(true, Ordering::Relaxed);
-                    let r = run(state, batch, &trace_id).await;
+                    let r = run(state, batch, &trace_id, None).await;
                     if r.clean { Ok(Arc::new(r)) } else { Err(r) }
                 })
                 .await;
@@ -271,7 +305,7 @@ async fn execute(
                 .increment(1);
             result.unwrap_or_else(|shared| shared)
         }
-        _ => Arc::new(run(state, batch, &trace_id).await),
+        _ => Arc::new(run(state, batch, &trace_id, viewer).await),
     };
     let elapsed = started.elapsed().as_secs_f64();
     for name in names {
@@ -311,7 +345,12 @@ fn operation_span_name(doc: &ExecutableDocument, requested: Option<&str>) -> Str
 
 /// Executes a request (or batch) and serialises the answer. The request (a batch's
 /// operations together) shares one budget of SQL statements, and its answer one size cap.
-async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedResponse {
+async fn run(
+    state: &AppState,
+    batch: BatchRequest,
+    trace_id: &str,
+    viewer: Option<crate::auth::Viewer>,
+) -> CachedResponse {
     let db = state.db.with_budget(state.limits.max_statements);
     // The guard measures each document (the engine reuses the parse) before validation; a
     // batch is measured as a whole and draws on one complexity budget.
@@ -354,6 +393,9 @@ async fn run(state: &AppState, batch: BatchRequest, trace_id: &str) -> CachedRes
         };
         if let Some(budget) = &budget {
             request = request.data(budget.clone());
+        }
+        if let Some(viewer) = &viewer {
+            request = request.data(viewer.clone());
         }
         let span = tracing::info_span!("graphql", otel.name = %name);
         async move {

@@ -6,6 +6,7 @@
 //! `/metrics` (Prometheus) and `/health`. The rate limit, the concurrency limit and the request
 //! timeout guard `/graphql` only.
 
+pub mod auth;
 pub mod graphql;
 pub mod health;
 pub mod load;
@@ -37,6 +38,8 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(graphql)
+        .route("/auth", get(auth::challenge).post(auth::token))
+        .route("/.well-known/stellar.toml", get(auth::stellar_toml))
         .route("/health", get(health::health))
         .merge(web::router(state.web_dir.clone()))
         .layer(trace_layer())

@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_graphql::http::{
     ALL_WEBSOCKET_PROTOCOLS, ClientMessage, WebSocket as GqlWebSocket, WebSocketProtocols,
@@ -22,7 +23,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use futures::stream::SelectAll;
 use futures::{SinkExt, StreamExt};
@@ -206,7 +207,14 @@ async fn serve(
             let kind = peek.get("type").and_then(Value::as_str).unwrap_or("");
             let id = peek.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
             match kind {
-                "connection_init" => initialised_in.store(true, Ordering::Relaxed),
+                "connection_init" => {
+                    initialised_in.store(true, Ordering::Relaxed);
+                    // A token that is not this server's ends the socket (4403 Forbidden).
+                    if let Err(e) = state_in.auth.viewer(init_authorization(&peek)) {
+                        let _ = cmd_tx.unbounded_send(Cmd::Close(4403, e.to_string()));
+                        continue;
+                    }
+                }
                 "subscribe" | "start" => {
                     // An id already running: graphql-transport-ws closes the socket (4409);
                     // the legacy protocol has no such code, so the client gets an error.
@@ -293,14 +301,30 @@ async fn serve(
     };
     let db = state.db.clone();
     let replay_pace = pace(&state, ip);
+    // A signed-in client sends its token in `connection_init`'s payload
+    // (`{"authorization": "Bearer …"}`); the socket is closed when the token expires.
+    let expires = Arc::new(AtomicU64::new(0));
+    let expires_in = expires.clone();
+    let auth = state.auth.clone();
     let engine = GqlWebSocket::from_message_stream(state.schema.clone(), Box::pin(messages), proto)
-        .on_connection_init(move |_payload| {
+        .on_connection_init(move |payload| {
             let db = db.clone();
             let replay_pace = replay_pace.clone();
+            let auth = auth.clone();
+            let expires = expires_in.clone();
             async move {
                 let mut data = Data::default();
                 data.insert(Loaders::uncached(&db));
                 data.insert(replay_pace);
+                let init = json!({ "payload": payload });
+                match auth.viewer(init_authorization(&init)) {
+                    Ok(Some(viewer)) => {
+                        expires.store(viewer.expires, Ordering::Relaxed);
+                        data.insert(viewer);
+                    }
+                    Ok(None) => {}
+                    Err(e) => return Err(async_graphql::Error::new(e.to_string())),
+                }
                 Ok(data)
             }
         });
@@ -315,7 +339,22 @@ async fn serve(
     keepalive.tick().await;
     let mut members: SelectAll<MemberStream> = SelectAll::new();
     let mut cancelled: HashMap<String, Arc<AtomicBool>> = HashMap::new();
+    let token_end = tokio::time::sleep(Duration::from_secs(365 * 86_400));
+    tokio::pin!(token_end);
+    let mut token_armed = false;
     loop {
+        if !token_armed {
+            let at = expires.load(Ordering::Relaxed);
+            if at != 0 {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                token_end.as_mut().reset(
+                    tokio::time::Instant::now() + Duration::from_secs(at.saturating_sub(now)),
+                );
+                token_armed = true;
+            }
+        }
         // Biased: deliveries first. Polling every branch on every wake-up (the protocol engine
         // polls the socket) costs more than the delivery itself with thousands of clients.
         let out = tokio::select! {
@@ -361,6 +400,10 @@ async fn serve(
                 Some(Some(m)) => m,
                 _ => break,
             },
+            () = &mut token_end, if token_armed => {
+                let _ = sink.send(Message::Close(Some(CloseFrame { code: 4403, reason: "the token has expired: sign in again".into() }))).await;
+                break;
+            }
             () = &mut init_deadline, if !initialised.load(Ordering::Relaxed) => {
                 let _ = sink.send(Message::Close(Some(CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() }))).await;
                 break;
@@ -413,6 +456,14 @@ async fn serve(
             }
         }
     }
+}
+
+/// The token a `connection_init` message carries (`payload.authorization`).
+fn init_authorization(message: &Value) -> Option<&str> {
+    ["authorization", "Authorization"]
+        .iter()
+        .find_map(|k| message.get("payload")?.get(*k))
+        .map(|v| v.as_str().unwrap_or(""))
 }
 
 enum Cmd {
@@ -498,7 +549,23 @@ pub async fn event_stream(
     request: Request,
 ) -> Response {
     let ip = state.limiter.client_ip(peer, headers);
+    let authorization = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or(""));
+    let viewer = match state.auth.viewer(authorization) {
+        Ok(v) => v,
+        Err(e) => {
+            return http_error(
+                StatusCode::UNAUTHORIZED,
+                &e.to_string(),
+                ErrorCode::Unauthenticated,
+            );
+        }
+    };
     let mut request = request;
+    if let Some(viewer) = viewer {
+        request = request.data(viewer);
+    }
     let verdict = state
         .documents
         .resolve(&mut request)

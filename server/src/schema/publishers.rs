@@ -160,6 +160,14 @@ impl PublisherQuery {
             .map(Publisher::from_row))
     }
 
+    /// The account this request is signed in as (`Authorization: Bearer <token>`, from
+    /// SEP-10 sign-in at `/auth`); null when it carries no token.
+    async fn viewer(&self, ctx: &Context<'_>) -> Option<Viewer> {
+        ctx.data_opt::<crate::auth::Viewer>().map(|v| Viewer {
+            address: v.address.clone(),
+        })
+    }
+
     /// Every publisher, in registration order, a page at a time.
     #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
     async fn publishers(
@@ -196,5 +204,31 @@ impl PublisherQuery {
                 .collect(),
             page_info,
         })
+    }
+}
+
+/// The signed-in account.
+pub struct Viewer {
+    address: String,
+}
+
+#[Object]
+impl Viewer {
+    /// The account, a `G…` strkey.
+    async fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// The account as a publisher; null until it has published or claimed something.
+    async fn publisher(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Publisher>> {
+        let a: AccountId = self
+            .address
+            .parse()
+            .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
+            .gql()?;
+        Ok(crate::db::publishers::by_address(ctx.db(), &a)
+            .await
+            .gql()?
+            .map(Publisher::from_row))
     }
 }

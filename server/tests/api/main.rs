@@ -4,6 +4,7 @@
 
 mod abi;
 mod attacks;
+mod auth;
 mod chain_facts;
 mod contracts;
 mod documents;

@@ -1,0 +1,124 @@
+//! SEP-10 sign-in over HTTP: `GET /auth?account=G…` (a challenge), `POST /auth` (a token for
+//! the signed challenge, as JSON or a form), and `/.well-known/stellar.toml`. Answers and
+//! errors have the shapes SEP-10 gives them (`{transaction, network_passphrase}`, `{token}`,
+//! `{error}`); sign-in has its own, stricter rate limit (`AUTH_RATE_LIMIT_PER_MINUTE`).
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::AuthError;
+use crate::state::AppState;
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+fn failed(e: AuthError) -> Response {
+    let status = match e {
+        AuthError::Refused(_) => StatusCode::BAD_REQUEST,
+        AuthError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    metrics::counter!("registry_server_sign_in_refusals_total", "status" => status.as_str().to_owned())
+        .increment(1);
+    error(status, &e.to_string())
+}
+
+/// The sign-in limit of the client, or the 429 answer.
+fn limited(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Option<Response> {
+    let ip = state.limiter.client_ip(peer.ip(), headers);
+    let wait = state.auth.admit(ip).err()?;
+    metrics::counter!("registry_server_http_rejections_total", "reason" => "sign_in_rate_limited")
+        .increment(1);
+    let mut res = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many sign-in requests: try again later (AUTH_RATE_LIMIT_PER_MINUTE)",
+    );
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(wait.as_secs().max(1)),
+    );
+    Some(res)
+}
+
+#[derive(Deserialize)]
+pub struct ChallengeParams {
+    account: Option<String>,
+}
+
+/// `GET /auth?account=G…`.
+pub async fn challenge(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(params): Query<ChallengeParams>,
+) -> Response {
+    if let Some(res) = limited(&state, peer, &headers) {
+        return res;
+    }
+    let Some(account) = params.account.filter(|a| a.len() <= 64) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "`account` is required: a G… account id",
+        );
+    };
+    match state.auth.challenge(&account) {
+        Ok(body) => Json(body).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    transaction: String,
+}
+
+/// `POST /auth` with `{"transaction": "<base64 XDR>"}` (JSON or form-encoded).
+pub async fn token(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(res) = limited(&state, peer, &headers) {
+        return res;
+    }
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let request: Option<TokenRequest> = if form {
+        serde_urlencoded::from_bytes(&body).ok()
+    } else {
+        serde_json::from_slice(&body).ok()
+    };
+    let Some(request) = request else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "expected {\"transaction\": \"<the signed challenge, base64 XDR>\"}",
+        );
+    };
+    match state.auth.token(&request.transaction).await {
+        Ok(token) => Json(json!({ "token": token })).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// `GET /.well-known/stellar.toml`: the sign-in endpoint and the key challenges are signed with.
+pub async fn stellar_toml(State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        state.auth.stellar_toml(),
+    )
+        .into_response()
+}
