@@ -100,3 +100,73 @@ async fn retag_restores_auto_tags_idempotently_and_keeps_manual_ones() {
         manual
     );
 }
+
+fn real(path: &str) -> String {
+    format!("{}/tests/fixtures/real/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the indexer with `stdin` piped in.
+fn indexer_with_stdin(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_registry-indexer"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn inspect_tx_reads_a_file_or_stdin_and_names_a_bad_one() {
+    let file = real(
+        "stellar-expert-tx-meta-effects-parser/soroban/contract-deployed-with-constructor.json",
+    );
+    let from_file = indexer(&["inspect-tx", "--network", "testnet", &file]);
+    assert!(
+        from_file.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_file.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let created = doc["expected"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "contractCreated")
+        .unwrap();
+    assert_eq!(report["deployments"][0]["contract"], created["contract"]);
+
+    let from_stdin = indexer_with_stdin(
+        &["inspect-tx", "--network", "testnet", "-"],
+        &std::fs::read(&file).unwrap(),
+    );
+    assert!(from_stdin.status.success());
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+
+    let bad = indexer_with_stdin(&["inspect-tx", "-"], b"{\"tx\": \"not xdr\"}");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.starts_with("registry-indexer: -: "), "{err}");
+}
+
+#[test]
+fn inspect_ledger_reads_a_ledger_file_or_stdin() {
+    let file = real("ledger-close-meta/testnet-36233.LedgerCloseMeta.xdr.b64");
+    let from_file = indexer(&["inspect-ledger", &file]);
+    assert!(
+        from_file.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_file.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    assert_eq!(report["ledgers"][0]["ledger"], 36233, "{report}");
+    let from_stdin = indexer_with_stdin(&["inspect-ledger", "-"], &std::fs::read(&file).unwrap());
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+    let missing = indexer(&["inspect-ledger", "/nonexistent/ledger.xdr"]);
+    assert!(!missing.status.success());
+}

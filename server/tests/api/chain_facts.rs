@@ -204,6 +204,25 @@ async fn a_contract_carries_its_name_seps_build_info_calls_and_history() {
             },
             call(contract, 1, &router.to_string()),
             call(contract, 1, &router.to_string()),
+            // Its module published in the root registry under a name and version.
+            registry_event(
+                "publish",
+                vec![
+                    ("author", ScVal::Address(contract_address(router))),
+                    (
+                        "version",
+                        ScVal::String(ScString("1.0.0".try_into().unwrap())),
+                    ),
+                    (
+                        "wasm_hash",
+                        ScVal::Bytes(hash.0.to_vec().try_into().unwrap()),
+                    ),
+                    (
+                        "wasm_name",
+                        ScVal::String(ScString("hello_world".try_into().unwrap())),
+                    ),
+                ],
+            ),
             registry_event(
                 "register",
                 vec![
@@ -225,12 +244,18 @@ async fn a_contract_carries_its_name_seps_build_info_calls_and_history() {
         dailyStats(days: 1) { invocations subInvocations distinctCallers }
         functionStats(days: 1) { function calls subCalls }
         abi { functions { name } }
-        wasm { specError implementedSeps buildInfo { sourceRepo } } } }";
+        wasm { specError implementedSeps buildInfo { sourceRepo }
+               registryReleases { network name version author ledger } } } }";
     let body = app
         .graphql(query, json!({ "id": contract.to_string() }))
         .await;
     let c = &data(&body)["contract"];
     assert_eq!(c["registeredName"], "hello-world");
+    assert_eq!(
+        c["wasm"]["registryReleases"],
+        json!([{ "network": "TESTNET", "name": "hello_world", "version": "1.0.0",
+                 "author": router.to_string(), "ledger": 100 }])
+    );
     assert_eq!(c["implementedSeps"], json!([41]));
     assert_eq!(c["deployer"], router.to_string());
     assert_eq!(
