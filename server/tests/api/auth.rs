@@ -301,3 +301,36 @@ async fn a_socket_carries_its_token_in_connection_init_and_closes_when_it_expire
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn with_redis_a_challenge_gives_one_token_across_replicas() {
+    let (url, _own) = crate::redis::suite_redis();
+    let rpc = rpc().await;
+    let prefix = format!("test-{}:", uuid::Uuid::new_v4());
+    // Two replicas with the same keys, as a deployment runs them.
+    let server_key = sep10::ServerKey::from_bytes([21; 32]);
+    let secret: std::sync::Arc<[u8]> = std::sync::Arc::from(vec![5u8; 32]);
+    let tweak = |c: &mut registry_server::config::Config| {
+        crate::redis::share(c, &url, &prefix);
+        c.auth.rpc_url = rpc.url.clone();
+        c.auth.network = Network::Testnet;
+        c.auth.per_minute = 0;
+        c.auth.signing_key = server_key.clone();
+        c.auth.jwt_secret = secret.clone();
+    };
+    let a = TestApp::spawn_with(tweak).await;
+    let b = TestApp::spawn_with(tweak).await;
+    let me = key(9);
+    let (_, ch) = challenge(&a, &account(&me)).await;
+    let signed = sign(ch["transaction"].as_str().unwrap(), &[&me]);
+    let (status, body) = token(&a, &signed).await;
+    assert_eq!(status, 200, "{body}");
+    // The other replica knows the challenge is spent, and honours the token.
+    let (status, again) = token(&b, &signed).await;
+    assert_eq!(status, 400, "{again}");
+    assert!(again["error"].as_str().unwrap().contains("has been used"));
+    let bearer = format!("Bearer {}", body["token"].as_str().unwrap());
+    let (status, body) = viewer(&b, Some(&bearer)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["viewer"]["address"], account(&me));
+}

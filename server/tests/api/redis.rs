@@ -15,7 +15,7 @@ use crate::feed::Client;
 use crate::helpers::TestApp;
 
 /// A `redis-server` this test owns (`REDIS_SERVER` names the binary, else the one on PATH).
-struct TestRedis {
+pub struct TestRedis {
     port: u16,
     child: Option<Child>,
 }
@@ -70,7 +70,7 @@ impl Drop for TestRedis {
 }
 
 /// The suite's Redis, or one of this test's own; the guard keeps an own one running.
-fn suite_redis() -> (String, Option<TestRedis>) {
+pub fn suite_redis() -> (String, Option<TestRedis>) {
     match std::env::var("TEST_REDIS_URL") {
         Ok(url) if !url.is_empty() => (url, None),
         _ => {
@@ -80,7 +80,7 @@ fn suite_redis() -> (String, Option<TestRedis>) {
     }
 }
 
-fn share(c: &mut Config, url: &str, prefix: &str) {
+pub fn share(c: &mut Config, url: &str, prefix: &str) {
     c.redis = Some(RedisConfig {
         url: Secret::new(url.to_owned()),
         prefix: prefix.to_owned(),
