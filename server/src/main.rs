@@ -1,7 +1,8 @@
 //! `registry-server`: serves the registry's GraphQL API.
 //!
 //! Run: `DATABASE_URL=postgres://… registry-server` (or `make run`). Every variable is listed
-//! in `.env.example`. `registry-server --print-schema` prints the SDL (`make schema`).
+//! in `.env.example`. `registry-server --print-schema` prints the SDL (`make schema`);
+//! `registry-server --new-signing-key` prints a fresh secret seed for `AUTH_SIGNING_KEY`.
 
 use registry_core::env::Env;
 use registry_core::telemetry::{self, LogFormat};
@@ -16,6 +17,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     if std::env::args().any(|a| a == "--print-schema") {
         print!("{}", registry_server::schema::sdl());
+        return Ok(());
+    }
+    if std::env::args().any(|a| a == "--new-signing-key") {
+        println!(
+            "{}",
+            registry_server::auth::sep10::ServerKey::generate().seed()
+        );
         return Ok(());
     }
     let _ = dotenvy::dotenv();

@@ -46,6 +46,22 @@ impl ServerKey {
         Ok(ServerKey::from_bytes(key.0))
     }
 
+    /// A new random key.
+    pub fn generate() -> ServerKey {
+        let mut seed = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut seed);
+        ServerKey::from_bytes(seed)
+    }
+
+    /// The secret seed strkey (`S…`), for `AUTH_SIGNING_KEY`.
+    pub fn seed(&self) -> String {
+        stellar_strkey::ed25519::PrivateKey(self.signing.to_bytes())
+            .as_unredacted()
+            .to_string()
+            .as_str()
+            .to_owned()
+    }
+
     pub fn from_bytes(seed: [u8; 32]) -> ServerKey {
         ServerKey {
             signing: SigningKey::from_bytes(&seed),
@@ -422,6 +438,15 @@ mod tests {
 
     fn master() -> Signers {
         Signers::master_only(client().verifying_key().to_bytes())
+    }
+
+    #[test]
+    fn a_generated_key_reads_back_from_its_seed() {
+        let key = ServerKey::generate();
+        let again = ServerKey::from_seed(&key.seed()).unwrap();
+        assert_eq!(again.public(), key.public());
+        assert!(key.seed().starts_with('S') && key.account().starts_with('G'));
+        assert_ne!(ServerKey::generate().public(), key.public());
     }
 
     #[test]
