@@ -1,6 +1,6 @@
 //! The tokens `POST /auth` issues: compact JWTs signed with HMAC-SHA256 (`AUTH_JWT_SECRET`).
-//! Only `HS256` is accepted, the MAC is compared in constant time, and the issuer, issue time
-//! and expiry are checked.
+//! Only `HS256` is accepted, the MAC is compared in constant time, and the issuer and the
+//! expiry are checked.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -262,9 +262,25 @@ impl Auth {
     }
 
     /// A challenge for `account` (`G…`): the SEP-10 answer `{transaction, network_passphrase}`.
-    pub fn challenge(&self, account: &str) -> Result<serde_json::Value, AuthError> {
+    /// A `home_domain` other than this server's is refused.
+    pub fn challenge(
+        &self,
+        account: &str,
+        home_domain: Option<&str>,
+    ) -> Result<serde_json::Value, AuthError> {
         let client = stellar_strkey::ed25519::PublicKey::from_string(account.trim())
             .map_err(|_| AuthError::Refused("`account` must be a G… account id".into()))?;
+        if home_domain.is_some_and(|d| d != self.config.domains.home) {
+            return Err(AuthError::Refused(format!(
+                "`home_domain` must be `{}`",
+                self.config.domains.home
+            )));
+        }
+        if !sep10::may_sign_in(&client.0, &self.config.signing_key) {
+            return Err(AuthError::Refused(
+                "this account cannot sign in here".into(),
+            ));
+        }
         let passphrase = self.config.network.passphrase();
         let transaction = sep10::challenge(
             &self.config.signing_key,
@@ -288,17 +304,26 @@ impl Auth {
             at,
         )
         .map_err(|r| AuthError::Refused(r.to_string()))?;
+        let used = || AuthError::Refused("this challenge has been used: ask for a new one".into());
+        // A spent challenge costs no call to the network.
+        if self.used.contains_key(&challenge.hash) {
+            return Err(used());
+        }
         let signers = signers::signers(&self.http, &self.config.rpc_url, challenge.client)
             .await
-            .map_err(AuthError::Unavailable)?;
-        sep10::authorize(&challenge, &signers).map_err(|r| AuthError::Refused(r.to_string()))?;
+            .map_err(|e| {
+                tracing::warn!(error = %e, "sign-in could not read an account's signers: {e}");
+                AuthError::Unavailable(
+                    "the network could not be asked for the account's signers: try again".into(),
+                )
+            })?;
+        sep10::authorize(&challenge, &signers, &self.config.signing_key)
+            .map_err(|r| AuthError::Refused(r.to_string()))?;
         if !self
             .first_use(&challenge.hash, challenge.expires.saturating_sub(at))
-            .await
+            .await?
         {
-            return Err(AuthError::Refused(
-                "this challenge has been used: ask for a new one".into(),
-            ));
+            return Err(used());
         }
         let claims = jwt::Claims {
             iss: self.config.endpoint.clone(),
@@ -311,19 +336,24 @@ impl Auth {
         Ok(jwt::encode(&self.config.jwt_secret, &claims))
     }
 
-    /// Marks a challenge used; false when it already was (here, or on another replica).
-    async fn first_use(&self, hash: &[u8; 32], ttl: u64) -> bool {
+    /// Marks a challenge used; false when it already was (here, or on another replica). With
+    /// Redis configured but not answering, sign-in is unavailable rather than replayable.
+    async fn first_use(&self, hash: &[u8; 32], ttl: u64) -> Result<bool, AuthError> {
         let mut fresh = false;
         self.used.entry(*hash).or_insert_with(|| fresh = true);
         if !fresh {
-            return false;
+            return Ok(false);
         }
         match &self.redis {
             Some(r) => r
                 .first_use(&format!("sep10:{}", hex::encode(hash)), ttl.max(1) + 120)
                 .await
-                .unwrap_or(true),
-            None => true,
+                .ok_or_else(|| {
+                    AuthError::Unavailable(
+                        "sign-in is unavailable while the shared store does not answer".into(),
+                    )
+                }),
+            None => Ok(true),
         }
     }
 
@@ -334,8 +364,9 @@ impl Auth {
             return Ok(None);
         };
         let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .ok_or_else(|| {
                 AuthError::Unauthenticated("`Authorization` must be `Bearer <token>`".into())
             })?;

@@ -5,9 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{
-    Signature as EdSignature, Signer as _, SigningKey, Verifier as _, VerifyingKey,
-};
+use ed25519_dalek::{Signature as EdSignature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use stellar_xdr::{
     BytesM, DataValue, DecoratedSignature, Hash, Limited, Limits, ManageDataOp, Memo, MuxedAccount,
@@ -122,6 +120,8 @@ pub enum Refusal {
         "the challenge's first operation must be a manage_data from the client account named `{0} auth`"
     )]
     FirstOperation(String),
+    #[error("this account cannot sign in here")]
+    Account,
     #[error("the challenge's nonce must be 64 bytes")]
     Nonce,
     #[error("every operation after the first must be a manage_data from the server account")]
@@ -132,7 +132,7 @@ pub enum Refusal {
     ServerSignature,
     #[error("the challenge carries no signature of the account")]
     NoClientSignature,
-    #[error("a signature is not from a signer of the account")]
+    #[error("a signature is not from a signer of the account, or is there twice")]
     UnknownSignature,
     #[error("the signatures weigh {have}, the account's medium threshold is {need}")]
     Weight { have: u32, need: u32 },
@@ -280,7 +280,7 @@ pub fn read(
         return Err(Refusal::NoTimeBounds);
     };
     let (min, max) = (bounds.min_time.0, bounds.max_time.0);
-    if max == 0 || now > max || now + SKEW_SECS < min || max - min > CHALLENGE_SECS {
+    if max == 0 || min > max || now > max || now + SKEW_SECS < min || max - min > CHALLENGE_SECS {
         return Err(Refusal::Expired);
     }
     if tx.memo != Memo::None {
@@ -302,6 +302,9 @@ pub fn read(
         }
         _ => return Err(Refusal::FirstOperation(domains.home.clone())),
     };
+    if !may_sign_in(&client, key) {
+        return Err(Refusal::Account);
+    }
     let mut web_auth_domain = false;
     for op in ops {
         let Operation {
@@ -332,12 +335,21 @@ pub fn read(
         .position(|s| verifies(&server, &key.public(), s, &hash))
         .ok_or(Refusal::ServerSignature)?;
     rest.remove(position);
+    if rest.is_empty() {
+        return Err(Refusal::NoClientSignature);
+    }
     Ok(Challenge {
         client,
         hash,
         expires: max,
         signatures: rest,
     })
+}
+
+/// Whether `account` may sign in: not the server's own key (its signature authenticates the
+/// challenge, never a client), and not a weak (small-order) key, whose signatures can be forged.
+pub fn may_sign_in(account: &[u8; 32], key: &ServerKey) -> bool {
+    *account != key.public() && VerifyingKey::from_bytes(account).is_ok_and(|k| !k.is_weak())
 }
 
 fn verifies(
@@ -348,20 +360,22 @@ fn verifies(
 ) -> bool {
     sig.hint.0 == public[28..32]
         && EdSignature::from_slice(sig.signature.as_slice())
-            .is_ok_and(|s| key.verify(hash, &s).is_ok())
+            .is_ok_and(|s| key.verify_strict(hash, &s).is_ok())
 }
 
 /// Checks the client's signatures against the account's signers: every signature is by a
-/// signer (each signer counted once), and their weight meets the medium threshold (at least 1).
-pub fn authorize(challenge: &Challenge, signers: &Signers) -> Result<(), Refusal> {
+/// signer, none twice, the server's key never one of them, and their weight meets the medium
+/// threshold (at least 1).
+pub fn authorize(challenge: &Challenge, signers: &Signers, key: &ServerKey) -> Result<(), Refusal> {
     if challenge.signatures.is_empty() {
         return Err(Refusal::NoClientSignature);
     }
     let keys: Vec<([u8; 32], u32, VerifyingKey)> = signers
         .keys
         .iter()
-        .filter(|(_, w)| *w > 0)
+        .filter(|(k, w)| *w > 0 && *k != key.public())
         .filter_map(|(k, w)| Some((*k, *w, VerifyingKey::from_bytes(k).ok()?)))
+        .filter(|(_, _, vk)| !vk.is_weak())
         .collect();
     let mut used: Vec<[u8; 32]> = Vec::new();
     let mut weight = 0u32;
@@ -370,10 +384,11 @@ pub fn authorize(challenge: &Challenge, signers: &Signers) -> Result<(), Refusal
             .iter()
             .find(|(k, _, vk)| verifies(vk, k, sig, &challenge.hash))
             .ok_or(Refusal::UnknownSignature)?;
-        if !used.contains(&signer.0) {
-            used.push(signer.0);
-            weight = weight.saturating_add(signer.1);
+        if used.contains(&signer.0) {
+            return Err(Refusal::UnknownSignature);
         }
+        used.push(signer.0);
+        weight = weight.saturating_add(signer.1);
     }
     let need = signers.medium.max(1);
     if weight < need {
@@ -433,7 +448,7 @@ mod tests {
 
     fn check(text: &str, signers: &Signers) -> Result<(), Refusal> {
         let ch = read(text, &server(), &domains(), PASSPHRASE, NOW + 10)?;
-        authorize(&ch, signers)
+        authorize(&ch, signers, &server())
     }
 
     fn master() -> Signers {
@@ -455,7 +470,7 @@ mod tests {
         let ch = read(&text, &server(), &domains(), PASSPHRASE, NOW + 10).unwrap();
         assert_eq!(ch.client, client().verifying_key().to_bytes());
         assert_eq!(ch.expires, NOW + CHALLENGE_SECS);
-        assert_eq!(authorize(&ch, &master()), Ok(()));
+        assert_eq!(authorize(&ch, &master(), &server()), Ok(()));
     }
 
     #[test]
@@ -506,6 +521,17 @@ mod tests {
     #[test]
     fn forgeries_and_stale_challenges_are_refused_each_with_its_reason() {
         let other = SigningKey::from_bytes(&[11; 32]);
+        // Time bounds the wrong way round.
+        let text = signed(
+            |t| {
+                t.cond = Preconditions::Time(TimeBounds {
+                    min_time: TimePoint(NOW + 100),
+                    max_time: TimePoint(NOW + 50),
+                })
+            },
+            &[&client()],
+        );
+        assert_eq!(check(&text, &master()), Err(Refusal::Expired));
         // Not signed by the account.
         assert_eq!(
             check(&signed(|_| {}, &[]), &master()),
@@ -613,6 +639,57 @@ mod tests {
     }
 
     #[test]
+    fn the_server_key_never_signs_for_a_client() {
+        // A challenge for the server's own account, carrying the server's signature twice.
+        let srv = server();
+        let text = challenge(&srv, srv.public(), &domains(), PASSPHRASE, NOW, [1; 48]);
+        let TransactionEnvelope::Tx(mut env) =
+            TransactionEnvelope::from_xdr_base64(&text, Limits::none()).unwrap()
+        else {
+            unreachable!()
+        };
+        let mut sigs = env.signatures.to_vec();
+        sigs.push(sigs[0].clone());
+        env.signatures = sigs.try_into().unwrap();
+        let twice = TransactionEnvelope::Tx(env)
+            .to_xdr_base64(Limits::none())
+            .unwrap();
+        assert_eq!(
+            read(&twice, &srv, &domains(), PASSPHRASE, NOW + 10).err(),
+            Some(Refusal::Account)
+        );
+        // Nor for an account that lists the server's key among its signers.
+        let c = client();
+        let mut ch = read(
+            &signed(|_| {}, &[&c]),
+            &srv,
+            &domains(),
+            PASSPHRASE,
+            NOW + 10,
+        )
+        .unwrap();
+        ch.signatures.push(srv.sign(&ch.hash));
+        let lists_server = Signers {
+            keys: vec![(c.verifying_key().to_bytes(), 1), (srv.public(), 1)],
+            medium: 2,
+        };
+        assert_eq!(
+            authorize(&ch, &lists_server, &srv),
+            Err(Refusal::UnknownSignature)
+        );
+    }
+
+    #[test]
+    fn a_weak_key_cannot_sign_in() {
+        // The identity point: a small-order key, whose signatures can be forged.
+        let mut weak = [0u8; 32];
+        weak[0] = 1;
+        assert!(!may_sign_in(&weak, &server()));
+        assert!(!may_sign_in(&server().public(), &server()));
+        assert!(may_sign_in(&client().verifying_key().to_bytes(), &server()));
+    }
+
+    #[test]
     fn signers_and_weights_follow_the_account() {
         let c = client();
         let cosigner = SigningKey::from_bytes(&[12; 32]);
@@ -628,10 +705,10 @@ mod tests {
             Err(Refusal::Weight { have: 1, need: 2 })
         );
         assert_eq!(check(&signed(|_| {}, &[&c, &cosigner]), &two), Ok(()));
-        // The same signer twice counts once.
+        // The same signer twice is refused, not counted once more.
         assert_eq!(
-            check(&signed(|_| {}, &[&c, &c]), &two),
-            Err(Refusal::Weight { have: 1, need: 2 })
+            check(&signed(|_| {}, &[&c, &c, &cosigner]), &two),
+            Err(Refusal::UnknownSignature)
         );
         // A master key of weight 0 cannot sign in; the cosigner it delegated to can.
         let delegated = Signers {

@@ -39,13 +39,22 @@ pub async fn signers(
     if let Some(err) = reply.get("error") {
         return Err(format!("the Stellar RPC refused getLedgerEntries: {err}"));
     }
-    let Some(entry) = reply
-        .pointer("/result/entries")
-        .and_then(Value::as_array)
-        .and_then(|e| e.first())
-    else {
+    let result = reply
+        .get("result")
+        .filter(|r| r.is_object())
+        .ok_or("the Stellar RPC's answer has no result")?;
+    // Only an answer that lists no entry says the account does not exist.
+    let entries = match result.get("entries") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(e)) => e.as_slice(),
+        Some(_) => return Err("the Stellar RPC's entries are not a list".into()),
+    };
+    let Some(entry) = entries.first() else {
         return Ok(Signers::master_only(account));
     };
+    if entry.get("key").and_then(Value::as_str) != Some(key.as_str()) {
+        return Err("the Stellar RPC answered an entry for another key".into());
+    }
     let xdr = entry
         .get("xdr")
         .and_then(Value::as_str)

@@ -1,7 +1,8 @@
 //! SEP-10 sign-in over HTTP: `GET /auth?account=G…` (a challenge), `POST /auth` (a token for
 //! the signed challenge, as JSON or a form), and `/.well-known/stellar.toml`. Answers and
 //! errors have the shapes SEP-10 gives them (`{transaction, network_passphrase}`, `{token}`,
-//! `{error}`); sign-in has its own, stricter rate limit (`AUTH_RATE_LIMIT_PER_MINUTE`).
+//! `{error}`); sign-in has its own, stricter rate limit (`AUTH_RATE_LIMIT_PER_MINUTE`). Every
+//! answer allows any origin, as SEP-10 asks, so that wallets in browsers can sign in.
 
 use std::net::SocketAddr;
 
@@ -18,6 +19,29 @@ use crate::state::AppState;
 
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
+}
+
+/// The CORS headers of every `/auth` answer (no credentials: the token travels in the body).
+pub async fn cors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut res = if req.method() == axum::http::Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = res.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type"),
+    );
+    res
 }
 
 fn failed(e: AuthError) -> Response {
@@ -51,6 +75,7 @@ fn limited(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Option<Re
 #[derive(Deserialize)]
 pub struct ChallengeParams {
     account: Option<String>,
+    home_domain: Option<String>,
 }
 
 /// `GET /auth?account=G…`.
@@ -69,7 +94,10 @@ pub async fn challenge(
             "`account` is required: a G… account id",
         );
     };
-    match state.auth.challenge(&account) {
+    match state
+        .auth
+        .challenge(&account, params.home_domain.as_deref())
+    {
         Ok(body) => Json(body).into_response(),
         Err(e) => failed(e),
     }

@@ -38,7 +38,11 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(graphql)
-        .route("/auth", get(auth::challenge).post(auth::token))
+        .merge(
+            Router::new()
+                .route("/auth", get(auth::challenge).post(auth::token))
+                .layer(middleware::from_fn(auth::cors)),
+        )
         .route("/.well-known/stellar.toml", get(auth::stellar_toml))
         .route("/health", get(health::health))
         .merge(web::router(state.web_dir.clone()))

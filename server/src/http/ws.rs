@@ -359,6 +359,10 @@ async fn serve(
         // polls the socket) costs more than the delivery itself with thousands of clients.
         let out = tokio::select! {
             biased;
+            () = &mut token_end, if token_armed => {
+                let _ = sink.send(Message::Close(Some(CloseFrame { code: 4403, reason: "the token has expired: sign in again".into() }))).await;
+                break;
+            }
             Some((id, text, done)) = members.next(), if !members.is_empty() => {
                 if done {
                     if let Some(flag) = cancelled.remove(&id) {
@@ -400,10 +404,6 @@ async fn serve(
                 Some(Some(m)) => m,
                 _ => break,
             },
-            () = &mut token_end, if token_armed => {
-                let _ = sink.send(Message::Close(Some(CloseFrame { code: 4403, reason: "the token has expired: sign in again".into() }))).await;
-                break;
-            }
             () = &mut init_deadline, if !initialised.load(Ordering::Relaxed) => {
                 let _ = sink.send(Message::Close(Some(CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() }))).await;
                 break;
@@ -563,6 +563,7 @@ pub async fn event_stream(
         }
     };
     let mut request = request;
+    let expires = viewer.as_ref().map(|v| v.expires);
     if let Some(viewer) = viewer {
         request = request.data(viewer);
     }
@@ -589,10 +590,35 @@ pub async fn event_stream(
             .data(Loaders::uncached(&state.db))
             .data(pace(&state, ip)),
     );
+    // A signed-in stream ends when its token does.
+    let until = expires.map(|at| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        tokio::time::Instant::now() + Duration::from_secs(at.saturating_sub(now))
+    });
     let events = async_stream::stream! {
         let _slot = slot;
         let mut stream = stream;
-        while let Some(mut response) = stream.next().await {
+        let token_end = tokio::time::sleep_until(until.unwrap_or_else(|| {
+            tokio::time::Instant::now() + Duration::from_secs(365 * 86_400)
+        }));
+        tokio::pin!(token_end);
+        loop {
+            let next = tokio::select! {
+                r = stream.next() => r,
+                () = &mut token_end => {
+                    let mut err = async_graphql::ServerError::new("the token has expired: sign in again", None);
+                    err.extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", ErrorCode::Unauthenticated.as_str());
+                    let body = async_graphql::Response::from_errors(vec![err]);
+                    let data = serde_json::to_string(&body).unwrap_or_else(|_| "{}".into());
+                    yield Ok::<Event, std::convert::Infallible>(Event::default().event("next").data(data));
+                    None
+                }
+            };
+            let Some(mut response) = next else { break };
             for e in &mut response.errors {
                 classify_engine_error(e);
             }

@@ -151,8 +151,11 @@ async fn signatures_must_come_from_the_accounts_signers_with_enough_weight() {
     assert_eq!(status, 400);
     assert_eq!(
         body["error"],
-        "a signature is not from a signer of the account"
+        "a signature is not from a signer of the account, or is there twice"
     );
+    // The same signer twice.
+    let (status, _) = sign_in(&app, &[&me, &me, &cosigner]).await;
+    assert_eq!(status, 400);
     let (status, body) = sign_in(&app, &[&me, &cosigner]).await;
     assert_eq!(status, 200, "{body}");
 
@@ -333,4 +336,59 @@ async fn with_redis_a_challenge_gives_one_token_across_replicas() {
     let (status, body) = viewer(&b, Some(&bearer)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["viewer"]["address"], account(&me));
+}
+
+#[tokio::test]
+async fn the_servers_own_account_and_another_home_domain_get_no_challenge_and_any_origin_may_ask() {
+    let rpc = rpc().await;
+    let app = app(&rpc, 0).await;
+    let toml = app
+        .client
+        .get(format!("{}/.well-known/stellar.toml", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let server_account = toml
+        .lines()
+        .find_map(|l| l.strip_prefix("SIGNING_KEY = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .unwrap()
+        .to_owned();
+    let (status, body) = challenge(&app, &server_account).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("this account cannot sign in here"))
+    );
+    let res = app
+        .client
+        .get(format!("{}/auth", app.url))
+        .query(&[
+            ("account", account(&key(10)).as_str()),
+            ("home_domain", "evil.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    // A browser's preflight before it posts JSON.
+    let res = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/auth", app.url))
+        .header("origin", "https://wallet.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    assert!(
+        res.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
 }
