@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -52,7 +52,7 @@ pub struct FeedEvent {
 pub enum ListenerState {
     /// Not connected yet, or reconnecting after a failure.
     Connecting,
-    /// Listening, and caught up with the log.
+    /// Listening.
     Connected,
 }
 
@@ -63,6 +63,8 @@ pub struct Hub {
     state: watch::Receiver<ListenerState>,
     /// The highest event id published so far.
     last_id: Arc<AtomicI64>,
+    /// Whether the listener has read the log since it first connected.
+    caught_up: Arc<AtomicBool>,
 }
 
 /// Loads the contracts, tags and versions of log rows (three statements for the lot) and makes
@@ -152,12 +154,22 @@ impl Hub {
         let (state_tx, state) = watch::channel(ListenerState::Connecting);
         let start = events::last_id(&db).await?;
         let last_id = Arc::new(AtomicI64::new(start.0));
+        let caught_up = Arc::new(AtomicBool::new(false));
         let hub = Hub {
             tx: tx.clone(),
             state,
             last_id: last_id.clone(),
+            caught_up: caught_up.clone(),
         };
-        tokio::spawn(run(database_url, db, caches, tx, state_tx, last_id, poll));
+        tokio::spawn(run(
+            database_url,
+            db,
+            caches,
+            tx,
+            (state_tx, caught_up),
+            last_id,
+            poll,
+        ));
         Ok(hub)
     }
 
@@ -169,6 +181,12 @@ impl Hub {
     /// The LISTEN connection's state.
     pub fn state(&self) -> ListenerState {
         *self.state.borrow()
+    }
+
+    /// Whether the listener has connected and read the log once (nothing runs in the
+    /// background after that until an event or a poll).
+    pub fn caught_up(&self) -> bool {
+        self.caught_up.load(Ordering::Acquire)
     }
 
     /// The highest event id published.
@@ -213,7 +231,7 @@ async fn run(
     db: Db,
     caches: Arc<Caches>,
     tx: broadcast::Sender<Arc<FeedEvent>>,
-    state: watch::Sender<ListenerState>,
+    (state, caught_up): (watch::Sender<ListenerState>, Arc<AtomicBool>),
     last_id: Arc<AtomicI64>,
     poll: Duration,
 ) {
@@ -238,15 +256,15 @@ async fn run(
                 continue;
             }
         };
-        // Events committed while we were not listening: read them by id. The listener counts
-        // as connected once it has caught up.
+        let _ = state.send(ListenerState::Connected);
+        metrics::gauge!("registry_server_feed_listener_connected").set(1.0);
+        metrics::counter!("registry_server_feed_listener_connects_total").increment(1);
+        // Events committed while we were not listening: read them by id.
         caches.invalidate_lists();
         if let Err(e) = catch_up(&db, &caches, &tx, &last_id).await {
             tracing::warn!(error = %e, "feed catch-up failed: {e}");
         }
-        let _ = state.send(ListenerState::Connected);
-        metrics::gauge!("registry_server_feed_listener_connected").set(1.0);
-        metrics::counter!("registry_server_feed_listener_connects_total").increment(1);
+        caught_up.store(true, Ordering::Release);
         tracing::info!(
             "feed listener connected; published through event {}",
             last_id.load(Ordering::Acquire)

@@ -56,9 +56,7 @@ impl TestApp {
         // The feed's hub reads the event log once it listens: wait for that, so that counts of
         // statements measure only what a test sends.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while state.hub.state() != registry_server::feed::ListenerState::Connected
-            && std::time::Instant::now() < deadline
-        {
+        while !state.hub.caught_up() && std::time::Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         TestApp {
