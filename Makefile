@@ -58,7 +58,7 @@ test: tools
 	scripts/test-web
 
 ## lint: formatting, clippy (warnings are errors), and the checked queries' metadata (.sqlx/)
-lint:
+lint: tools
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	@scripts/sqlx-check
