@@ -68,6 +68,25 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// The Stellar RPC of `network`: `STELLAR_RPC_URL`, else `STELLAR_RPC_<NETWORK>`, else the
+    /// network's public RPC; a value that is not an http(s) URL is reported (without its
+    /// credentials).
+    pub fn rpc_url(&mut self, network: crate::Network) -> String {
+        let per_network = format!("STELLAR_RPC_{}", network.as_str().to_uppercase());
+        let url = self
+            .raw("STELLAR_RPC_URL")
+            .or(self.raw(&per_network))
+            .unwrap_or(network.default_rpc())
+            .to_owned();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            self.problem(format!(
+                "STELLAR_RPC_URL / {per_network}={:?}: expected an http:// or https:// URL",
+                redact_endpoint(&url)
+            ));
+        }
+        url
+    }
+
     /// Records a problem that a getter could not see (a cross-field rule).
     pub fn problem(&mut self, message: impl Into<String>) {
         self.problems.push(message.into());

@@ -87,6 +87,16 @@ impl Network {
         }
     }
 
+    /// The network's public Stellar RPC (the default of `STELLAR_RPC_URL`).
+    pub fn default_rpc(self) -> &'static str {
+        match self {
+            Network::Mainnet => "https://mainnet.sorobanrpc.com",
+            Network::Testnet => "https://soroban-testnet.stellar.org",
+            Network::Futurenet => "https://rpc-futurenet.stellar.org",
+            Network::Local => "http://127.0.0.1:8000/rpc",
+        }
+    }
+
     /// `sha256(passphrase)`.
     pub fn network_id(self) -> [u8; 32] {
         Sha256::digest(self.passphrase().as_bytes()).into()

@@ -50,16 +50,6 @@ pub struct Config {
     pub otlp_endpoint: Option<String>,
 }
 
-/// The RPC a network uses when nothing is configured.
-pub fn default_rpc(network: Network) -> &'static str {
-    match network {
-        Network::Mainnet => "https://mainnet.sorobanrpc.com",
-        Network::Testnet => "https://soroban-testnet.stellar.org",
-        Network::Futurenet => "https://rpc-futurenet.stellar.org",
-        Network::Local => "http://127.0.0.1:8000/rpc",
-    }
-}
-
 impl Config {
     /// Every variable the indexer reads.
     pub const VARS: &'static [&'static str] = &[
@@ -101,18 +91,7 @@ impl Config {
                 Network::Testnet
             }
         };
-        let per_network = format!("STELLAR_RPC_{}", network.as_str().to_uppercase());
-        let rpc_url = env
-            .raw("STELLAR_RPC_URL")
-            .or(env.raw(&per_network))
-            .unwrap_or(default_rpc(network))
-            .to_owned();
-        if !(rpc_url.starts_with("http://") || rpc_url.starts_with("https://")) {
-            env.problem(format!(
-                "STELLAR_RPC_URL / {per_network}={:?}: expected an http:// or https:// URL",
-                registry_core::env::redact_endpoint(&rpc_url)
-            ));
-        }
+        let rpc_url = env.rpc_url(network);
         let start_ledger = env.opt::<u32>("STELLAR_START_LEDGER", "a ledger sequence number");
         let poll = env.int::<u64>("STELLAR_POLL_INTERVAL_SECS", 5, 1, 300);
         let host: IpAddr = env.get(
@@ -193,7 +172,7 @@ mod tests {
         ]);
         assert_eq!(
             Config::from_env(&mut env).unwrap().rpc_url,
-            default_rpc(Network::Mainnet)
+            Network::Mainnet.default_rpc()
         );
         let mut env = Env::from_pairs([
             ("DATABASE_URL", "postgres://x/y"),

@@ -307,6 +307,10 @@ impl Config {
         "AUTH_RATE_LIMIT_PER_MINUTE",
         "STELLAR_NETWORK",
         "STELLAR_RPC_URL",
+        "STELLAR_RPC_MAINNET",
+        "STELLAR_RPC_TESTNET",
+        "STELLAR_RPC_FUTURENET",
+        "STELLAR_RPC_LOCAL",
     ];
 
     /// Reads the configuration, reporting every problem at once.

@@ -19,7 +19,7 @@ use registry_core::env::Env;
 use self::sep10::{Domains, ServerKey};
 use crate::shared_limits::SharedLimits;
 
-/// `REGISTRY_MODE`, `AUTH_*`, `STELLAR_NETWORK` and `STELLAR_RPC_URL`.
+/// `REGISTRY_MODE`, `AUTH_*`, `STELLAR_NETWORK` and the network's RPC (`STELLAR_RPC_URL`).
 #[derive(Clone)]
 pub struct AuthConfig {
     /// `AUTH_SIGNING_KEY`: the server's secret seed (`S…`). Unset in development, a key made
@@ -38,7 +38,8 @@ pub struct AuthConfig {
     pub token_ttl: Duration,
     /// `STELLAR_NETWORK` (default testnet): the passphrase challenges are signed for.
     pub network: Network,
-    /// `STELLAR_RPC_URL` (default the network's public RPC): where signers are read.
+    /// `STELLAR_RPC_URL`, else `STELLAR_RPC_<NETWORK>`, else the network's public RPC, as the
+    /// indexer reads it: where signers are read.
     pub rpc_url: String,
     /// `AUTH_RATE_LIMIT_PER_MINUTE` (default 20; 0 turns it off): sign-in requests per
     /// client per minute, apart from the query limit.
@@ -57,16 +58,6 @@ impl std::fmt::Debug for AuthConfig {
                 &registry_core::env::redact_endpoint(&self.rpc_url),
             )
             .finish_non_exhaustive()
-    }
-}
-
-/// The public RPC of each network (the indexer's defaults too).
-pub fn default_rpc(network: Network) -> &'static str {
-    match network {
-        Network::Mainnet => "https://mainnet.sorobanrpc.com",
-        Network::Testnet => "https://soroban-testnet.stellar.org",
-        Network::Futurenet => "https://rpc-futurenet.stellar.org",
-        Network::Local => "http://127.0.0.1:8000/rpc",
     }
 }
 
@@ -89,7 +80,7 @@ impl AuthConfig {
             endpoint: format!("http://localhost:{port}/auth"),
             token_ttl: Duration::from_secs(3600),
             network: Network::Testnet,
-            rpc_url: default_rpc(Network::Testnet).into(),
+            rpc_url: Network::Testnet.default_rpc().into(),
             per_minute: 20,
         }
     }
@@ -157,13 +148,7 @@ impl AuthConfig {
             ));
             Network::Testnet
         });
-        c.rpc_url = env.string("STELLAR_RPC_URL", default_rpc(c.network));
-        if !(c.rpc_url.starts_with("http://") || c.rpc_url.starts_with("https://")) {
-            env.problem(format!(
-                "STELLAR_RPC_URL={:?}: expected an http:// or https:// URL",
-                registry_core::env::redact_endpoint(&c.rpc_url)
-            ));
-        }
+        c.rpc_url = env.rpc_url(c.network);
         if !production && env.raw("AUTH_SIGNING_KEY").is_none() {
             tracing::warn!(
                 "AUTH_SIGNING_KEY is not set: sign-in uses a key made up at start (development mode)"

@@ -150,14 +150,7 @@ impl PublisherQuery {
         ctx: &Context<'_>,
         #[graphql(validator(max_length = 64))] address: String,
     ) -> async_graphql::Result<Option<Publisher>> {
-        let a: AccountId = address
-            .parse()
-            .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
-            .gql()?;
-        Ok(crate::db::publishers::by_address(ctx.db(), &a)
-            .await
-            .gql()?
-            .map(Publisher::from_row))
+        by_address(ctx, &address).await
     }
 
     /// The account this request is signed in as (`Authorization: Bearer <token>`, from
@@ -221,14 +214,18 @@ impl Viewer {
 
     /// The account as a publisher; null until it has published or claimed something.
     async fn publisher(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Publisher>> {
-        let a: AccountId = self
-            .address
-            .parse()
-            .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
-            .gql()?;
-        Ok(crate::db::publishers::by_address(ctx.db(), &a)
-            .await
-            .gql()?
-            .map(Publisher::from_row))
+        by_address(ctx, &self.address).await
     }
+}
+
+/// The publisher of a `G…` address (`BAD_USER_INPUT` for anything else); null when unknown.
+async fn by_address(ctx: &Context<'_>, address: &str) -> async_graphql::Result<Option<Publisher>> {
+    let a: AccountId = address
+        .parse()
+        .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
+        .gql()?;
+    Ok(crate::db::publishers::by_address(ctx.db(), &a)
+        .await
+        .gql()?
+        .map(Publisher::from_row))
 }
