@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{ContractId, EventId, WasmHash};
+use crate::ids::{AccountId, ContractId, EventId, WasmHash};
 use crate::kinds::ContractKind;
 
 /// The one channel the registry notifies on.
@@ -32,6 +32,10 @@ pub enum EventKind {
     ContractUpgraded,
     /// A batch of ledgers was indexed (one event per batch, carrying its last ledger).
     LedgerIndexed,
+    /// A publisher claimed a contract (written by the API server).
+    ContractClaimed,
+    /// A publisher released a contract it had claimed (written by the API server).
+    ContractReleased,
 }
 
 impl EventKind {
@@ -41,6 +45,8 @@ impl EventKind {
             EventKind::ContractDeployed => "contract_deployed",
             EventKind::ContractUpgraded => "contract_upgraded",
             EventKind::LedgerIndexed => "ledger_indexed",
+            EventKind::ContractClaimed => "contract_claimed",
+            EventKind::ContractReleased => "contract_released",
         }
     }
 }
@@ -59,13 +65,16 @@ impl FromStr for EventKind {
             "contract_deployed" => Ok(EventKind::ContractDeployed),
             "contract_upgraded" => Ok(EventKind::ContractUpgraded),
             "ledger_indexed" => Ok(EventKind::LedgerIndexed),
+            "contract_claimed" => Ok(EventKind::ContractClaimed),
+            "contract_released" => Ok(EventKind::ContractReleased),
             other => Err(format!("unknown event kind {other:?}")),
         }
     }
 }
 
 /// The `payload` of a `registry_events` row, one shape per [`EventKind`]: written by the
-/// indexer, read by every server process. Stored as JSON with camelCase keys.
+/// indexer (and, for claims, by the API server), read by every server process. Stored as JSON
+/// with camelCase keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventPayload {
     /// Of a `contract_deployed` row.
@@ -74,6 +83,20 @@ pub enum EventPayload {
     ContractUpgraded(Upgraded),
     /// Of a `ledger_indexed` row.
     LedgerIndexed(LedgerIndexed),
+    /// Of a `contract_claimed` row.
+    ContractClaimed(Claim),
+    /// Of a `contract_released` row.
+    ContractReleased(Claim),
+}
+
+/// A publisher claimed or released a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Claim {
+    /// The contract.
+    pub contract_id: ContractId,
+    /// The publisher's account.
+    pub publisher: AccountId,
 }
 
 /// A contract appeared.
@@ -119,6 +142,8 @@ impl EventPayload {
             EventPayload::ContractDeployed(_) => EventKind::ContractDeployed,
             EventPayload::ContractUpgraded(_) => EventKind::ContractUpgraded,
             EventPayload::LedgerIndexed(_) => EventKind::LedgerIndexed,
+            EventPayload::ContractClaimed(_) => EventKind::ContractClaimed,
+            EventPayload::ContractReleased(_) => EventKind::ContractReleased,
         }
     }
 
@@ -128,6 +153,9 @@ impl EventPayload {
             EventPayload::ContractDeployed(p) => serde_json::to_value(p),
             EventPayload::ContractUpgraded(p) => serde_json::to_value(p),
             EventPayload::LedgerIndexed(p) => serde_json::to_value(p),
+            EventPayload::ContractClaimed(p) | EventPayload::ContractReleased(p) => {
+                serde_json::to_value(p)
+            }
         };
         v.expect("event payloads serialise")
     }
@@ -142,6 +170,12 @@ impl EventPayload {
                 EventPayload::ContractUpgraded(serde_json::from_value(json)?)
             }
             EventKind::LedgerIndexed => EventPayload::LedgerIndexed(serde_json::from_value(json)?),
+            EventKind::ContractClaimed => {
+                EventPayload::ContractClaimed(serde_json::from_value(json)?)
+            }
+            EventKind::ContractReleased => {
+                EventPayload::ContractReleased(serde_json::from_value(json)?)
+            }
         })
     }
 }

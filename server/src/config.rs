@@ -186,6 +186,9 @@ pub struct Config {
     pub database_url: Secret,
     /// `DATABASE_READ_URL` (optional): a read replica for analytics queries.
     pub database_read_url: Option<Secret>,
+    /// `DATABASE_WRITE_URL` (optional): the role publishers' writes connect as, a member of
+    /// `registry_publisher_writer` (unset: `DATABASE_URL`'s).
+    pub database_write_url: Option<Secret>,
     /// `HOST` (default 127.0.0.1) and `PORT` (default 3001; 0 picks a free port).
     pub listen: SocketAddr,
     /// `HOST` and `ADMIN_PORT` (default 9102; 0 picks a free port): the operators' listener,
@@ -246,6 +249,7 @@ impl Config {
     pub const VARS: &'static [&'static str] = &[
         "DATABASE_URL",
         "DATABASE_READ_URL",
+        "DATABASE_WRITE_URL",
         "HOST",
         "PORT",
         "ADMIN_PORT",
@@ -305,6 +309,7 @@ impl Config {
         "AUTH_ENDPOINT",
         "AUTH_TOKEN_TTL_SECS",
         "AUTH_RATE_LIMIT_PER_MINUTE",
+        "WRITE_RATE_LIMIT_PER_MINUTE",
         "STELLAR_NETWORK",
         "STELLAR_RPC_URL",
         "STELLAR_RPC_MAINNET",
@@ -326,6 +331,10 @@ impl Config {
             (
                 "DATABASE_READ_URL",
                 &env.raw("DATABASE_READ_URL").map(Secret::new),
+            ),
+            (
+                "DATABASE_WRITE_URL",
+                &env.raw("DATABASE_WRITE_URL").map(Secret::new),
             ),
         ] {
             if let Some(u) = url
@@ -445,6 +454,7 @@ impl Config {
         let config = Config {
             feed,
             database_read_url: env.raw("DATABASE_READ_URL").map(Secret::new),
+            database_write_url: env.raw("DATABASE_WRITE_URL").map(Secret::new),
             database_url: database_url.unwrap_or_else(|| Secret::new("")),
             listen: SocketAddr::new(host, port),
             admin_listen: SocketAddr::new(host, admin_port),

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     NotFound,
     /// The request needs a signed-in account, or its token is invalid or expired.
     Unauthenticated,
+    /// The signed-in account may not do this (it does not own the thing it changes).
+    Forbidden,
     /// The client sent too much too fast.
     RateLimited,
     /// A dependency (the database) is down or saturated; retrying later can help.
@@ -42,6 +44,7 @@ impl ErrorCode {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
@@ -60,6 +63,12 @@ pub enum Error {
     /// The request is over a limit; the message names the limit.
     #[error("{0}")]
     TooComplex(String),
+    /// A mutation without a signed-in account.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A mutation the signed-in account may not make; the message says why.
+    #[error("{0}")]
+    Forbidden(String),
     /// The client is over its request rate.
     #[error("too many requests: retry after {} s", retry_after.as_secs().max(1))]
     RateLimited {
@@ -115,6 +124,8 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::BadInput(_) => ErrorCode::BadUserInput,
+            Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::TooComplex(_) | Error::StatementTimeout(_) => ErrorCode::QueryTooComplex,
             Error::RateLimited { .. } => ErrorCode::RateLimited,
             Error::Unavailable(_) => ErrorCode::Unavailable,
@@ -127,7 +138,10 @@ impl Error {
     /// sentence otherwise.
     pub fn public_message(&self) -> String {
         match self {
-            Error::BadInput(m) | Error::TooComplex(m) => m.clone(),
+            Error::BadInput(m)
+            | Error::TooComplex(m)
+            | Error::Unauthenticated(m)
+            | Error::Forbidden(m) => m.clone(),
             Error::RateLimited { .. } => self.to_string(),
             Error::Unavailable(_) => "the registry's database is unavailable; retry shortly".into(),
             Error::StatementTimeout(_) => {
@@ -254,6 +268,7 @@ impl IntoResponse for Error {
             ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::QueryTooComplex | ErrorCode::PersistedQueryNotFound => {

@@ -44,6 +44,9 @@ pub struct AuthConfig {
     /// `AUTH_RATE_LIMIT_PER_MINUTE` (default 20; 0 turns it off): sign-in requests per
     /// client per minute, apart from the query limit.
     pub per_minute: u32,
+    /// `WRITE_RATE_LIMIT_PER_MINUTE` (default 30; 0 turns it off): mutations per signed-in
+    /// account per minute.
+    pub writes_per_minute: u32,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -82,6 +85,7 @@ impl AuthConfig {
             network: Network::Testnet,
             rpc_url: Network::Testnet.default_rpc().into(),
             per_minute: 20,
+            writes_per_minute: 30,
         }
     }
 
@@ -141,6 +145,7 @@ impl AuthConfig {
         c.domains = Domains { home, web_auth };
         c.token_ttl = Duration::from_secs(env.int("AUTH_TOKEN_TTL_SECS", 3600, 60, 7 * 86_400));
         c.per_minute = env.int("AUTH_RATE_LIMIT_PER_MINUTE", 20, 0, 1_000_000);
+        c.writes_per_minute = env.int("WRITE_RATE_LIMIT_PER_MINUTE", 30, 0, 1_000_000);
         let network_raw = env.string("STELLAR_NETWORK", "testnet");
         c.network = network_raw.parse().unwrap_or_else(|_| {
             env.problem(format!(
@@ -181,6 +186,12 @@ pub struct Viewer {
     pub expires: u64,
 }
 
+type AccountLimiter = governor::RateLimiter<
+    String,
+    governor::state::keyed::DashMapStateStore<String>,
+    governor::clock::DefaultClock,
+>;
+
 type KeyedLimiter = governor::RateLimiter<
     std::net::IpAddr,
     governor::state::keyed::DashMapStateStore<std::net::IpAddr>,
@@ -192,6 +203,8 @@ pub struct Auth {
     config: AuthConfig,
     /// Sign-in requests per client, apart from the query limit.
     limiter: Option<KeyedLimiter>,
+    /// Writes (mutations) per signed-in account.
+    writes: Option<AccountLimiter>,
     http: reqwest::Client,
     /// Challenges already exchanged for a token (this process), until they expire.
     used: moka::sync::Cache<[u8; 32], ()>,
@@ -209,8 +222,11 @@ impl Auth {
     pub fn new(config: AuthConfig, redis: Option<Arc<SharedLimits>>) -> Auth {
         let limiter = std::num::NonZeroU32::new(config.per_minute)
             .map(|n| governor::RateLimiter::keyed(governor::Quota::per_minute(n)));
+        let writes = std::num::NonZeroU32::new(config.writes_per_minute)
+            .map(|n| governor::RateLimiter::keyed(governor::Quota::per_minute(n)));
         Auth {
             limiter,
+            writes,
             used: moka::sync::Cache::builder()
                 .time_to_live(Duration::from_secs(sep10::CHALLENGE_SECS + 120))
                 .max_capacity(1_000_000)
@@ -239,9 +255,23 @@ impl Auth {
         }
     }
 
+    /// `Ok` when `account` may write now, else how long it must wait.
+    pub fn admit_write(&self, account: &str) -> Result<(), Duration> {
+        use governor::clock::Clock;
+        match &self.writes {
+            Some(l) => l
+                .check_key(&account.to_owned())
+                .map_err(|n| n.wait_time_from(governor::clock::DefaultClock::default().now())),
+            None => Ok(()),
+        }
+    }
+
     /// Forgets quiet clients (called on the query limiter's timer).
     pub fn retain_recent(&self) {
         if let Some(l) = &self.limiter {
+            l.retain_recent();
+        }
+        if let Some(l) = &self.writes {
             l.retain_recent();
         }
     }

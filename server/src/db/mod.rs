@@ -10,6 +10,7 @@ pub mod publishers;
 pub mod stats;
 pub mod tags;
 pub mod wasm;
+pub mod writes;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -28,6 +29,9 @@ pub struct Db {
     pub pool: PgPool,
     /// The pool for analytics: a read replica when `DATABASE_READ_URL` is set, else `pool`.
     pub analytics: PgPool,
+    /// The pool publishers' writes use: `DATABASE_WRITE_URL` when set, else `pool` (each
+    /// write runs as `registry_publisher_writer` either way).
+    pub writer: PgPool,
     /// Statements issued since start; incremented by every function in `db::`.
     statements: Arc<AtomicU64>,
     /// The statement budget of the request this handle serves, if any.
@@ -51,9 +55,14 @@ impl Db {
             Some(url) => self::pool(config, url.expose()).await?,
             None => pool.clone(),
         };
+        let writer = match &config.database_write_url {
+            Some(url) => self::pool(config, url.expose()).await?,
+            None => pool.clone(),
+        };
         Ok(Db {
             pool,
             analytics,
+            writer,
             statements: Arc::default(),
             budget: None,
         })
@@ -74,6 +83,7 @@ impl Db {
     pub fn from_pool(pool: PgPool) -> Db {
         Db {
             analytics: pool.clone(),
+            writer: pool.clone(),
             pool,
             statements: Arc::default(),
             budget: None,

@@ -249,7 +249,17 @@ pub async fn get(
             async_graphql::Value::String(id),
         );
     }
-    // GET must not change state; the schema has no mutations, so every operation is safe.
+    // GET must not change state: a mutation is sent with POST (405, as GraphQL over HTTP asks).
+    if is_mutation(&state.limits, &mut request) {
+        let mut res = http_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations are sent with POST",
+            ErrorCode::BadUserInput,
+        );
+        res.headers_mut()
+            .insert(header::ALLOW, axum::http::HeaderValue::from_static("POST"));
+        return res;
+    }
     if super::ws::wants_event_stream(&headers) {
         return super::ws::event_stream(state, peer.ip(), &headers, request).await;
     }
@@ -269,6 +279,36 @@ pub async fn get(
         viewer,
     )
     .await
+}
+
+/// Whether the operation a request would run is a mutation. A document that does not parse, or
+/// that the guard will refuse from its text (it is never parsed), is left to the engine.
+fn is_mutation(limits: &crate::config::Limits, request: &mut Request) -> bool {
+    use async_graphql::parser::types::DocumentOperations;
+    if !request.query.contains("mutation")
+        || crate::guard::scan(
+            &request.query,
+            limits.max_tokens,
+            limits.max_fragment_spreads,
+            limits.max_depth,
+        )
+        .is_err()
+    {
+        return false;
+    }
+    let name = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else {
+        return false;
+    };
+    let ty = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n.as_str()).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    ty == Some(OperationType::Mutation)
 }
 
 /// Answers a request, through the response cache when it is on: concurrent identical
@@ -395,7 +435,7 @@ async fn run(
             request = request.data(budget.clone());
         }
         if let Some(viewer) = &viewer {
-            request = request.data(viewer.clone());
+            request = request.data(viewer.clone()).data(state.auth.clone());
         }
         let span = tracing::info_span!("graphql", otel.name = %name);
         async move {

@@ -321,6 +321,7 @@ async fn serve(
                     Ok(Some(viewer)) => {
                         expires.store(viewer.expires, Ordering::Relaxed);
                         data.insert(viewer);
+                        data.insert(auth.clone());
                     }
                     Ok(None) => {}
                     Err(e) => return Err(async_graphql::Error::new(e.to_string())),
@@ -565,7 +566,7 @@ pub async fn event_stream(
     let mut request = request;
     let expires = viewer.as_ref().map(|v| v.expires);
     if let Some(viewer) = viewer {
-        request = request.data(viewer);
+        request = request.data(viewer).data(state.auth.clone());
     }
     let verdict = state
         .documents

@@ -5,6 +5,7 @@
 pub mod abi;
 pub mod analytics;
 pub mod contracts;
+pub mod mutations;
 pub mod pagination;
 pub mod publishers;
 pub mod scalars;
@@ -14,9 +15,7 @@ pub mod wasm;
 
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, EmptyMutation, ID, Interface, MergedObject, Object, Schema, SchemaBuilder,
-};
+use async_graphql::{Context, ID, Interface, MergedObject, Object, Schema, SchemaBuilder};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
@@ -34,7 +33,7 @@ pub use tags::Tag;
 pub use wasm::Wasm;
 
 /// The server's schema type.
-pub type AppSchema = Schema<Query, EmptyMutation, subscriptions::SubscriptionRoot>;
+pub type AppSchema = Schema<Query, mutations::MutationRoot, subscriptions::SubscriptionRoot>;
 
 /// Every root query field, merged from the domain modules.
 #[derive(MergedObject, Default)]
@@ -163,21 +162,24 @@ pub fn build(
     hub: crate::feed::Hub,
     retention_days: u32,
 ) -> AppSchema {
-    let mut builder: SchemaBuilder<Query, EmptyMutation, subscriptions::SubscriptionRoot> =
-        Schema::build(
-            Query::default(),
-            EmptyMutation,
-            subscriptions::SubscriptionRoot,
-        )
-        .data(hub)
-        .data(subscriptions::EventRetention(retention_days))
-        .data(db)
-        .data(caches)
-        .limit_depth(limits.max_depth)
-        .extension(crate::guard::Complexity {
-            max: limits.max_complexity,
-        })
-        .data(limits);
+    let mut builder: SchemaBuilder<
+        Query,
+        mutations::MutationRoot,
+        subscriptions::SubscriptionRoot,
+    > = Schema::build(
+        Query::default(),
+        mutations::MutationRoot,
+        subscriptions::SubscriptionRoot,
+    )
+    .data(hub)
+    .data(subscriptions::EventRetention(retention_days))
+    .data(db)
+    .data(caches)
+    .limit_depth(limits.max_depth)
+    .extension(crate::guard::Complexity {
+        max: limits.max_complexity,
+    })
+    .data(limits);
     if !introspection {
         builder = builder.disable_introspection();
     }
@@ -188,7 +190,7 @@ pub fn build(
 pub fn sdl() -> String {
     Schema::build(
         Query::default(),
-        EmptyMutation,
+        mutations::MutationRoot,
         subscriptions::SubscriptionRoot,
     )
     .finish()

@@ -114,6 +114,33 @@ impl ContractUpgradedEvent {
     }
 }
 
+/// A publisher claimed a contract (`claimContract`).
+pub struct ContractClaimedEvent(Arc<FeedEvent>);
+
+#[Object]
+impl ContractClaimedEvent {
+    async fn cursor(&self) -> String {
+        encode_cursor(self.0.id)
+    }
+
+    async fn network(&self) -> Network {
+        self.0.network
+    }
+
+    /// The publisher's account, a `G…` strkey.
+    async fn publisher(&self) -> Option<String> {
+        match &self.0.payload {
+            EventPayload::ContractClaimed(c) => Some(c.publisher.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The contract, as at the event.
+    async fn contract(&self) -> Option<Contract> {
+        contract_of(&self.0)
+    }
+}
+
 /// A batch of ledgers was indexed.
 pub struct LedgerIndexedEvent(Arc<FeedEvent>);
 
@@ -251,6 +278,35 @@ impl SubscriptionRoot {
         };
         let s = feed(ctx, after, filter).await?;
         Ok(s.map(|r| r.map(ContractUpgradedEvent)))
+    }
+
+    /// Every claim of a contract by a publisher (on one network, or of one contract, when
+    /// given). With `after`, first every such event since that cursor.
+    async fn contract_claimed(
+        &self,
+        ctx: &Context<'_>,
+        network: Option<Network>,
+        #[graphql(validator(max_length = 64))] contract_id: Option<String>,
+        #[graphql(validator(max_length = 256))] after: Option<String>,
+    ) -> async_graphql::Result<
+        impl Stream<Item = async_graphql::Result<ContractClaimedEvent>> + use<>,
+    > {
+        let contract = match contract_id {
+            Some(c) => Some(
+                c.parse::<ContractId>()
+                    .map_err(|e| Error::BadInput(e.to_string()))
+                    .gql()?,
+            ),
+            None => None,
+        };
+        let filter = EventFilter {
+            kind: Some(EventKind::ContractClaimed),
+            network,
+            contract,
+            tag: None,
+        };
+        let s = feed(ctx, after, filter).await?;
+        Ok(s.map(|r| r.map(ContractClaimedEvent)))
     }
 
     /// Every indexed batch of ledgers (on one network, when given).

@@ -13,7 +13,7 @@ use stellar_xdr::{Limits, ReadXdr, TransactionEnvelope, WriteXdr};
 use crate::feed::Client;
 use crate::helpers::TestApp;
 
-async fn rpc() -> SimRpc {
+pub async fn rpc() -> SimRpc {
     SimRpc::start(Chain::new(Network::Testnet, Profile::test(), 1, 2), 1, 0)
         .await
         .unwrap()
@@ -29,11 +29,11 @@ async fn app(rpc: &SimRpc, per_minute: u32) -> TestApp {
     .await
 }
 
-fn key(n: u8) -> SigningKey {
+pub fn key(n: u8) -> SigningKey {
     SigningKey::from_bytes(&[n; 32])
 }
 
-fn account(k: &SigningKey) -> String {
+pub fn account(k: &SigningKey) -> String {
     AccountId(k.verifying_key().to_bytes()).to_string()
 }
 
@@ -78,7 +78,7 @@ async fn token(app: &TestApp, signed: &str) -> (u16, Value) {
 }
 
 /// Signs in as `keys[0]`'s account with the signatures of `keys`.
-async fn sign_in(app: &TestApp, keys: &[&SigningKey]) -> (u16, Value) {
+pub async fn sign_in(app: &TestApp, keys: &[&SigningKey]) -> (u16, Value) {
     let (status, ch) = challenge(app, &account(keys[0])).await;
     assert_eq!(status, 200, "{ch}");
     token(app, &sign(ch["transaction"].as_str().unwrap(), keys)).await

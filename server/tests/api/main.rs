@@ -19,3 +19,4 @@ mod sdl;
 mod statements;
 mod subscriptions;
 mod traces;
+mod writes;

@@ -1,0 +1,159 @@
+//! Mutations: what a signed-in account (SEP-10, `Authorization: Bearer`) may change about
+//! itself and the contracts it deployed. Each is checked against the account, charged to its
+//! write limit (`WRITE_RATE_LIMIT_PER_MINUTE`), recorded in the audit log, and written as
+//! `registry_publisher_writer` (see `db::writes`).
+
+use async_graphql::{Context, Object};
+use registry_core::{AccountId, ContractId, Network};
+
+use super::Ctx;
+use super::contracts::Contract;
+use super::publishers::Publisher;
+use crate::db::writes::{self, PublisherChange};
+use crate::error::{Error, GqlResultExt};
+
+/// The signed-in account, charged one write; `UNAUTHENTICATED` without a token, `RATE_LIMITED`
+/// past its write limit.
+fn writer(ctx: &Context<'_>) -> Result<AccountId, Error> {
+    let viewer = ctx.data_opt::<crate::auth::Viewer>().ok_or_else(|| {
+        Error::Unauthenticated(
+            "sign in first: POST /auth a signed challenge and send `Authorization: Bearer <token>`"
+                .into(),
+        )
+    })?;
+    let account: AccountId = viewer
+        .address
+        .parse()
+        .map_err(|_| Error::Unauthenticated("the token names no account".into()))?;
+    if let Some(auth) = ctx.data_opt::<std::sync::Arc<crate::auth::Auth>>() {
+        auth.admit_write(&viewer.address)
+            .map_err(|retry_after| Error::RateLimited { retry_after })?;
+    }
+    Ok(account)
+}
+
+/// A field a publisher sets: trimmed, empty clears it, control characters refused.
+fn text(name: &str, value: Option<String>, max: usize) -> Result<Option<String>, Error> {
+    let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(Error::BadInput(format!(
+            "`{name}` must be at most {max} characters, without control characters"
+        )));
+    }
+    Ok(Some(v))
+}
+
+/// A website: an `https://` URL with a host.
+fn website(value: Option<String>) -> Result<Option<String>, Error> {
+    let Some(v) = text("website", value, 200)? else {
+        return Ok(None);
+    };
+    match reqwest::Url::parse(&v) {
+        Ok(u) if u.scheme() == "https" && u.host_str().is_some_and(|h| h.contains('.')) => {
+            Ok(Some(u.to_string()))
+        }
+        _ => Err(Error::BadInput(
+            "`website` must be an https:// URL with a host name".into(),
+        )),
+    }
+}
+
+/// A GitHub account or organisation name.
+fn github(value: Option<String>) -> Result<Option<String>, Error> {
+    let Some(v) = text("github", value, 39)? else {
+        return Ok(None);
+    };
+    let ok = v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !v.starts_with('-')
+        && !v.ends_with('-')
+        && !v.contains("--");
+    if !ok {
+        return Err(Error::BadInput(
+            "`github` must be a GitHub account name (letters, digits and single hyphens)".into(),
+        ));
+    }
+    Ok(Some(v))
+}
+
+fn contract_id(id: &str) -> Result<ContractId, Error> {
+    id.parse()
+        .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
+}
+
+/// The mutation root.
+#[derive(Default)]
+pub struct MutationRoot;
+
+#[Object(name = "Mutation")]
+impl MutationRoot {
+    /// Sets the signed-in account's publisher profile, creating it on first use; an empty or
+    /// absent value clears a field. `website` must be an https:// URL, `github` an account name.
+    async fn update_publisher(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(max_length = 256))] display_name: Option<String>,
+        #[graphql(validator(max_length = 256))] website: Option<String>,
+        #[graphql(validator(max_length = 256))] github: Option<String>,
+    ) -> async_graphql::Result<Publisher> {
+        let actor = writer(ctx).gql()?;
+        let change = PublisherChange {
+            display_name: text("displayName", display_name, 64).gql()?,
+            website: self::website(website).gql()?,
+            github: self::github(github).gql()?,
+        };
+        let row = writes::update_publisher(&ctx.db().writer, &actor, &change)
+            .await
+            .gql()?;
+        ctx.caches().invalidate_lists();
+        Ok(Publisher::from_row(row))
+    }
+
+    /// Claims a contract for the signed-in account: allowed to the account that deployed it,
+    /// while no other publisher holds it (`FORBIDDEN` otherwise). Subscribers of
+    /// `contractClaimed` hear of it.
+    async fn claim_contract(
+        &self,
+        ctx: &Context<'_>,
+        network: Network,
+        #[graphql(validator(max_length = 64))] contract_id: String,
+    ) -> async_graphql::Result<Contract> {
+        let actor = writer(ctx).gql()?;
+        let id = self::contract_id(&contract_id).gql()?;
+        writes::claim(&ctx.db().writer, &actor, network, &id)
+            .await
+            .gql()?;
+        reread(ctx, network, &id).await
+    }
+
+    /// Releases a contract the signed-in account holds.
+    async fn release_contract(
+        &self,
+        ctx: &Context<'_>,
+        network: Network,
+        #[graphql(validator(max_length = 64))] contract_id: String,
+    ) -> async_graphql::Result<Contract> {
+        let actor = writer(ctx).gql()?;
+        let id = self::contract_id(&contract_id).gql()?;
+        writes::release(&ctx.db().writer, &actor, network, &id)
+            .await
+            .gql()?;
+        reread(ctx, network, &id).await
+    }
+}
+
+/// The contract as it is now (read past every cache).
+async fn reread(
+    ctx: &Context<'_>,
+    network: Network,
+    id: &ContractId,
+) -> async_graphql::Result<Contract> {
+    ctx.caches().invalidate_lists();
+    crate::db::contracts::by_key(ctx.db(), network, id)
+        .await
+        .gql()?
+        .map(Contract::from)
+        .ok_or_else(|| Error::BadInput(format!("no contract {id} on {network}")))
+        .gql()
+}
