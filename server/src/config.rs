@@ -12,7 +12,8 @@ use registry_core::env::{ConfigError, Env};
 /// Query limits (DESIGN.md §4). Each is enforced with a clear error; see `tests/api/limits.rs`.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// `GRAPHQL_MAX_DEPTH` (default 12): deepest selection nesting.
+    /// `GRAPHQL_MAX_DEPTH` (default 15): deepest selection nesting (the standard introspection
+    /// query nests 13 deep).
     pub max_depth: usize,
     /// `GRAPHQL_MAX_COMPLEXITY` (default 20000): complexity points of an operation, and of a
     /// batch's operations together, where a list field costs its page size (or days) times its
@@ -356,7 +357,7 @@ impl Config {
         let admin_port = env.int::<u16>("ADMIN_PORT", 9102, 0, 65535);
         let db_max_connections = env.int::<u32>("DB_MAX_CONNECTIONS", 10, 1, 1000);
         let limits = Limits {
-            max_depth: env.int("GRAPHQL_MAX_DEPTH", 12, 2, 100),
+            max_depth: env.int("GRAPHQL_MAX_DEPTH", 15, 2, 100),
             max_complexity: env.int("GRAPHQL_MAX_COMPLEXITY", 20_000, 10, 10_000_000),
             max_aliases: env.int("GRAPHQL_MAX_ALIASES", 30, 0, 10_000),
             max_fields: env.int("GRAPHQL_MAX_FIELDS", 1000, 10, 1_000_000),

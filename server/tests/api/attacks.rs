@@ -66,7 +66,7 @@ async fn long_documents_are_refused_before_they_are_parsed() {
         "query {{ {} }} fragment T on Query {{ tags {{ name }} }}{broken}",
         "...T ".repeat(300)
     );
-    let nested = format!("{{{}{broken}", " contracts { edges { node ".repeat(7));
+    let nested = format!("{{{}{broken}", " contracts { edges { node ".repeat(10));
     for (q, cap) in [
         (fields, "GRAPHQL_MAX_TOKENS"),
         (spreads, "GRAPHQL_MAX_FRAGMENT_SPREADS"),

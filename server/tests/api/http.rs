@@ -405,3 +405,16 @@ async fn the_server_runs_on_a_role_that_can_only_read() {
         let _ = sqlx::query(&sql).execute(&owner.db.pool).await;
     }
 }
+
+/// The standard introspection query (13 levels deep through its type references) runs within
+/// the default limits: GraphiQL and code generators depend on it.
+#[tokio::test]
+async fn the_standard_introspection_query_runs_within_the_default_limits() {
+    let app = TestApp::spawn().await;
+    let body = app
+        .graphql(include_str!("introspection.graphql"), json!({}))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+    assert_eq!(body["data"]["__schema"]["mutationType"]["name"], "Mutation");
+}
