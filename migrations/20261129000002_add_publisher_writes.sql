@@ -38,6 +38,9 @@ BEGIN
     END IF;
 END $$;
 GRANT SELECT ON contracts, publishers, audit_log, indexer_cursors, registry_events TO registry_publisher_writer;
-GRANT INSERT, UPDATE (display_name, website, github) ON publishers TO registry_publisher_writer;
+GRANT INSERT (address), UPDATE (display_name, website, github) ON publishers
+    TO registry_publisher_writer;
 GRANT UPDATE (publisher_pk) ON contracts TO registry_publisher_writer;
-GRANT INSERT ON audit_log, registry_events TO registry_publisher_writer;
+GRANT INSERT (actor, action, target, before, after) ON audit_log TO registry_publisher_writer;
+GRANT INSERT (kind, network, contract_pk, ledger, payload) ON registry_events
+    TO registry_publisher_writer;

@@ -22,6 +22,12 @@ use crate::kinds::ContractKind;
 /// The one channel the registry notifies on.
 pub const CHANNEL: &str = "registry_events";
 
+/// The transaction-scoped advisory lock every writer of `registry_events` (the indexer's
+/// batches, the API server's claims) takes before its first row: event ids are then committed
+/// in the order they were issued, so a listener that reads `id > <last delivered>` never
+/// passes a row that commits later with a lower id.
+pub const EVENTS_LOCK: i64 = 0x7265_6765_7665_6e74;
+
 /// What a `registry_events` row records. Stored in `registry_events.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -2,7 +2,7 @@
 //! same transaction, one `pg_notify` with the highest id (delivered only at commit, so a
 //! listener never hears of rows it cannot read). Old rows are pruned by age.
 
-use registry_core::notify::{CHANNEL, EventPayload, encode_payload};
+use registry_core::notify::{CHANNEL, EVENTS_LOCK, EventPayload, encode_payload};
 use registry_core::{ContractPk, EventId, Network};
 use sqlx::{PgConnection, PgPool};
 
@@ -16,6 +16,13 @@ pub(super) async fn append(
     contract: Option<ContractPk>,
     ledger: u32,
 ) -> Result<(), sqlx::Error> {
+    if ctx.events.is_empty() {
+        // The lock's result is `void`, which the checked macros cannot describe.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(EVENTS_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
     let id: EventId = sqlx::query_scalar!(
         "INSERT INTO registry_events (kind, network, contract_pk, ledger, payload) VALUES ($1, $2, $3, $4, $5) \
          RETURNING id AS \"id: EventId\"",

@@ -3,7 +3,7 @@
 //! the audit log and the event log, and nothing else), each with its audit row, and claims
 //! with an event and the `NOTIFY` every server process listens to.
 
-use registry_core::notify::{CHANNEL, Claim, EventPayload, encode_payload};
+use registry_core::notify::{CHANNEL, Claim, EVENTS_LOCK, EventPayload, encode_payload};
 use registry_core::{AccountId, ContractId, ContractPk, EventId, Network, PublisherPk};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
@@ -66,7 +66,7 @@ async fn ensure_publisher(tx: &mut PgConnection, address: &AccountId) -> Result<
     Ok(sqlx::query_as!(
         PublisherRow,
         r#"SELECT pk AS "pk: PublisherPk", address AS "address: AccountId", display_name, website, github, created_at
-         FROM publishers WHERE address = $1"#,
+         FROM publishers WHERE address = $1 FOR UPDATE"#,
         address as &AccountId,
     )
     .fetch_one(tx)
@@ -141,6 +141,12 @@ async fn announce(
     contract: ContractPk,
     payload: EventPayload,
 ) -> Result<()> {
+    // Ids commit in the order they are issued (see EVENTS_LOCK); the result is `void`, which
+    // the checked macros cannot describe.
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(EVENTS_LOCK)
+        .execute(&mut *tx)
+        .await?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO registry_events (kind, network, contract_pk, ledger, payload)
          VALUES ($1, $2, $3,
@@ -187,13 +193,21 @@ pub async fn claim(
         ));
     }
     let publisher = ensure_publisher(&mut tx, actor).await?;
-    sqlx::query!(
-        "UPDATE contracts SET publisher_pk = $2 WHERE pk = $1",
+    // Only while nobody holds it: a claim that raced this one and won leaves no row to change.
+    let claimed = sqlx::query!(
+        "UPDATE contracts SET publisher_pk = $2 WHERE pk = $1 AND publisher_pk IS NULL",
         c.pk as ContractPk,
         publisher.pk as PublisherPk,
     )
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        tx.rollback().await?;
+        return Err(Error::Forbidden(
+            "the contract was claimed meanwhile: read it again".into(),
+        ));
+    }
     let target = format!("contract:{network}:{contract}");
     audit(
         &mut tx,

@@ -249,7 +249,10 @@ pub async fn get(
             async_graphql::Value::String(id),
         );
     }
-    // GET must not change state: a mutation is sent with POST (405, as GraphQL over HTTP asks).
+    // GET must not change state: a mutation is sent with POST (405, as GraphQL over HTTP asks),
+    // whether its text came in the URL or by id. A document that fails to resolve is
+    // reported by `run` (resolving is idempotent).
+    let _ = state.documents.resolve(&mut request);
     if is_mutation(&state.limits, &mut request) {
         let mut res = http_error(
             StatusCode::METHOD_NOT_ALLOWED,

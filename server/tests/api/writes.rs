@@ -265,3 +265,73 @@ async fn writes_have_their_own_limit_per_account() {
     let body = as_(&app, Some(&other), UPDATE, json!({ "d": "Other" })).await;
     assert!(body.get("errors").is_none(), "{body}");
 }
+
+#[tokio::test]
+async fn a_mutation_known_by_its_hash_is_not_run_from_a_get_either() {
+    use sha2::Digest;
+    let rpc = rpc().await;
+    let app = app(rpc.url.clone(), 0).await;
+    let text = "mutation { updatePublisher(displayName: \"x\") { address } }";
+    let hash = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+    let apq = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    // The server learns the text (the anonymous mutation itself is refused)...
+    let body = app
+        .post(json!({ "query": text, "extensions": apq }))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
+    // ...and a GET naming it by id alone is still a mutation over GET.
+    let res = app
+        .client
+        .get(format!("{}/graphql", app.url))
+        .query(&[("documentId", format!("sha256:{hash}"))])
+        .header(
+            "authorization",
+            format!("Bearer {}", token_of(&app, 25).await),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+}
+
+#[tokio::test]
+async fn a_claim_writes_its_event_behind_the_event_log_lock() {
+    let rpc = rpc().await;
+    let app = app(rpc.url.clone(), 0).await;
+    let k = known(&app.db).await;
+    let me = account(&key(26));
+    sqlx::query(
+        "UPDATE contracts SET deployer = $1, network = 'testnet', publisher_pk = NULL WHERE contract_id = $2",
+    )
+    .bind(&me)
+    .bind(&k.hello)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let token = token_of(&app, 26).await;
+    // An indexer batch holds the lock: the claim cannot append its event before that commits.
+    let mut batch = app.db.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(registry_core::notify::EVENTS_LOCK)
+        .execute(&mut *batch)
+        .await
+        .unwrap();
+    let waiting = tokio::time::timeout(
+        std::time::Duration::from_millis(700),
+        as_(&app, Some(&token), CLAIM, json!({ "id": k.hello })),
+    )
+    .await;
+    assert!(
+        waiting.is_err(),
+        "the claim did not wait for the lock: {waiting:?}"
+    );
+    batch.commit().await.unwrap();
+    let body = as_(&app, Some(&token), CLAIM, json!({ "id": k.hello })).await;
+    assert_eq!(
+        body["data"]["claimContract"]["publisher"]["address"], me,
+        "{body}"
+    );
+}
