@@ -208,23 +208,7 @@ pub async fn claim(
             "the contract was claimed meanwhile: read it again".into(),
         ));
     }
-    let target = format!("contract:{network}:{contract}");
-    audit(
-        &mut tx,
-        actor,
-        "claimContract",
-        &target,
-        json!({ "publisher": null }),
-        json!({ "publisher": me }),
-    )
-    .await?;
-    let payload = EventPayload::ContractClaimed(Claim {
-        contract_id: *contract,
-        publisher: *actor,
-    });
-    announce(&mut tx, network, c.pk, payload).await?;
-    tx.commit().await?;
-    Ok(())
+    record(tx, actor, network, contract, c.pk, true).await
 }
 
 /// Releases a contract the signed-in account holds.
@@ -248,20 +232,49 @@ pub async fn release(
     )
     .execute(&mut *tx)
     .await?;
+    record(tx, actor, network, contract, c.pk, false).await
+}
+
+/// Records a claim (`claimed`) or a release of a contract: its audit row and its feed event,
+/// then commits.
+async fn record(
+    mut tx: Transaction<'static, Postgres>,
+    actor: &AccountId,
+    network: Network,
+    contract: &ContractId,
+    pk: ContractPk,
+    claimed: bool,
+) -> Result<()> {
+    let me = json!(actor.to_string());
+    let claim = Claim {
+        contract_id: *contract,
+        publisher: *actor,
+    };
+    let (action, before, after, payload) = if claimed {
+        (
+            "claimContract",
+            json!(null),
+            me,
+            EventPayload::ContractClaimed(claim),
+        )
+    } else {
+        (
+            "releaseContract",
+            me,
+            json!(null),
+            EventPayload::ContractReleased(claim),
+        )
+    };
     audit(
         &mut tx,
         actor,
-        "releaseContract",
+        action,
         &format!("contract:{network}:{contract}"),
-        json!({ "publisher": me }),
-        json!({ "publisher": null }),
+        json!({ "publisher": before }),
+        json!({ "publisher": after }),
     )
     .await?;
-    let payload = EventPayload::ContractReleased(Claim {
-        contract_id: *contract,
-        publisher: *actor,
-    });
-    announce(&mut tx, network, c.pk, payload).await?;
+    announce(&mut tx, network, pk, payload).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -842,10 +842,7 @@ impl ContractQuery {
     ) -> async_graphql::Result<Option<Contract>> {
         let row = match (contract_id, name) {
             (Some(id), None) => {
-                let id: ContractId = id
-                    .parse()
-                    .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
-                    .gql()?;
+                let id = super::contract_id_arg(&id).gql()?;
                 crate::db::contracts::by_key(ctx.db(), network, &id)
                     .await
                     .gql()?

@@ -57,6 +57,12 @@ pub enum Node {
     Tag(Tag),
 }
 
+/// A `C…` contract id argument, or `BAD_USER_INPUT` with the reason.
+pub fn contract_id_arg(id: &str) -> Result<ContractId, Error> {
+    id.parse()
+        .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
+}
+
 /// Builds a global id: `base64url("<Type>:<natural key>")`. Natural keys, not surrogate
 /// keys, so ids survive a re-index.
 pub fn global_id(type_name: &str, key: &str) -> ID {

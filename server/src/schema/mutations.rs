@@ -77,11 +77,6 @@ fn github(value: Option<String>) -> Result<Option<String>, Error> {
     Ok(Some(v))
 }
 
-fn contract_id(id: &str) -> Result<ContractId, Error> {
-    id.parse()
-        .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
-}
-
 /// The mutation root.
 #[derive(Default)]
 pub struct MutationRoot;
@@ -120,7 +115,7 @@ impl MutationRoot {
         #[graphql(validator(max_length = 64))] contract_id: String,
     ) -> async_graphql::Result<Contract> {
         let actor = writer(ctx).gql()?;
-        let id = self::contract_id(&contract_id).gql()?;
+        let id = super::contract_id_arg(&contract_id).gql()?;
         writes::claim(&ctx.db().writer, &actor, network, &id)
             .await
             .gql()?;
@@ -135,7 +130,7 @@ impl MutationRoot {
         #[graphql(validator(max_length = 64))] contract_id: String,
     ) -> async_graphql::Result<Contract> {
         let actor = writer(ctx).gql()?;
-        let id = self::contract_id(&contract_id).gql()?;
+        let id = super::contract_id_arg(&contract_id).gql()?;
         writes::release(&ctx.db().writer, &actor, network, &id)
             .await
             .gql()?;

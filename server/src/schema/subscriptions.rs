@@ -18,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use registry_core::notify::{EventKind, EventPayload};
-use registry_core::{ContractId, EventId, Network};
+use registry_core::{EventId, Network};
 
 use super::Ctx;
 use super::contracts::Contract;
@@ -224,6 +224,20 @@ fn scopeguard(f: impl FnOnce() + Send + 'static) -> impl Send {
     Guard(Some(f))
 }
 
+/// The events of one kind, on one network and about one contract (each when given).
+fn of_contract(
+    kind: EventKind,
+    network: Option<Network>,
+    contract_id: Option<&str>,
+) -> async_graphql::Result<EventFilter> {
+    Ok(EventFilter {
+        kind: Some(kind),
+        network,
+        contract: contract_id.map(super::contract_id_arg).transpose().gql()?,
+        tag: None,
+    })
+}
+
 /// The subscription root.
 #[derive(Default)]
 pub struct SubscriptionRoot;
@@ -262,20 +276,7 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<
         impl Stream<Item = async_graphql::Result<ContractUpgradedEvent>> + use<>,
     > {
-        let contract = match contract_id {
-            Some(c) => Some(
-                c.parse::<ContractId>()
-                    .map_err(|e| Error::BadInput(e.to_string()))
-                    .gql()?,
-            ),
-            None => None,
-        };
-        let filter = EventFilter {
-            kind: Some(EventKind::ContractUpgraded),
-            network,
-            contract,
-            tag: None,
-        };
+        let filter = of_contract(EventKind::ContractUpgraded, network, contract_id.as_deref())?;
         let s = feed(ctx, after, filter).await?;
         Ok(s.map(|r| r.map(ContractUpgradedEvent)))
     }
@@ -291,20 +292,7 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<
         impl Stream<Item = async_graphql::Result<ContractClaimedEvent>> + use<>,
     > {
-        let contract = match contract_id {
-            Some(c) => Some(
-                c.parse::<ContractId>()
-                    .map_err(|e| Error::BadInput(e.to_string()))
-                    .gql()?,
-            ),
-            None => None,
-        };
-        let filter = EventFilter {
-            kind: Some(EventKind::ContractClaimed),
-            network,
-            contract,
-            tag: None,
-        };
+        let filter = of_contract(EventKind::ContractClaimed, network, contract_id.as_deref())?;
         let s = feed(ctx, after, filter).await?;
         Ok(s.map(|r| r.map(ContractClaimedEvent)))
     }
