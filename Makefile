@@ -8,7 +8,7 @@ DB_URL = $$(scripts/database-url registry)
 
 .PHONY: run demo web web-dist release run-server migrate seed db-up db-down test lint sqlx-prepare fmt schema bench fuzz deny snapshots clean-db tools
 
-## run: migrate, then run the indexer (STELLAR_NETWORK, default testnet) and the API on PORT (3001)
+## run: migrate, then run the indexer (STELLAR_NETWORK, default testnet), the build verifier and the API on PORT (3001)
 run: tools release web-dist
 	@scripts/run-stack
 
@@ -25,7 +25,7 @@ web-dist:
 	@[[ -f web/dist/index.html ]] || $(MAKE) --no-print-directory web
 
 release:
-	$(CARGO) build --release -p registry-server -p registry-indexer -p registry-devtools
+	$(CARGO) build --release -p registry-server -p registry-indexer -p registry-verifier -p registry-devtools
 
 ## run-server: serve the API only (the database must be migrated)
 run-server:

@@ -94,9 +94,49 @@ pub fn rule_tags() -> impl Iterator<Item = &'static str> {
     RULES.iter().map(|r| r.tag)
 }
 
+/// The tags a contract's owner may set by hand (`setContractTags`): what a contract is for,
+/// which its interface cannot tell. None is a tag a rule produces, so an owner cannot claim an
+/// interface (`sep-41`) the contract does not have.
+pub const MANUAL_TAGS: &[&str] = &[
+    "amm",
+    "bridge",
+    "dao",
+    "defi",
+    "dex",
+    "example",
+    "gaming",
+    "governance",
+    "identity",
+    "launchpad",
+    "lending",
+    "multisig",
+    "nft",
+    "oracle",
+    "payments",
+    "rwa",
+    "stablecoin",
+    "staking",
+    "test",
+    "vault",
+    "wallet",
+    "yield",
+];
+
+/// The most manual tags a contract carries.
+pub const MAX_MANUAL_TAGS: usize = 8;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manual_tags_are_sorted_and_never_a_rules_tag_or_a_sep() {
+        assert!(MANUAL_TAGS.windows(2).all(|w| w[0] < w[1]));
+        for t in MANUAL_TAGS {
+            assert!(!rule_tags().any(|r| r == *t), "{t} is a rule's tag");
+            assert!(!t.starts_with("sep-"), "{t}");
+        }
+    }
     use crate::spec::sac::stellar_asset_spec;
 
     #[test]

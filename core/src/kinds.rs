@@ -29,13 +29,15 @@ pub enum ContractKind {
 )]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum VerificationStatus {
-    /// Nobody has submitted a source for it.
+    /// No build attestation has been checked (its meta names no `source_repo`, and nobody
+    /// asked).
     Unverified,
-    /// A source was submitted and the build is under way.
+    /// A verification is queued: the verifier has not given its verdict yet.
     Pending,
-    /// The build reproduced the on-chain WASM byte for byte.
+    /// A GitHub build attestation of the WASM's hash verified completely (SEP-55): signed
+    /// through Sigstore by a workflow of the WASM's `source_repo`, logged, naming this hash.
     Verified,
-    /// The build did not reproduce the WASM.
+    /// The attestation is missing or did not hold; the verdict says why.
     Failed,
 }
 

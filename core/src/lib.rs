@@ -14,8 +14,11 @@
 //! - `db` (feature `sqlx`): the embedded migrations. `telemetry` (feature `telemetry`): the
 //!   tracing setup and trace export. `testing` (feature `test-util`): a fresh database per
 //!   test; `otlp_receiver` (same feature): a local OTLP receiver for tests of trace export.
+//!   `metrics_endpoint` (feature `metrics-endpoint`): the `/metrics` and `/health` port of the
+//!   indexer and the verifier.
 //!
-//! This crate does no I/O of its own outside `db`, `telemetry` and the test support.
+//! This crate does no I/O of its own outside `db`, `telemetry`, `metrics_endpoint` and the
+//! test support.
 #![warn(missing_docs)]
 
 pub mod autotag;
@@ -31,6 +34,8 @@ pub mod text;
 
 #[cfg(feature = "sqlx")]
 pub mod db;
+#[cfg(feature = "metrics-endpoint")]
+pub mod metrics_endpoint;
 #[cfg(feature = "test-util")]
 pub mod otlp_receiver;
 #[cfg(feature = "signal")]

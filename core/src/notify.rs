@@ -42,6 +42,9 @@ pub enum EventKind {
     ContractClaimed,
     /// A publisher released a contract it had claimed (written by the API server).
     ContractReleased,
+    /// The build of a contract's WASM was verified, or failed verification (written by the
+    /// verifier, one event per contract running the WASM).
+    ContractVerified,
 }
 
 impl EventKind {
@@ -53,6 +56,7 @@ impl EventKind {
             EventKind::LedgerIndexed => "ledger_indexed",
             EventKind::ContractClaimed => "contract_claimed",
             EventKind::ContractReleased => "contract_released",
+            EventKind::ContractVerified => "contract_verified",
         }
     }
 }
@@ -73,6 +77,7 @@ impl FromStr for EventKind {
             "ledger_indexed" => Ok(EventKind::LedgerIndexed),
             "contract_claimed" => Ok(EventKind::ContractClaimed),
             "contract_released" => Ok(EventKind::ContractReleased),
+            "contract_verified" => Ok(EventKind::ContractVerified),
             other => Err(format!("unknown event kind {other:?}")),
         }
     }
@@ -93,6 +98,20 @@ pub enum EventPayload {
     ContractClaimed(Claim),
     /// Of a `contract_released` row.
     ContractReleased(Claim),
+    /// Of a `contract_verified` row.
+    ContractVerified(Verified),
+}
+
+/// A verdict on the build of the WASM a contract runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verified {
+    /// The contract.
+    pub contract_id: ContractId,
+    /// The WASM whose build was checked.
+    pub wasm_hash: WasmHash,
+    /// Whether its build attestation held.
+    pub verified: bool,
 }
 
 /// A publisher claimed or released a contract.
@@ -150,6 +169,7 @@ impl EventPayload {
             EventPayload::LedgerIndexed(_) => EventKind::LedgerIndexed,
             EventPayload::ContractClaimed(_) => EventKind::ContractClaimed,
             EventPayload::ContractReleased(_) => EventKind::ContractReleased,
+            EventPayload::ContractVerified(_) => EventKind::ContractVerified,
         }
     }
 
@@ -162,6 +182,7 @@ impl EventPayload {
             EventPayload::ContractClaimed(p) | EventPayload::ContractReleased(p) => {
                 serde_json::to_value(p)
             }
+            EventPayload::ContractVerified(p) => serde_json::to_value(p),
         };
         v.expect("event payloads serialise")
     }
@@ -181,6 +202,9 @@ impl EventPayload {
             }
             EventKind::ContractReleased => {
                 EventPayload::ContractReleased(serde_json::from_value(json)?)
+            }
+            EventKind::ContractVerified => {
+                EventPayload::ContractVerified(serde_json::from_value(json)?)
             }
         })
     }

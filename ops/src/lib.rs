@@ -140,7 +140,7 @@ pub fn registered_metrics() -> BTreeSet<Metric> {
     let re = Regex::new(r#"\b(counter|gauge|histogram)!\(\s*"([a-zA-Z_:][a-zA-Z0-9_:]*)""#)
         .expect("static regex");
     let mut files = Vec::new();
-    for dir in ["server/src", "indexer/src", "core/src"] {
+    for dir in ["server/src", "indexer/src", "verifier/src", "core/src"] {
         rust_files(&root().join(dir), &mut files);
     }
     let mut out = BTreeSet::new();

@@ -37,6 +37,9 @@ pub enum StartError {
     /// The documents manifest is missing or invalid.
     #[error("{0}")]
     Documents(String),
+    /// The home-domain client cannot be built (an unreadable `HOME_DOMAIN_CA_FILE`).
+    #[error("{0}")]
+    HomeDomain(String),
     /// `REDIS_URL` is not a Redis URL the client accepts.
     #[error("cannot use the Redis at {url}: {source}")]
     Redis {
@@ -97,6 +100,8 @@ impl App {
         )
         .await
         .map_err(StartError::Feed)?;
+        let home_domains = crate::home_domain::HomeDomains::new(&config.home_domain)
+            .map_err(StartError::HomeDomain)?;
         let schema = crate::schema::build(
             db.clone(),
             caches.clone(),
@@ -104,6 +109,7 @@ impl App {
             config.introspection,
             hub.clone(),
             config.feed.retention_days,
+            home_domains,
         );
         match &config.web_dir {
             Some(dir) if !crate::http::web::is_built(dir) => tracing::warn!(

@@ -243,6 +243,8 @@ pub struct Config {
     pub otlp_endpoint: Option<String>,
     /// Sign-in (SEP-10).
     pub auth: crate::auth::AuthConfig,
+    /// How contracts' home domains are asked which accounts may claim them.
+    pub home_domain: crate::home_domain::HomeDomainConfig,
 }
 
 impl Config {
@@ -311,6 +313,9 @@ impl Config {
         "AUTH_TOKEN_TTL_SECS",
         "AUTH_RATE_LIMIT_PER_MINUTE",
         "WRITE_RATE_LIMIT_PER_MINUTE",
+        "HOME_DOMAIN_TIMEOUT_SECS",
+        "HOME_DOMAIN_RESOLVE",
+        "HOME_DOMAIN_CA_FILE",
         "STELLAR_NETWORK",
         "STELLAR_RPC_URL",
         "STELLAR_RPC_MAINNET",
@@ -490,6 +495,19 @@ impl Config {
             log_format: env.string("LOG_FORMAT", "text"),
             otlp_endpoint: env.http_url("OTLP_ENDPOINT", "an OTLP/HTTP collector"),
             auth: crate::auth::AuthConfig::from_env(env, port),
+            home_domain: crate::home_domain::HomeDomainConfig {
+                timeout: Duration::from_secs(env.int("HOME_DOMAIN_TIMEOUT_SECS", 5, 1, 60)),
+                pinned: match crate::home_domain::parse_pins(
+                    env.raw("HOME_DOMAIN_RESOLVE").unwrap_or(""),
+                ) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        env.problem(format!("HOME_DOMAIN_RESOLVE: {e}"));
+                        Default::default()
+                    }
+                },
+                ca_file: env.raw("HOME_DOMAIN_CA_FILE").map(PathBuf::from),
+            },
         };
         if !matches!(config.log_format.as_str(), "text" | "json") {
             env.problem(format!(

@@ -13,7 +13,11 @@
 //! - [`guard`]: the checks every document passes first, on every transport (work counted with
 //!   fragments expanded, in linear time, before validation).
 //!
-//! The server only reads; the indexer is the only writer.
+//! - [`auth`]: sign-in (SEP-10) and tokens; [`home_domain`]: the stellar.toml a contract's
+//!   home domain publishes (who may claim it).
+//!
+//! The indexer is the only writer of what comes from the chain; the server writes only what
+//! publishers own (`db::writes`, as its own database role), and the verifier only verdicts.
 
 pub mod app;
 pub mod auth;
@@ -24,6 +28,7 @@ pub mod documents;
 pub mod error;
 pub mod feed;
 pub mod guard;
+pub mod home_domain;
 pub mod http;
 pub mod loaders;
 pub mod schema;

@@ -24,6 +24,7 @@ use registry_ops_tests::{config_vars, default_port};
 pub enum Binary {
     Server,
     Indexer,
+    Verifier,
 }
 
 impl Binary {
@@ -37,6 +38,10 @@ impl Binary {
             || image_or_dockerfile.ends_with("indexer.Dockerfile")
         {
             Some(Binary::Indexer)
+        } else if image_or_dockerfile.contains("soroban-registry/verifier")
+            || image_or_dockerfile.ends_with("verifier.Dockerfile")
+        {
+            Some(Binary::Verifier)
         } else {
             None
         }
@@ -47,6 +52,7 @@ impl Binary {
         match self {
             Binary::Server => config_vars("server/src/config.rs"),
             Binary::Indexer => config_vars("indexer/src/config.rs"),
+            Binary::Verifier => config_vars("verifier/src/config.rs"),
         }
     }
 
@@ -63,6 +69,10 @@ impl Binary {
             Binary::Indexer => vec![(
                 "INDEXER_METRICS_PORT",
                 default_port("indexer/src/config.rs", "INDEXER_METRICS_PORT"),
+            )],
+            Binary::Verifier => vec![(
+                "VERIFIER_METRICS_PORT",
+                default_port("verifier/src/config.rs", "VERIFIER_METRICS_PORT"),
             )],
         }
     }
@@ -83,6 +93,7 @@ impl Binary {
         match self {
             Binary::Server => "ADMIN_PORT",
             Binary::Indexer => "INDEXER_METRICS_PORT",
+            Binary::Verifier => "VERIFIER_METRICS_PORT",
         }
     }
 
@@ -92,7 +103,9 @@ impl Binary {
             Binary::Server => {
                 registry_ops_tests::routes_in("server/src/http/mod.rs", "admin_router")
             }
-            Binary::Indexer => registry_ops_tests::routes("indexer/src/metrics.rs"),
+            Binary::Indexer | Binary::Verifier => {
+                registry_ops_tests::routes("core/src/metrics_endpoint.rs")
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ fn stand_in(dir: &Path, name: &str, log: &Path) {
     let wait = if name == "registry-server" {
         format!(
             "for _ in $(seq 100); do grep -q 'registry-indexer run' '{0}' && \
-             {{ [[ -z \"$DEMO\" ]] || grep -q 'registry-sim' '{0}'; }} && break; sleep 0.05; done\n",
+             grep -q 'registry-verifier' '{0}' && {{ [[ -z \"$DEMO\" ]] || grep -q 'registry-sim' '{0}'; }} && break; sleep 0.05; done\n",
             log.display()
         )
     } else {
@@ -40,6 +40,7 @@ fn run_stack_runs_the_binaries_where_cargo_target_dir_puts_them() {
     std::fs::create_dir_all(&release).unwrap();
     let log = target.join("calls.log");
     stand_in(&release, "registry-indexer", &log);
+    stand_in(&release, "registry-verifier", &log);
     stand_in(&release, "registry-server", &log);
     let out = Command::new(root().join("scripts/run-stack"))
         .env("CARGO_TARGET_DIR", &target)
@@ -50,6 +51,7 @@ fn run_stack_runs_the_binaries_where_cargo_target_dir_puts_them() {
     let calls = std::fs::read_to_string(&log).unwrap();
     assert!(calls.contains("registry-indexer migrate"), "{calls}");
     assert!(calls.contains("registry-indexer run"), "{calls}");
+    assert!(calls.contains("registry-verifier"), "{calls}");
     assert!(calls.contains("registry-server"), "{calls}");
     // The demo runs the simulated network from the same place.
     stand_in(&release, "registry-sim", &log);

@@ -9,6 +9,7 @@ pub mod events;
 pub mod publishers;
 pub mod stats;
 pub mod tags;
+pub mod verifications;
 pub mod wasm;
 pub mod writes;
 

@@ -4,7 +4,9 @@
 //! with an event and the `NOTIFY` every server process listens to.
 
 use registry_core::notify::{CHANNEL, Claim, EVENTS_LOCK, EventPayload, encode_payload};
-use registry_core::{AccountId, ContractId, ContractPk, EventId, Network, PublisherPk};
+use registry_core::{
+    AccountId, ContractId, ContractPk, EventId, Network, PublisherPk, WasmHash, WasmPk,
+};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
@@ -167,13 +169,57 @@ async fn announce(
     Ok(())
 }
 
-/// Claims `contract` for the signed-in account: allowed when it deployed the contract and no
-/// other publisher holds it. Claiming one's own contract again changes nothing.
+/// What entitles an account to claim a contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimBasis {
+    /// It deployed the contract (checked here, in the claim's transaction).
+    Deployer,
+    /// The contract's SEP-55 `home_domain` lists it in its stellar.toml's `ACCOUNTS` (checked
+    /// by the caller, over HTTPS, before the transaction).
+    HomeDomain(String),
+}
+
+/// What a claim is decided on, read before any check that needs the network: the deployer and
+/// the `home_domain` of the contract's current WASM.
+pub struct ClaimFacts {
+    pub deployer: Option<String>,
+    pub home_domain: Option<String>,
+}
+
+/// The facts of `contract`, or `BAD_USER_INPUT` for an unknown one.
+pub async fn claim_facts(
+    pool: &PgPool,
+    network: Network,
+    contract: &ContractId,
+) -> Result<ClaimFacts> {
+    let row = sqlx::query!(
+        r#"SELECT c.deployer, w.meta AS "meta?" FROM contracts c
+         LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk
+         WHERE c.network = $1 AND c.contract_id = $2"#,
+        network as Network,
+        contract as &ContractId,
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| Error::BadInput(format!("no contract {contract} on {network}")))?;
+    let entries: Vec<registry_core::spec::MetaEntry> = row
+        .meta
+        .and_then(|m| serde_json::from_value(m).ok())
+        .unwrap_or_default();
+    Ok(ClaimFacts {
+        deployer: row.deployer,
+        home_domain: registry_core::spec::meta::interpret(&entries).home_domain,
+    })
+}
+
+/// Claims `contract` for the signed-in account on `basis`, while no other publisher holds it.
+/// Claiming one's own contract again changes nothing.
 pub async fn claim(
     pool: &PgPool,
     actor: &AccountId,
     network: Network,
     contract: &ContractId,
+    basis: &ClaimBasis,
 ) -> Result<()> {
     let mut tx = begin(pool).await?;
     let c = claimable(&mut tx, network, contract).await?;
@@ -187,9 +233,11 @@ pub async fn claim(
         }
         None => {}
     }
-    if c.deployer.as_deref() != Some(me.as_str()) {
+    if *basis == ClaimBasis::Deployer && c.deployer.as_deref() != Some(me.as_str()) {
         return Err(Error::Forbidden(
-            "only the account that deployed a contract can claim it".into(),
+            "only the account that deployed a contract, or one its home domain's stellar.toml \
+             lists in ACCOUNTS, can claim it"
+                .into(),
         ));
     }
     let publisher = ensure_publisher(&mut tx, actor).await?;
@@ -208,7 +256,7 @@ pub async fn claim(
             "the contract was claimed meanwhile: read it again".into(),
         ));
     }
-    record(tx, actor, network, contract, c.pk, true).await
+    record(tx, actor, network, contract, c.pk, Some(basis)).await
 }
 
 /// Releases a contract the signed-in account holds.
@@ -232,49 +280,139 @@ pub async fn release(
     )
     .execute(&mut *tx)
     .await?;
-    record(tx, actor, network, contract, c.pk, false).await
+    record(tx, actor, network, contract, c.pk, None).await
 }
 
-/// Records a claim (`claimed`) or a release of a contract: its audit row and its feed event,
-/// then commits.
+/// The audit log's target of a contract.
+pub fn contract_target(network: Network, contract: &ContractId) -> String {
+    format!("contract:{network}:{contract}")
+}
+
+/// Records a claim (on `basis`) or a release (`None`) of a contract: its audit row and its
+/// feed event, then commits.
 async fn record(
     mut tx: Transaction<'static, Postgres>,
     actor: &AccountId,
     network: Network,
     contract: &ContractId,
     pk: ContractPk,
-    claimed: bool,
+    basis: Option<&ClaimBasis>,
 ) -> Result<()> {
-    let me = json!(actor.to_string());
+    let me = actor.to_string();
     let claim = Claim {
         contract_id: *contract,
         publisher: *actor,
     };
-    let (action, before, after, payload) = if claimed {
-        (
-            "claimContract",
-            json!(null),
-            me,
-            EventPayload::ContractClaimed(claim),
-        )
-    } else {
-        (
+    let (action, before, after, payload) = match basis {
+        Some(basis) => {
+            let after = match basis {
+                ClaimBasis::Deployer => json!({ "publisher": me, "basis": "deployer" }),
+                ClaimBasis::HomeDomain(d) => {
+                    json!({ "publisher": me, "basis": "home_domain", "homeDomain": d })
+                }
+            };
+            (
+                "claimContract",
+                json!({ "publisher": null }),
+                after,
+                EventPayload::ContractClaimed(claim),
+            )
+        }
+        None => (
             "releaseContract",
-            me,
-            json!(null),
+            json!({ "publisher": me }),
+            json!({ "publisher": null }),
             EventPayload::ContractReleased(claim),
-        )
+        ),
     };
     audit(
         &mut tx,
         actor,
         action,
-        &format!("contract:{network}:{contract}"),
-        json!({ "publisher": before }),
-        json!({ "publisher": after }),
+        &contract_target(network, contract),
+        before,
+        after,
     )
     .await?;
     announce(&mut tx, network, pk, payload).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the manual tags of a contract the signed-in account holds (validated names, at most
+/// [`registry_core::autotag::MAX_MANUAL_TAGS`]); returns the tags before and after.
+pub async fn set_tags(
+    pool: &PgPool,
+    actor: &AccountId,
+    network: Network,
+    contract: &ContractId,
+    tags: &[String],
+) -> Result<()> {
+    let mut tx = begin(pool).await?;
+    let c = claimable(&mut tx, network, contract).await?;
+    if c.owner.as_deref() != Some(actor.to_string().as_str()) {
+        return Err(Error::Forbidden(
+            "only the publisher holding a contract can tag it: claim it first".into(),
+        ));
+    }
+    let before = manual_tags(&mut tx, c.pk).await?;
+    // The function changes manual tags and nothing else; its result is `void`.
+    sqlx::query("SELECT set_manual_tags($1, $2)")
+        .bind(c.pk)
+        .bind(tags)
+        .execute(&mut *tx)
+        .await?;
+    let after = manual_tags(&mut tx, c.pk).await?;
+    audit(
+        &mut tx,
+        actor,
+        "setContractTags",
+        &contract_target(network, contract),
+        json!({ "tags": before }),
+        json!({ "tags": after }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn manual_tags(tx: &mut PgConnection, contract: ContractPk) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT t.name FROM contract_tags ct JOIN tags t ON t.pk = ct.tag_pk
+         WHERE ct.contract_pk = $1 AND ct.source = 'manual' ORDER BY t.name",
+        contract as ContractPk,
+    )
+    .fetch_all(tx)
+    .await?)
+}
+
+/// Queues a verification of the WASM `hash` for the signed-in account (again, when it was
+/// checked before); `BAD_USER_INPUT` for a hash the registry does not know.
+pub async fn request_verification(pool: &PgPool, actor: &AccountId, hash: &WasmHash) -> Result<()> {
+    let mut tx = begin(pool).await?;
+    let pk = sqlx::query_scalar!(
+        r#"SELECT pk AS "pk: WasmPk" FROM wasm_codes WHERE hash = $1"#,
+        hash as &WasmHash,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::BadInput(format!("no WASM {hash} in the registry")))?;
+    // A SECURITY DEFINER function: the queue and the contracts' status are not the role's to
+    // write otherwise. Its result is `void`.
+    sqlx::query("SELECT request_verification($1, $2)")
+        .bind(pk)
+        .bind(actor.to_string())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        actor,
+        "requestVerification",
+        &format!("wasm:{hash}"),
+        json!(null),
+        json!({ "queued": true }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! HTTP: the router.
 //!
-//! Public routes (`PORT`): `/graphql` (POST, GET, GraphiQL for browsers), `/health` (the
-//! process is up) and the web explorer (`web/`'s built files) at every other path. Operators'
+//! Public routes (`PORT`): `/graphql` (POST, GET, GraphiQL for browsers), `/wasms/{hash}.json`
+//! (build verdicts, verification-registry shape), `/auth` and `/.well-known/stellar.toml`
+//! (sign-in), `/health` (the process is up) and the web explorer (`web/`'s built files) at every other path. Operators'
 //! routes (`ADMIN_PORT`): `/ready` (the database answers and its schema is current),
 //! `/metrics` (Prometheus) and `/health`. The rate limit, the concurrency limit and the request
 //! timeout guard `/graphql` only.
@@ -13,6 +14,7 @@ pub mod load;
 pub mod metrics;
 pub mod rate_limit;
 pub mod serve;
+pub mod wasms;
 pub mod web;
 pub mod ws;
 
@@ -28,6 +30,7 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let graphql = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/wasms/{file}", get(wasms::get))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             load::middleware,

@@ -8,6 +8,7 @@ use super::{BatchFn, group_by_args};
 use crate::db::contracts::{ContractFilter, ContractRow, PageQuery, Scope};
 use crate::db::publishers::PublisherRow;
 use crate::db::tags::ContractTagRow;
+use crate::db::verifications::VerificationRow;
 use crate::db::wasm::WasmRow;
 use crate::db::{self, Db};
 use crate::error::Result;
@@ -44,6 +45,22 @@ impl BatchFn for WasmByPk {
             .await?
             .into_iter()
             .map(|r| (r.pk, r))
+            .collect())
+    }
+}
+
+/// `WasmPk → its build verification` (every key has one).
+pub struct VerificationByWasm;
+
+impl BatchFn for VerificationByWasm {
+    type Key = WasmPk;
+    type Value = VerificationRow;
+
+    async fn load(&self, db: &Db, keys: Vec<WasmPk>) -> Result<HashMap<WasmPk, VerificationRow>> {
+        Ok(db::verifications::by_wasm_pks(db, &keys)
+            .await?
+            .into_iter()
+            .map(|r| (r.wasm_pk, r))
             .collect())
     }
 }

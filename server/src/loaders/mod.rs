@@ -24,7 +24,8 @@ use futures::future::Shared;
 use tracing::Instrument;
 
 pub use contracts::{
-    ContractByPk, PublisherByPk, ScopedCounts, ScopedPages, TagsByContract, WasmByPk,
+    ContractByPk, PublisherByPk, ScopedCounts, ScopedPages, TagsByContract, VerificationByWasm,
+    WasmByPk,
 };
 pub use stats::{
     DailyStatsByContract, FunctionStatsByContract, InvocationsByContract, StatsRange,
@@ -218,6 +219,7 @@ impl<F: BatchFn> Batcher<F> {
 pub struct Loaders {
     pub contract: Batcher<ContractByPk>,
     pub wasm: Batcher<WasmByPk>,
+    pub verification: Batcher<VerificationByWasm>,
     pub publisher: Batcher<PublisherByPk>,
     pub tags: Batcher<TagsByContract>,
     pub versions: Batcher<VersionsByContract>,
@@ -243,6 +245,7 @@ impl Loaders {
         Loaders {
             contract: Batcher::with_cache(ContractByPk, db.clone(), cache),
             wasm: Batcher::with_cache(WasmByPk, db.clone(), cache),
+            verification: Batcher::with_cache(VerificationByWasm, db.clone(), cache),
             publisher: Batcher::with_cache(PublisherByPk, db.clone(), cache),
             tags: Batcher::with_cache(TagsByContract, db.clone(), cache),
             versions: Batcher::with_cache(VersionsByContract, db.clone(), cache),

@@ -287,8 +287,42 @@ impl Contract {
         ))
     }
 
+    /// The status of its build verification (SEP-55), that of the WASM it runs; a Stellar
+    /// Asset Contract, built into the network, is `UNVERIFIED`. `buildVerification` has the
+    /// details.
     async fn verification(&self) -> VerificationStatus {
         self.row.verification
+    }
+
+    /// The build verification of the WASM it runs, with the repository, commit, workflow and
+    /// run of its attestation or why it failed; null for a contract without WASM.
+    async fn build_verification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::verification::BuildVerification>> {
+        match self.row.wasm_pk {
+            Some(pk) => Ok(Some(super::wasm::verification_of(ctx, pk).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The changes publishers made to it (claims, releases, tags), newest first, from the
+    /// append-only audit log.
+    #[graphql(complexity = "first.clamp(0, 100) as usize * child_complexity + 1")]
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 0, maximum = 100))] first: i32,
+    ) -> async_graphql::Result<Vec<super::verification::AuditEntry>> {
+        let target = crate::db::writes::contract_target(self.row.network, &self.row.contract_id);
+        Ok(
+            crate::db::verifications::audit_trail(ctx.db(), &target, i64::from(first))
+                .await
+                .gql()?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
     }
 
     /// Usage per UTC day, oldest first; days without activity are absent. The range is the

@@ -11,6 +11,7 @@ pub mod publishers;
 pub mod scalars;
 pub mod subscriptions;
 pub mod tags;
+pub mod verification;
 pub mod wasm;
 
 use std::sync::Arc;
@@ -167,6 +168,7 @@ pub fn build(
     introspection: bool,
     hub: crate::feed::Hub,
     retention_days: u32,
+    home_domains: crate::home_domain::HomeDomains,
 ) -> AppSchema {
     let mut builder: SchemaBuilder<
         Query,
@@ -178,6 +180,7 @@ pub fn build(
         subscriptions::SubscriptionRoot,
     )
     .data(hub)
+    .data(home_domains)
     .data(subscriptions::EventRetention(retention_days))
     .data(db)
     .data(caches)

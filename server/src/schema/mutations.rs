@@ -4,13 +4,16 @@
 //! `registry_publisher_writer` (see `db::writes`).
 
 use async_graphql::{Context, Object};
-use registry_core::{AccountId, ContractId, Network};
+use registry_core::autotag::{MANUAL_TAGS, MAX_MANUAL_TAGS};
+use registry_core::{AccountId, ContractId, Network, WasmHash};
 
 use super::Ctx;
 use super::contracts::Contract;
 use super::publishers::Publisher;
-use crate::db::writes::{self, PublisherChange};
+use super::wasm::Wasm;
+use crate::db::writes::{self, ClaimBasis, PublisherChange};
 use crate::error::{Error, GqlResultExt};
+use crate::home_domain::HomeDomains;
 
 /// The signed-in account, charged one write; `UNAUTHENTICATED` without a token, `RATE_LIMITED`
 /// past its write limit.
@@ -105,9 +108,10 @@ impl MutationRoot {
         Ok(Publisher::from_row(row))
     }
 
-    /// Claims a contract for the signed-in account: allowed to the account that deployed it,
-    /// while no other publisher holds it (`FORBIDDEN` otherwise). Subscribers of
-    /// `contractClaimed` hear of it.
+    /// Claims a contract for the signed-in account, while no other publisher holds it:
+    /// allowed to the account that deployed it, or to an account listed in `ACCOUNTS` of the
+    /// stellar.toml of the contract's SEP-55 `home_domain` (fetched over HTTPS). `FORBIDDEN`
+    /// otherwise, with the reason. Subscribers of `contractClaimed` hear of it.
     async fn claim_contract(
         &self,
         ctx: &Context<'_>,
@@ -116,7 +120,28 @@ impl MutationRoot {
     ) -> async_graphql::Result<Contract> {
         let actor = writer(ctx).gql()?;
         let id = super::contract_id_arg(&contract_id).gql()?;
-        writes::claim(&ctx.db().writer, &actor, network, &id)
+        let pool = &ctx.db().writer;
+        let facts = writes::claim_facts(pool, network, &id).await.gql()?;
+        let basis = if facts.deployer.as_deref() == Some(actor.to_string().as_str()) {
+            ClaimBasis::Deployer
+        } else if let Some(domain) = facts.home_domain {
+            let listed = ctx
+                .data_unchecked::<HomeDomains>()
+                .accounts(&domain)
+                .await
+                .gql()?;
+            if !listed.iter().any(|a| a.trim() == actor.to_string()) {
+                return Err(Error::Forbidden(format!(
+                    "the account neither deployed this contract nor is listed in ACCOUNTS of \
+                     https://{domain}/.well-known/stellar.toml (the contract's home domain)"
+                )))
+                .gql();
+            }
+            ClaimBasis::HomeDomain(domain)
+        } else {
+            ClaimBasis::Deployer
+        };
+        writes::claim(pool, &actor, network, &id, &basis)
             .await
             .gql()?;
         reread(ctx, network, &id).await
@@ -136,6 +161,77 @@ impl MutationRoot {
             .gql()?;
         reread(ctx, network, &id).await
     }
+
+    /// Sets the manual tags of a contract the signed-in account holds (the automatic tags,
+    /// derived from its interface, stay): names from `tagVocabulary`, at most 8; an empty list
+    /// clears them. `FORBIDDEN` unless the account holds the contract.
+    async fn set_contract_tags(
+        &self,
+        ctx: &Context<'_>,
+        network: Network,
+        #[graphql(validator(max_length = 64))] contract_id: String,
+        #[graphql(validator(max_items = 16))] tags: Vec<String>,
+    ) -> async_graphql::Result<Contract> {
+        let actor = writer(ctx).gql()?;
+        let id = super::contract_id_arg(&contract_id).gql()?;
+        let tags = manual_tags(tags).gql()?;
+        writes::set_tags(&ctx.db().writer, &actor, network, &id, &tags)
+            .await
+            .gql()?;
+        reread(ctx, network, &id).await
+    }
+
+    /// Asks the verifier to check the build attestation of a WASM (again, when it was checked
+    /// before): its contracts show `PENDING` until the verdict, which subscribers of
+    /// `contractVerified` hear. Any signed-in account may ask; asks count against its write
+    /// limit.
+    async fn request_verification(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(max_length = 64))] wasm_hash: String,
+    ) -> async_graphql::Result<Wasm> {
+        let actor = writer(ctx).gql()?;
+        let hash: WasmHash = wasm_hash
+            .trim()
+            .parse()
+            .map_err(|_| Error::BadInput("`wasmHash` must be 64 hex digits".into()))
+            .gql()?;
+        writes::request_verification(&ctx.db().writer, &actor, &hash)
+            .await
+            .gql()?;
+        ctx.caches().invalidate_lists();
+        crate::db::wasm::by_hash(ctx.db(), &hash)
+            .await
+            .gql()?
+            .map(Wasm::from_row)
+            .ok_or_else(|| Error::BadInput(format!("no WASM {hash} in the registry")))
+            .gql()
+    }
+}
+
+/// Manual tags as given: trimmed, lower-cased, each once, each from the vocabulary.
+fn manual_tags(tags: Vec<String>) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = t.trim().to_lowercase();
+        if !MANUAL_TAGS.contains(&t.as_str()) {
+            return Err(Error::BadInput(format!(
+                "`{}` is not a tag one can set: choose from tagVocabulary ({})",
+                registry_core::text::escape_untrusted(&t.chars().take(48).collect::<String>()),
+                MANUAL_TAGS.join(", ")
+            )));
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() > MAX_MANUAL_TAGS {
+        return Err(Error::BadInput(format!(
+            "at most {MAX_MANUAL_TAGS} manual tags per contract"
+        )));
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// The contract as it is now (read past every cache).

@@ -1,4 +1,5 @@
-//! The live feed: `contractDeployed`, `contractUpgraded`, `ledgerIndexed`.
+//! The live feed: `contractDeployed`, `contractUpgraded`, `contractClaimed`,
+//! `contractVerified`, `ledgerIndexed`.
 //!
 //! Every event carries an opaque cursor. A subscription given `after: <cursor>` first
 //! receives, in order, every matching event the client missed (read from `registry_events`),
@@ -133,6 +134,38 @@ impl ContractClaimedEvent {
             EventPayload::ContractClaimed(c) => Some(c.publisher.to_string()),
             _ => None,
         }
+    }
+
+    /// The contract, as at the event.
+    async fn contract(&self) -> Option<Contract> {
+        contract_of(&self.0)
+    }
+}
+
+/// The build of a contract's WASM was checked (the verifier's verdict).
+pub struct ContractVerifiedEvent(Arc<FeedEvent>);
+
+#[Object]
+impl ContractVerifiedEvent {
+    async fn cursor(&self) -> String {
+        encode_cursor(self.0.id)
+    }
+
+    async fn network(&self) -> Network {
+        self.0.network
+    }
+
+    /// The WASM whose build attestation was checked (hex).
+    async fn wasm_hash(&self) -> Option<String> {
+        match &self.0.payload {
+            EventPayload::ContractVerified(v) => Some(v.wasm_hash.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Whether it held (`false`: the contract's `buildVerification` says why not).
+    async fn verified(&self) -> bool {
+        matches!(&self.0.payload, EventPayload::ContractVerified(v) if v.verified)
     }
 
     /// The contract, as at the event.
@@ -295,6 +328,23 @@ impl SubscriptionRoot {
         let filter = of_contract(EventKind::ContractClaimed, network, contract_id.as_deref())?;
         let s = feed(ctx, after, filter).await?;
         Ok(s.map(|r| r.map(ContractClaimedEvent)))
+    }
+
+    /// Every verdict on a contract's build (on one network, or of one contract, when given):
+    /// one event per contract running the WASM the verifier checked. With `after`, first
+    /// every such event since that cursor.
+    async fn contract_verified(
+        &self,
+        ctx: &Context<'_>,
+        network: Option<Network>,
+        #[graphql(validator(max_length = 64))] contract_id: Option<String>,
+        #[graphql(validator(max_length = 256))] after: Option<String>,
+    ) -> async_graphql::Result<
+        impl Stream<Item = async_graphql::Result<ContractVerifiedEvent>> + use<>,
+    > {
+        let filter = of_contract(EventKind::ContractVerified, network, contract_id.as_deref())?;
+        let s = feed(ctx, after, filter).await?;
+        Ok(s.map(|r| r.map(ContractVerifiedEvent)))
     }
 
     /// Every indexed batch of ledgers (on one network, when given).

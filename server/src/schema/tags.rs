@@ -116,6 +116,11 @@ impl TagQuery {
             .map(Tag::from))
     }
 
+    /// The tags a contract's owner may set (`setContractTags`), beside the automatic ones.
+    async fn tag_vocabulary(&self) -> Vec<&'static str> {
+        registry_core::autotag::MANUAL_TAGS.to_vec()
+    }
+
     /// Every tag in use (on one network, or all), most used first.
     async fn tags(
         &self,

@@ -88,6 +88,28 @@ pub async fn spec_doc(
     Ok(Some(doc))
 }
 
+/// The build verification of the WASM `pk` (batched per request).
+pub async fn verification_of(
+    ctx: &Context<'_>,
+    pk: WasmPk,
+) -> async_graphql::Result<super::verification::BuildVerification> {
+    let row = ctx.loaders().verification.load(pk).await?.unwrap_or(
+        crate::db::verifications::VerificationRow {
+            wasm_pk: pk,
+            status: None,
+            reason: None,
+            repository: None,
+            commit: None,
+            workflow: None,
+            run_url: None,
+            signed_at: None,
+            processed_at: None,
+            queued: false,
+        },
+    );
+    Ok(super::verification::BuildVerification(row))
+}
+
 /// The env interface a WASM was built for.
 #[derive(SimpleObject)]
 pub struct InterfaceVersion {
@@ -229,6 +251,14 @@ impl Wasm {
             rust_version: i.rust_version,
             sdk_version: i.sdk_version,
         })
+    }
+
+    /// Whether its build was verified from its GitHub build attestation (SEP-55).
+    async fn verification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<super::verification::BuildVerification> {
+        verification_of(ctx, self.pk).await
     }
 
     /// Its releases in the root Stellar Registries (name and version), oldest first.

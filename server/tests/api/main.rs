@@ -19,4 +19,5 @@ mod sdl;
 mod statements;
 mod subscriptions;
 mod traces;
+mod verification;
 mod writes;

@@ -9,7 +9,7 @@ use crate::auth::{account, key, rpc, sign_in};
 use crate::feed::Client;
 use crate::helpers::{TestApp, known};
 
-async fn app(rpc_url: String, writes_per_minute: u32) -> TestApp {
+pub async fn app(rpc_url: String, writes_per_minute: u32) -> TestApp {
     TestApp::spawn_with(move |c| {
         c.auth.rpc_url = rpc_url;
         c.auth.network = Network::Testnet;
@@ -20,7 +20,7 @@ async fn app(rpc_url: String, writes_per_minute: u32) -> TestApp {
 }
 
 /// POSTs `query` as the holder of `token` (none: anonymous).
-async fn as_(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
+pub async fn as_(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
     let mut req = app
         .client
         .post(format!("{}/graphql", app.url))
@@ -31,13 +31,13 @@ async fn as_(app: &TestApp, token: Option<&str>, query: &str, variables: Value) 
     req.send().await.unwrap().json().await.unwrap()
 }
 
-fn code(body: &Value) -> &str {
+pub fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()
         .unwrap_or("")
 }
 
-async fn token_of(app: &TestApp, n: u8) -> String {
+pub async fn token_of(app: &TestApp, n: u8) -> String {
     let (status, body) = sign_in(app, &[&key(n)]).await;
     assert_eq!(status, 200, "{body}");
     body["token"].as_str().unwrap().to_owned()
@@ -45,9 +45,10 @@ async fn token_of(app: &TestApp, n: u8) -> String {
 
 const UPDATE: &str = "mutation($d: String, $w: String, $g: String) {
     updatePublisher(displayName: $d, website: $w, github: $g) { address displayName website github } }";
-const CLAIM: &str = "mutation($id: String!) { claimContract(network: TESTNET, contractId: $id) {
+pub const CLAIM: &str =
+    "mutation($id: String!) { claimContract(network: TESTNET, contractId: $id) {
     contractId publisher { address } } }";
-const RELEASE: &str =
+pub const RELEASE: &str =
     "mutation($id: String!) { releaseContract(network: TESTNET, contractId: $id) {
     contractId publisher { address } } }";
 

@@ -1,0 +1,153 @@
+//! The queue: retries with backoff, a job never taken twice at once, no job lost in a crash.
+
+use std::time::Duration;
+
+use registry_verifier::provenance::Verdict as Judged;
+use registry_verifier::store;
+use registry_verifier::worker::Outcome;
+
+use crate::github::{REPO, World};
+
+#[tokio::test]
+async fn github_errors_are_retried_with_backoff_then_the_job_is_judged() {
+    let w = World::new().await;
+    w.github.serve(REPO, vec![w.good_bundle()]);
+    w.github.state.lock().unwrap().failures_left = 2;
+    for attempt in 1..=2 {
+        let outcome = w.worker.work_one().await.unwrap().unwrap();
+        assert!(
+            matches!(outcome, Outcome::Retried(ref e) if e.contains("503")),
+            "{outcome:?}"
+        );
+        let (attempts, error): (i32, Option<String>) =
+            sqlx::query_as("SELECT attempts, last_error FROM verification_jobs")
+                .fetch_one(&w.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(attempts, attempt);
+        assert!(error.unwrap().contains("503"));
+        // Not due again before its wait.
+        sqlx::query("UPDATE verification_jobs SET next_try_at = now() + interval '1 hour'")
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+        assert!(
+            w.worker.work_one().await.unwrap().is_none(),
+            "taken before it was due"
+        );
+        sqlx::query("UPDATE verification_jobs SET next_try_at = now()")
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+    }
+    let outcome = w.worker.work_one().await.unwrap().unwrap();
+    assert!(
+        matches!(outcome, Outcome::Judged(Judged::Verified(_))),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_job_github_never_answers_fails_after_the_last_try_saying_so() {
+    let w = World::new().await;
+    w.github.state.lock().unwrap().failures_left = 100;
+    let mut last = None;
+    for _ in 0..3 {
+        sqlx::query("UPDATE verification_jobs SET next_try_at = now()")
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+        last = w.worker.work_one().await.unwrap();
+    }
+    let Some(Outcome::Judged(Judged::Failed { reason, .. })) = last else {
+        panic!("{last:?}");
+    };
+    assert!(reason.contains("after 3 tries"), "{reason}");
+    assert_eq!(w.jobs().await, 0);
+}
+
+#[tokio::test]
+async fn a_job_is_never_taken_twice_at_once_and_a_crash_loses_none() {
+    let w = World::new().await;
+    let taken = store::next(&w.db.pool).await.unwrap().expect("a due job");
+    // A second verifier skips the locked job instead of waiting for it or taking it.
+    let second = tokio::time::timeout(Duration::from_secs(5), store::next(&w.db.pool))
+        .await
+        .expect("SKIP LOCKED does not wait");
+    assert!(second.unwrap().is_none());
+    // The first dies mid-job: its transaction goes, the job stays.
+    drop(taken);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(w.jobs().await, 1);
+    let again = store::next(&w.db.pool)
+        .await
+        .unwrap()
+        .expect("the job again");
+    assert_eq!(again.attempts, 0);
+    assert_eq!(again.source_repo.as_deref(), Some("github:acme/token"));
+}
+
+#[tokio::test]
+async fn the_loop_works_the_queue_until_stopped_and_sends_the_token() {
+    let mut w = World::new().await;
+    w.github.serve(REPO, vec![w.good_bundle()]);
+    w.worker.github = registry_verifier::github::GitHub::new(
+        &w.github.url,
+        Some(registry_core::env::Secret::new("ghp_test")),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = w.worker.clone();
+    let run = tokio::spawn(async move {
+        worker
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let mut verified = false;
+    for _ in 0..200 {
+        if w.statuses().await == ["verified", "verified"] {
+            verified = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(verified, "the loop did not verify the queued WASM");
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), run)
+        .await
+        .expect("the loop stops when asked")
+        .unwrap();
+    assert_eq!(
+        w.github.state.lock().unwrap().auth[0].as_deref(),
+        Some("Bearer ghp_test")
+    );
+}
+
+#[tokio::test]
+async fn the_verifier_role_writes_verdicts_and_nothing_else() {
+    let w = World::new().await;
+    for forbidden in [
+        "UPDATE contracts SET name = 'x'",
+        "UPDATE contracts SET publisher_pk = NULL",
+        "DELETE FROM contracts",
+        "UPDATE wasm_codes SET meta = '[]'",
+        "DELETE FROM verifications",
+        "UPDATE verifications SET status = 'verified'",
+        "INSERT INTO verification_jobs (wasm_pk) VALUES (1)",
+        "DELETE FROM audit_log",
+    ] {
+        let mut tx = w.db.pool.begin().await.unwrap();
+        sqlx::query("SET LOCAL ROLE registry_verifier")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let err = sqlx::query(forbidden).execute(&mut *tx).await.unwrap_err();
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{forbidden}: {err}"
+        );
+    }
+}
