@@ -11,6 +11,8 @@
 //!   checkpoint, events, NOTIFY.
 //! - [`backfill`]: what `getLedgerEntries` tells: which addresses are contracts, the bytes of
 //!   WASMs no indexed ledger uploaded, CAP-85 references.
+//! - [`archive`]: SEP-54 ledger archives: object keys, batch decoding, directory, HTTP and
+//!   S3 sources.
 //! - [`inspect`]: `inspect-tx` / `inspect-ledger`: what the registry makes of a transaction
 //!   or a ledger, as JSON.
 //! - [`locks`] (in `store`): every advisory lock (one indexer per network and database).
@@ -19,6 +21,7 @@
 //!
 //! The simulated network and the seeder are development tools, in `registry-devtools`.
 
+pub mod archive;
 pub mod backfill;
 pub mod config;
 pub mod extract;
