@@ -33,8 +33,10 @@ CREATE TABLE verifications (
 CREATE INDEX verifications_wasm_pk_idx ON verifications (wasm_pk, pk DESC);
 
 -- A WASM's status: its newest verdict, else pending while a job waits, else unverified.
+-- VOLATILE so that, called from the trigger below after it waited for the WASM's row lock, it
+-- reads what committed meanwhile.
 CREATE FUNCTION wasm_verification_status(w_pk bigint) RETURNS verification_status
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql VOLATILE AS $$
     SELECT coalesce(
         (SELECT v.status FROM verifications v WHERE v.wasm_pk = w_pk ORDER BY v.pk DESC LIMIT 1),
         (SELECT 'pending'::verification_status FROM verification_jobs j WHERE j.wasm_pk = w_pk),
@@ -50,6 +52,11 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' AND NEW.verification <> 'unverified' THEN
         RETURN NEW;
+    END IF;
+    -- A verdict being recorded holds the WASM's row (record_verdict): wait for it, so the
+    -- status read next includes it, or the verdict's update sees this row.
+    IF NEW.wasm_pk IS NOT NULL THEN
+        PERFORM 1 FROM wasm_codes WHERE pk = NEW.wasm_pk FOR SHARE;
     END IF;
     NEW.verification := CASE WHEN NEW.wasm_pk IS NULL THEN 'unverified'
                              ELSE wasm_verification_status(NEW.wasm_pk) END;
@@ -84,21 +91,32 @@ ALTER TABLE registry_events ADD CONSTRAINT registry_events_kind_check
     CHECK (kind IN ('contract_deployed', 'contract_upgraded', 'ledger_indexed',
                     'contract_claimed', 'contract_released', 'contract_verified'));
 
--- A publisher's request: (re)queues the WASM now and shows its contracts as pending unless
--- they are verified already. The API server may call this and nothing more on these tables.
+-- The functions below run as their owner (SECURITY DEFINER) for roles that may call them and
+-- nothing else. Their search_path puts pg_temp last, so a caller's temporary table or function
+-- can never stand in for the real ones.
+
+-- A publisher's request: (re)queues the WASM now and shows its contracts as pending unless a
+-- verdict exists (the status rule of wasm_verification_status). The API server may call this
+-- and nothing more on these tables.
 CREATE FUNCTION request_verification(w_pk bigint, requester text) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     INSERT INTO verification_jobs (wasm_pk, requested_by) VALUES (w_pk, requester)
     ON CONFLICT (wasm_pk) DO UPDATE
         SET requested_by = EXCLUDED.requested_by, requested_at = now(), attempts = 0,
             next_try_at = now(), last_error = NULL;
     UPDATE contracts SET verification = 'pending'
-    WHERE wasm_pk = w_pk AND verification IN ('unverified', 'failed');
+    WHERE wasm_pk = w_pk AND verification = 'unverified';
 $$;
 
--- The manual tags of a contract, set as a whole; automatic tags are the indexer's and stay.
-CREATE FUNCTION set_manual_tags(c_pk bigint, names text[]) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+-- The manual tags of a contract, set as a whole by the publisher holding it (checked here
+-- too); automatic tags are the indexer's and stay.
+CREATE FUNCTION set_manual_tags(c_pk bigint, holder text, names text[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM contracts c JOIN publishers p ON p.pk = c.publisher_pk
+                   WHERE c.pk = c_pk AND p.address = holder) THEN
+        RAISE EXCEPTION 'only the publisher holding a contract sets its tags';
+    END IF;
     INSERT INTO tags (name) SELECT unnest(names) ON CONFLICT (name) DO NOTHING;
     DELETE FROM contract_tags ct USING tags t
     WHERE ct.tag_pk = t.pk AND ct.contract_pk = c_pk AND ct.source = 'manual'
@@ -106,12 +124,45 @@ LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
     INSERT INTO contract_tags (contract_pk, tag_pk, source)
     SELECT c_pk, pk, 'manual' FROM tags WHERE name = ANY (names)
     ON CONFLICT (contract_pk, tag_pk) DO NOTHING;
-$$;
+END $$;
+
+-- A verdict the verifier inserted in this transaction, made known: every contract running the
+-- WASM takes its status and gets a `contract_verified` feed event (in event-id order: the
+-- advisory lock is core::notify::EVENTS_LOCK); returns the last event id, for the NOTIFY. The
+-- WASM's row is held until commit, so a contract deployed or upgraded to it meanwhile (the
+-- trigger above) waits and then reads this verdict.
+CREATE FUNCTION record_verdict(w_pk bigint) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    verdict verification_status;
+    hash_hex text;
+    last_id bigint;
+BEGIN
+    SELECT encode(hash, 'hex') INTO hash_hex FROM wasm_codes WHERE pk = w_pk FOR UPDATE;
+    SELECT status INTO verdict FROM verifications WHERE wasm_pk = w_pk ORDER BY pk DESC LIMIT 1;
+    IF verdict IS NULL THEN
+        RAISE EXCEPTION 'no verdict on WASM % to record', w_pk;
+    END IF;
+    UPDATE contracts SET verification = verdict WHERE wasm_pk = w_pk;
+    PERFORM pg_advisory_xact_lock(8243108378447277684);
+    WITH added AS (
+        INSERT INTO registry_events (kind, network, contract_pk, ledger, payload)
+        SELECT 'contract_verified', c.network, c.pk,
+               coalesce((SELECT ic.last_ledger FROM indexer_cursors ic WHERE ic.network = c.network), 0),
+               jsonb_build_object('contractId', c.contract_id, 'wasmHash', hash_hex,
+                                  'verified', verdict = 'verified')
+        FROM contracts c WHERE c.wasm_pk = w_pk ORDER BY c.pk
+        RETURNING id)
+    SELECT max(id) INTO last_id FROM added;
+    DELETE FROM verification_jobs WHERE wasm_pk = w_pk;
+    RETURN last_id;
+END $$;
 
 REVOKE ALL ON FUNCTION request_verification(bigint, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION set_manual_tags(bigint, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION set_manual_tags(bigint, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION record_verdict(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION request_verification(bigint, text) TO registry_publisher_writer;
-GRANT EXECUTE ON FUNCTION set_manual_tags(bigint, text[]) TO registry_publisher_writer;
+GRANT EXECUTE ON FUNCTION set_manual_tags(bigint, text, text[]) TO registry_publisher_writer;
 GRANT SELECT ON wasm_codes, tags, contract_tags, verification_jobs, verifications
     TO registry_publisher_writer;
 
@@ -122,10 +173,8 @@ BEGIN
         CREATE ROLE registry_verifier NOLOGIN;
     END IF;
 END $$;
-GRANT SELECT ON wasm_codes, contracts, verification_jobs, verifications, indexer_cursors,
-    registry_events TO registry_verifier;
-GRANT UPDATE (attempts, next_try_at, last_error), DELETE ON verification_jobs TO registry_verifier;
+GRANT SELECT ON wasm_codes, contracts, verification_jobs, verifications TO registry_verifier;
+GRANT UPDATE (attempts, next_try_at, last_error) ON verification_jobs TO registry_verifier;
 GRANT INSERT (wasm_pk, status, reason, repository, commit, workflow, run_url, signed_at)
     ON verifications TO registry_verifier;
-GRANT UPDATE (verification) ON contracts TO registry_verifier;
-GRANT INSERT (kind, network, contract_pk, ledger, payload) ON registry_events TO registry_verifier;
+GRANT EXECUTE ON FUNCTION record_verdict(bigint) TO registry_verifier;

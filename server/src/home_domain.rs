@@ -80,6 +80,8 @@ impl HomeDomains {
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .user_agent(concat!("soroban-registry/", env!("CARGO_PKG_VERSION")))
+            // A proxy named by address would be connected to without the address check.
+            .no_proxy()
             .dns_resolver(Arc::new(PublicOnly {
                 pinned: Arc::new(config.pinned.clone()),
             }));
@@ -108,14 +110,16 @@ impl HomeDomains {
         };
         let url = format!("https://{domain}/.well-known/stellar.toml");
         let res = self.client.get(&url).send().await.map_err(|e| {
-            // The chain of sources says what failed (DNS, TLS, timeout), not only that it did.
+            // What failed (DNS, a private address, TLS, a timeout) is logged, not answered: the
+            // answer would let anyone probe which internal names resolve.
             let mut why = e.to_string();
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
                 why = format!("{why}: {s}");
                 source = s.source();
             }
-            refuse(format!("fetching {url} failed: {why}"))
+            tracing::info!(domain, error = %why, "home domain fetch failed: {why}");
+            refuse(format!("{url} could not be reached over HTTPS"))
         })?;
         if !res.status().is_success() {
             return Err(refuse(format!("{url} answered {}", res.status())));
@@ -269,8 +273,16 @@ mod tests {
     #[tokio::test]
     async fn a_name_resolving_to_a_private_address_is_never_fetched() {
         let h = HomeDomains::new(&HomeDomainConfig::default()).unwrap();
+        // Refused before any connection (nothing listens on 443 here either way; the
+        // resolver's refusal is what the log names).
         let err = h.accounts("localhost").await.unwrap_err().to_string();
-        assert!(err.contains("no public address"), "{err}");
+        assert!(err.contains("could not be reached"), "{err}");
+        let mut resolving = PublicOnly {
+            pinned: Arc::new(HashMap::new()),
+        }
+        .resolve("localhost".parse().unwrap());
+        let refused = (&mut resolving).await.err().map(|e| e.to_string());
+        assert_eq!(refused.as_deref(), Some("localhost has no public address"));
     }
 
     #[test]

@@ -85,13 +85,10 @@ impl GitHub {
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(Vec::new());
         }
-        let rate_limited = status == reqwest::StatusCode::TOO_MANY_REQUESTS
-            || (status == reqwest::StatusCode::FORBIDDEN
-                && res
-                    .headers()
-                    .get("x-ratelimit-remaining")
-                    .is_some_and(|v| v == "0"));
-        if status.is_server_error() || rate_limited {
+        // 401 (a bad token), 403 (a primary or secondary rate limit) and 429 are the
+        // operator's or GitHub's condition, not a verdict on the WASM: tried again later.
+        let operational = matches!(status.as_u16(), 401 | 403 | 429);
+        if status.is_server_error() || operational {
             return Err(FetchError::Transient(format!("GitHub answered {status}")));
         }
         if !status.is_success() {

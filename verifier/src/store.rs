@@ -3,12 +3,13 @@
 //! A job is taken with `FOR UPDATE SKIP LOCKED` inside a transaction that lives until its
 //! verdict or its retry is written: another verifier skips it meanwhile (a job never runs
 //! twice at once), and a verifier that dies mid-job leaves nothing but a rolled-back
-//! transaction (no job is lost). Everything runs as `registry_verifier`, which may write
-//! verdicts, the contracts' status, feed events and the queue's bookkeeping, and nothing else.
+//! transaction (no job is lost). Everything runs as `registry_verifier`, which may insert
+//! verdicts, keep the queue's bookkeeping, and call `record_verdict` (which sets the status of
+//! the WASM's contracts and writes their feed events from the newest verdict), nothing else.
 
 use std::time::Duration;
 
-use registry_core::notify::{CHANNEL, EVENTS_LOCK, encode_payload};
+use registry_core::notify::{CHANNEL, encode_payload};
 use registry_core::spec::MetaEntry;
 use registry_core::{EventId, VerificationStatus, WasmHash, WasmPk};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -70,55 +71,52 @@ pub async fn due(pool: &PgPool) -> Result<i64, sqlx::Error> {
     .await
 }
 
+/// The longest text kept from an attestation (a reason quotes what the attestation says).
+const MAX_TEXT_CHARS: usize = 500;
+
+/// Text from an attestation, made safe to store and show: control characters (PostgreSQL
+/// refuses NUL in text) become spaces, and it is cut at [`MAX_TEXT_CHARS`].
+pub fn clean(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_TEXT_CHARS)
+        .collect();
+    if text.chars().count() > MAX_TEXT_CHARS {
+        out.push('…');
+    }
+    out
+}
+
 impl Job {
-    /// Writes the verdict: its row, the status of every contract running the WASM, one feed
-    /// event per contract (and the `NOTIFY` at commit); the job is done.
+    /// Writes the verdict and makes it known (`record_verdict`: the status of every contract
+    /// running the WASM, one feed event per contract, the job's removal), then the `NOTIFY`,
+    /// all in the job's transaction.
     pub async fn record(mut self, verdict: &Verdict) -> Result<(), sqlx::Error> {
-        let (status, reason, e): (_, Option<&str>, &Evidence) = match verdict {
+        let (status, reason, e): (_, Option<String>, &Evidence) = match verdict {
             Verdict::Verified(e) => (VerificationStatus::Verified, None, e),
             Verdict::Failed { reason, evidence } => {
-                (VerificationStatus::Failed, Some(reason.as_str()), evidence)
+                (VerificationStatus::Failed, Some(clean(reason)), evidence)
             }
         };
+        let opt = |s: &Option<String>| s.as_deref().map(clean);
         sqlx::query!(
             "INSERT INTO verifications (wasm_pk, status, reason, repository, commit, workflow, run_url, signed_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             self.wasm_pk as WasmPk,
             status as VerificationStatus,
             reason,
-            Some(e.repository.as_str()).filter(|r| !r.is_empty()),
+            Some(clean(&e.repository)).filter(|r| !r.is_empty()),
             e.commit,
-            e.workflow,
-            e.run_url,
+            opt(&e.workflow),
+            opt(&e.run_url),
             e.signed_at,
         )
         .execute(&mut *self.tx)
         .await?;
-        sqlx::query!(
-            "UPDATE contracts SET verification = $2 WHERE wasm_pk = $1",
-            self.wasm_pk as WasmPk,
-            status as VerificationStatus,
-        )
-        .execute(&mut *self.tx)
-        .await?;
-        // Ids commit in the order they are issued (see EVENTS_LOCK); the result is `void`.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(EVENTS_LOCK)
-            .execute(&mut *self.tx)
-            .await?;
         let last = sqlx::query_scalar!(
-            r#"WITH added AS (
-                 INSERT INTO registry_events (kind, network, contract_pk, ledger, payload)
-                 SELECT 'contract_verified', c.network, c.pk,
-                        coalesce((SELECT last_ledger FROM indexer_cursors ic WHERE ic.network = c.network), 0),
-                        jsonb_build_object('contractId', c.contract_id, 'wasmHash', $2::text,
-                                           'verified', $3::boolean)
-                 FROM contracts c WHERE c.wasm_pk = $1 ORDER BY c.pk
-                 RETURNING id)
-             SELECT max(id) AS "id: EventId" FROM added"#,
+            r#"SELECT record_verdict($1) AS "id: EventId""#,
             self.wasm_pk as WasmPk,
-            self.hash.to_string(),
-            status == VerificationStatus::Verified,
         )
         .fetch_one(&mut *self.tx)
         .await?;
@@ -129,29 +127,95 @@ impl Job {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        sqlx::query!(
-            "DELETE FROM verification_jobs WHERE wasm_pk = $1",
-            self.wasm_pk as WasmPk,
-        )
-        .execute(&mut *self.tx)
-        .await?;
         self.tx.commit().await
     }
 
     /// Puts the job back for another try after `wait`, with the error that stopped this one.
     pub async fn retry(mut self, error: &str, wait: Duration) -> Result<(), sqlx::Error> {
-        let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+        retry_in(&mut self.tx, self.wasm_pk, error, wait).await?;
+        self.tx.commit().await
+    }
+
+    /// Ends the job without a new verdict (the newest one stands), as [`Job::record`] would.
+    pub async fn drop_keeping_verdict(mut self) -> Result<(), sqlx::Error> {
         sqlx::query!(
-            "UPDATE verification_jobs
-             SET attempts = attempts + 1, last_error = $2,
-                 next_try_at = now() + make_interval(secs => $3::bigint / 1000.0)
-             WHERE wasm_pk = $1",
+            r#"SELECT record_verdict($1) AS "id: EventId""#,
             self.wasm_pk as WasmPk,
-            error,
-            wait_ms,
         )
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await?;
         self.tx.commit().await
+    }
+
+    /// The newest verdict is `verified`.
+    pub async fn verified_before(&mut self) -> Result<bool, sqlx::Error> {
+        Ok(sqlx::query_scalar!(
+            r#"SELECT status AS "status: VerificationStatus" FROM verifications
+             WHERE wasm_pk = $1 ORDER BY pk DESC LIMIT 1"#,
+            self.wasm_pk as WasmPk,
+        )
+        .fetch_optional(&mut *self.tx)
+        .await?
+            == Some(VerificationStatus::Verified))
+    }
+}
+
+async fn retry_in(
+    tx: &mut sqlx::PgConnection,
+    wasm: WasmPk,
+    error: &str,
+    wait: Duration,
+) -> Result<(), sqlx::Error> {
+    let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+    sqlx::query!(
+        "UPDATE verification_jobs
+         SET attempts = attempts + 1, last_error = $2,
+             next_try_at = now() + make_interval(secs => $3::bigint / 1000.0)
+         WHERE wasm_pk = $1",
+        wasm as WasmPk,
+        clean(error),
+        wait_ms,
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Pushes a job back after its transaction failed (a verdict the database refused): in a
+/// transaction of its own, so one bad job never holds the head of the queue.
+pub async fn postpone(
+    pool: &PgPool,
+    wasm: WasmPk,
+    error: &str,
+    wait: Duration,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(&format!("SET LOCAL ROLE {VERIFIER_ROLE}"))
+        .execute(&mut *tx)
+        .await?;
+    retry_in(&mut tx, wasm, error, wait).await?;
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_an_attestation_is_cleaned_and_cut() {
+        assert_eq!(clean("a\u{0}b\nc"), "a b c");
+        let long = "x".repeat(10_000);
+        let cut = clean(&long);
+        assert_eq!(cut.chars().count(), MAX_TEXT_CHARS + 1);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn the_migration_takes_the_event_log_lock_every_writer_takes() {
+        let migration = include_str!("../../migrations/20261129000003_add_build_verification.sql");
+        assert!(migration.contains(&format!(
+            "pg_advisory_xact_lock({})",
+            registry_core::notify::EVENTS_LOCK
+        )));
     }
 }

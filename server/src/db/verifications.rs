@@ -62,6 +62,8 @@ pub struct VerdictRow {
     pub reason: Option<String>,
     pub repository: Option<String>,
     pub commit: Option<String>,
+    /// The signing workflow, known once an attestation's signature held.
+    pub workflow: Option<String>,
     pub processed_at: DateTime<Utc>,
 }
 
@@ -88,7 +90,7 @@ pub async fn of_hash(
     db.count()?;
     let verdicts = sqlx::query_as!(
         VerdictRow,
-        r#"SELECT status AS "status: VerificationStatus", reason, repository, commit, processed_at
+        r#"SELECT status AS "status: VerificationStatus", reason, repository, commit, workflow, processed_at
          FROM verifications WHERE wasm_pk = $1 ORDER BY pk DESC LIMIT $2"#,
         w.pk as WasmPk,
         limit,

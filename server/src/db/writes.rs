@@ -29,6 +29,11 @@ async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>> {
     sqlx::query(&format!("SET LOCAL ROLE {WRITER_ROLE}"))
         .execute(&mut *tx)
         .await?;
+    // A row another writer holds (the verifier works a job for up to its HTTP timeout) fails
+    // the request after a while instead of holding a connection of the pool.
+    sqlx::query("SET LOCAL lock_timeout = '5s'")
+        .execute(&mut *tx)
+        .await?;
     Ok(tx)
 }
 
@@ -111,6 +116,7 @@ pub async fn update_publisher(
 struct Claimable {
     pk: ContractPk,
     deployer: Option<String>,
+    wasm: Option<WasmPk>,
     owner: Option<String>,
 }
 
@@ -120,7 +126,7 @@ async fn claimable(
     contract: &ContractId,
 ) -> Result<Claimable> {
     let row = sqlx::query!(
-        r#"SELECT c.pk AS "pk: ContractPk", c.deployer, p.address AS "owner?"
+        r#"SELECT c.pk AS "pk: ContractPk", c.deployer, c.wasm_pk AS "wasm_pk: WasmPk", p.address AS "owner?"
          FROM contracts c LEFT JOIN publishers p ON p.pk = c.publisher_pk
          WHERE c.network = $1 AND c.contract_id = $2 FOR UPDATE OF c"#,
         network as Network,
@@ -132,6 +138,7 @@ async fn claimable(
     Ok(Claimable {
         pk: row.pk,
         deployer: row.deployer,
+        wasm: row.wasm_pk,
         owner: row.owner,
     })
 }
@@ -174,15 +181,17 @@ async fn announce(
 pub enum ClaimBasis {
     /// It deployed the contract (checked here, in the claim's transaction).
     Deployer,
-    /// The contract's SEP-55 `home_domain` lists it in its stellar.toml's `ACCOUNTS` (checked
-    /// by the caller, over HTTPS, before the transaction).
-    HomeDomain(String),
+    /// The SEP-55 `home_domain` of the contract's WASM lists it, and the contract's deployer,
+    /// in its stellar.toml's `ACCOUNTS` (checked by the caller, over HTTPS, before the
+    /// transaction; the transaction checks the contract still runs that WASM).
+    HomeDomain { domain: String, wasm: WasmPk },
 }
 
 /// What a claim is decided on, read before any check that needs the network: the deployer and
 /// the `home_domain` of the contract's current WASM.
 pub struct ClaimFacts {
     pub deployer: Option<String>,
+    pub wasm: Option<WasmPk>,
     pub home_domain: Option<String>,
 }
 
@@ -193,7 +202,7 @@ pub async fn claim_facts(
     contract: &ContractId,
 ) -> Result<ClaimFacts> {
     let row = sqlx::query!(
-        r#"SELECT c.deployer, w.meta AS "meta?" FROM contracts c
+        r#"SELECT c.deployer, c.wasm_pk AS "wasm_pk: WasmPk", w.meta AS "meta?" FROM contracts c
          LEFT JOIN wasm_codes w ON w.pk = c.wasm_pk
          WHERE c.network = $1 AND c.contract_id = $2"#,
         network as Network,
@@ -208,6 +217,7 @@ pub async fn claim_facts(
         .unwrap_or_default();
     Ok(ClaimFacts {
         deployer: row.deployer,
+        wasm: row.wasm_pk,
         home_domain: registry_core::spec::meta::interpret(&entries).home_domain,
     })
 }
@@ -233,12 +243,20 @@ pub async fn claim(
         }
         None => {}
     }
-    if *basis == ClaimBasis::Deployer && c.deployer.as_deref() != Some(me.as_str()) {
-        return Err(Error::Forbidden(
-            "only the account that deployed a contract, or one its home domain's stellar.toml \
-             lists in ACCOUNTS, can claim it"
-                .into(),
-        ));
+    match basis {
+        ClaimBasis::Deployer if c.deployer.as_deref() != Some(me.as_str()) => {
+            return Err(Error::Forbidden(
+                "only the account that deployed a contract, or one its home domain's \
+                 stellar.toml lists in ACCOUNTS, can claim it"
+                    .into(),
+            ));
+        }
+        ClaimBasis::HomeDomain { wasm, .. } if c.wasm != Some(*wasm) => {
+            return Err(Error::Forbidden(
+                "the contract was upgraded meanwhile: claim it again".into(),
+            ));
+        }
+        _ => {}
     }
     let publisher = ensure_publisher(&mut tx, actor).await?;
     // Only while nobody holds it: a claim that raced this one and won leaves no row to change.
@@ -274,6 +292,12 @@ pub async fn release(
             "the signed-in account does not hold this contract".into(),
         ));
     }
+    // The next holder does not inherit this one's manual tags. The function's result is `void`.
+    sqlx::query("SELECT set_manual_tags($1, $2, '{}')")
+        .bind(c.pk)
+        .bind(&me)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query!(
         "UPDATE contracts SET publisher_pk = NULL WHERE pk = $1",
         c.pk as ContractPk,
@@ -307,8 +331,8 @@ async fn record(
         Some(basis) => {
             let after = match basis {
                 ClaimBasis::Deployer => json!({ "publisher": me, "basis": "deployer" }),
-                ClaimBasis::HomeDomain(d) => {
-                    json!({ "publisher": me, "basis": "home_domain", "homeDomain": d })
+                ClaimBasis::HomeDomain { domain, .. } => {
+                    json!({ "publisher": me, "basis": "home_domain", "homeDomain": domain })
                 }
             };
             (
@@ -357,8 +381,9 @@ pub async fn set_tags(
     }
     let before = manual_tags(&mut tx, c.pk).await?;
     // The function changes manual tags and nothing else; its result is `void`.
-    sqlx::query("SELECT set_manual_tags($1, $2)")
+    sqlx::query("SELECT set_manual_tags($1, $2, $3)")
         .bind(c.pk)
+        .bind(actor.to_string())
         .bind(tags)
         .execute(&mut *tx)
         .await?;
@@ -386,17 +411,43 @@ async fn manual_tags(tx: &mut PgConnection, contract: ContractPk) -> Result<Vec<
     .await?)
 }
 
-/// Queues a verification of the WASM `hash` for the signed-in account (again, when it was
-/// checked before); `BAD_USER_INPUT` for a hash the registry does not know.
+/// Queues a verification of the WASM `hash` (again, when it was checked before) for the
+/// signed-in account, which must hold a contract running it; the WASM's meta must name a
+/// `source_repo`. `BAD_USER_INPUT` for a hash the registry does not know or a WASM without a
+/// source repository, `FORBIDDEN` for an account that holds none of its contracts.
 pub async fn request_verification(pool: &PgPool, actor: &AccountId, hash: &WasmHash) -> Result<()> {
     let mut tx = begin(pool).await?;
-    let pk = sqlx::query_scalar!(
-        r#"SELECT pk AS "pk: WasmPk" FROM wasm_codes WHERE hash = $1"#,
+    let row = sqlx::query!(
+        r#"SELECT w.pk AS "pk: WasmPk", w.meta,
+                  EXISTS (SELECT FROM contracts c JOIN publishers p ON p.pk = c.publisher_pk
+                          WHERE c.wasm_pk = w.pk AND p.address = $2) AS "holds!"
+         FROM wasm_codes w WHERE w.hash = $1"#,
         hash as &WasmHash,
+        actor as &AccountId,
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| Error::BadInput(format!("no WASM {hash} in the registry")))?;
+    let entries: Vec<registry_core::spec::MetaEntry> =
+        serde_json::from_value(row.meta).unwrap_or_default();
+    if registry_core::spec::meta::interpret(&entries)
+        .source_repo
+        .is_none()
+    {
+        return Err(Error::BadInput(
+            "this WASM's meta names no source_repo (SEP-55): there is no repository to check \
+             a build attestation against"
+                .into(),
+        ));
+    }
+    if !row.holds {
+        return Err(Error::Forbidden(
+            "only a publisher holding a contract that runs this WASM can ask for its \
+             verification: claim one first"
+                .into(),
+        ));
+    }
+    let pk = row.pk;
     // A SECURITY DEFINER function: the queue and the contracts' status are not the role's to
     // write otherwise. Its result is `void`.
     sqlx::query("SELECT request_verification($1, $2)")

@@ -1,8 +1,9 @@
 //! `GET /wasms/{hash}.json`: the registry's build verdicts on a WASM in the shape of the
 //! Stellar verification-registry API (draft), so other explorers can read them.
 //!
-//! 200 with the verdicts (newest first; `verified`, `mismatched` when an attestation was found
-//! and did not hold, `unverified` when none was found); 202 while the first check is queued;
+//! 200 with the verdicts (newest first; `verified`; `mismatched` when a signed attestation was
+//! found and does not vouch for this WASM from its repository; `unverified` when none was found
+//! or none could be checked); 202 while the first check is queued;
 //! 400 for a malformed hash; 404 for a hash the registry does not know.
 
 use axum::Json;
@@ -68,7 +69,7 @@ fn verifier(state: &AppState) -> serde_json::Value {
 }
 
 fn verdict(v: &VerdictRow, verifier: &serde_json::Value) -> serde_json::Value {
-    let status = match (v.status, &v.commit) {
+    let status = match (v.status, &v.workflow) {
         (VerificationStatus::Verified, _) => "verified",
         (_, Some(_)) => "mismatched",
         _ => "unverified",

@@ -110,8 +110,9 @@ impl MutationRoot {
 
     /// Claims a contract for the signed-in account, while no other publisher holds it:
     /// allowed to the account that deployed it, or to an account listed in `ACCOUNTS` of the
-    /// stellar.toml of the contract's SEP-55 `home_domain` (fetched over HTTPS). `FORBIDDEN`
-    /// otherwise, with the reason. Subscribers of `contractClaimed` hear of it.
+    /// stellar.toml of its WASM's SEP-55 `home_domain` (fetched over HTTPS) when that list
+    /// also names the contract's deployer (a domain vouches for its own deployments, not for
+    /// anyone's instance of its WASM). `FORBIDDEN` otherwise, with the reason. Subscribers of `contractClaimed` hear of it.
     async fn claim_contract(
         &self,
         ctx: &Context<'_>,
@@ -122,22 +123,34 @@ impl MutationRoot {
         let id = super::contract_id_arg(&contract_id).gql()?;
         let pool = &ctx.db().writer;
         let facts = writes::claim_facts(pool, network, &id).await.gql()?;
-        let basis = if facts.deployer.as_deref() == Some(actor.to_string().as_str()) {
+        let me = actor.to_string();
+        let basis = if facts.deployer.as_deref() == Some(me.as_str()) {
             ClaimBasis::Deployer
-        } else if let Some(domain) = facts.home_domain {
+        } else if let (Some(domain), Some(wasm)) = (facts.home_domain, facts.wasm) {
             let listed = ctx
                 .data_unchecked::<HomeDomains>()
                 .accounts(&domain)
                 .await
                 .gql()?;
-            if !listed.iter().any(|a| a.trim() == actor.to_string()) {
+            let lists = |account: &str| listed.iter().any(|a| a.trim() == account);
+            if !lists(&me) {
                 return Err(Error::Forbidden(format!(
                     "the account neither deployed this contract nor is listed in ACCOUNTS of \
                      https://{domain}/.well-known/stellar.toml (the contract's home domain)"
                 )))
                 .gql();
             }
-            ClaimBasis::HomeDomain(domain)
+            // Anyone may deploy an instance of a published WASM: the domain vouches only for
+            // the instances its own accounts deployed.
+            if !facts.deployer.as_deref().is_some_and(lists) {
+                return Err(Error::Forbidden(format!(
+                    "https://{domain}/.well-known/stellar.toml does not list the account that \
+                     deployed this instance in ACCOUNTS: the home domain vouches only for its \
+                     own deployments"
+                )))
+                .gql();
+            }
+            ClaimBasis::HomeDomain { domain, wasm }
         } else {
             ClaimBasis::Deployer
         };
@@ -181,10 +194,11 @@ impl MutationRoot {
         reread(ctx, network, &id).await
     }
 
-    /// Asks the verifier to check the build attestation of a WASM (again, when it was checked
-    /// before): its contracts show `PENDING` until the verdict, which subscribers of
-    /// `contractVerified` hear. Any signed-in account may ask; asks count against its write
-    /// limit.
+    /// Asks the verifier to check the build attestation of a WASM again (a WASM whose meta
+    /// names `source_repo` is checked once anyway when it appears): for a publisher holding a
+    /// contract that runs it. Unverified contracts show `PENDING` until the verdict, which
+    /// subscribers of `contractVerified` hear; a verified build stays verified unless the new
+    /// check finds the attestation does not hold.
     async fn request_verification(
         &self,
         ctx: &Context<'_>,

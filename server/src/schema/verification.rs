@@ -85,8 +85,8 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
     /// The signed-in account that made it.
     pub actor: String,
-    /// The mutation (`claimContract`, `releaseContract`, `setContractTags`,
-    /// `updatePublisher`, `requestVerification`).
+    /// The mutation (`claimContract`, `releaseContract`, `setContractTags`; a publisher's
+    /// own entries are `updatePublisher`).
     pub action: String,
     /// What it was before (JSON).
     pub before: Option<async_graphql::Json<serde_json::Value>>,

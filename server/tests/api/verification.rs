@@ -118,9 +118,10 @@ async fn vouched_contract(app: &TestApp, home_domain: &str) -> String {
 async fn an_account_the_home_domain_lists_claims_the_contract_and_others_are_refused() {
     let rpc = rpc().await;
     let listed = account(&key(30));
+    // The domain lists the account that deployed the contract, and the claimant.
     let toml = format!(
         "VERSION = \"2.0.0\"\nACCOUNTS = [\"{}\", \"{listed}\"]\n",
-        account(&key(31 + 100))
+        account(&key(99))
     );
     let (addr, ca) = https_server("vouch.example", 200, toml.into_bytes()).await;
     let app = app_vouched_by("vouch.example", addr, &ca, rpc.url.clone()).await;
@@ -151,6 +152,32 @@ async fn an_account_the_home_domain_lists_claims_the_contract_and_others_are_ref
         body["data"]["claimContract"]["publisher"]["address"], listed,
         "{body}"
     );
+    // A domain vouches only for its own deployments: an instance someone else deployed of
+    // the same WASM is not its to give away.
+    let (addr, ca) = https_server(
+        "vouch.example",
+        200,
+        format!("ACCOUNTS = [\"{listed}\"]").into_bytes(),
+    )
+    .await;
+    let other = app_vouched_by("vouch.example", addr, &ca, rpc.url.clone()).await;
+    let other_id = vouched_contract(&other, "vouch.example").await;
+    let body = as_(
+        &other,
+        Some(&token_of(&other, 30).await),
+        CLAIM,
+        json!({ "id": other_id }),
+    )
+    .await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("own deployments"),
+        "{body}"
+    );
+
     let after: Value = sqlx::query_scalar(
         "SELECT after FROM audit_log WHERE action = 'claimContract' AND target = $1",
     )
@@ -211,7 +238,7 @@ async fn a_home_domain_that_redirects_fails_or_sends_too_much_vouches_for_nobody
         body["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("fetching")
+            .contains("could not be reached over HTTPS")
     );
 }
 
@@ -357,12 +384,42 @@ async fn a_verification_request_queues_the_wasm_and_its_verdict_reaches_the_api_
     let rpc = rpc().await;
     let app = crate::writes::app(rpc.url.clone(), 0).await;
     let k = known(&app.db).await;
-    sqlx::query("UPDATE contracts SET network = 'testnet' WHERE contract_id = $1")
-        .bind(&k.hello)
+    sqlx::query(
+        "UPDATE contracts SET network = 'testnet', publisher_pk = NULL, deployer = $2 WHERE contract_id = $1",
+    )
+    .bind(&k.hello)
+    .bind(account(&key(36)))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE wasm_codes SET meta = '[{\"key\":\"source_repo\",\"value\":\"github:acme/hello\"}]'
+         FROM contracts c WHERE c.wasm_pk = wasm_codes.pk AND c.contract_id = $1",
+    )
+    .bind(&k.hello)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    // Its meta queued the WASM when it changed; the verifier has not got to it.
+    sqlx::query("DELETE FROM verification_jobs")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE contracts SET verification = 'unverified'")
         .execute(&app.db.pool)
         .await
         .unwrap();
     let token = token_of(&app, 36).await;
+    let stranger = token_of(&app, 37).await;
+    let body = as_(&app, Some(&stranger), REQUEST, json!({ "h": k.hello_hash })).await;
+    assert_eq!(code(&body), "FORBIDDEN", "only a holder asks: {body}");
+    as_(&app, Some(&token), CLAIM, json!({ "id": k.hello })).await;
+    let body = as_(&app, Some(&token), REQUEST, json!({ "h": k.custom_hash })).await;
+    assert_eq!(
+        code(&body),
+        "BAD_USER_INPUT",
+        "no source_repo, nothing to check: {body}"
+    );
     let wasm = |hash: &str| format!("{}/wasms/{hash}.json", app.url);
     assert_eq!(
         app.client

@@ -238,6 +238,33 @@ async fn writes_run_as_a_role_that_can_touch_nothing_but_publisher_data() {
             "{forbidden}: {err}"
         );
     }
+    // The functions it may call check for themselves, and a temporary table of the caller's
+    // never stands in for theirs (their search_path puts pg_temp last).
+    let hello_pk: i64 = sqlx::query_scalar("SELECT pk FROM contracts ORDER BY pk LIMIT 1")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let mut tx = app.db.pool.begin().await.unwrap();
+    for step in [
+        "SET LOCAL ROLE registry_publisher_writer".to_owned(),
+        "CREATE TEMP TABLE contracts (pk bigint, publisher_pk bigint)".to_owned(),
+        "CREATE TEMP TABLE publishers (pk bigint, address text)".to_owned(),
+        format!("INSERT INTO pg_temp.contracts VALUES ({hello_pk}, 1)"),
+        "INSERT INTO pg_temp.publishers VALUES (1, 'GATTACKER')".to_owned(),
+    ] {
+        sqlx::query(&step).execute(&mut *tx).await.unwrap();
+    }
+    let err = sqlx::query("SELECT set_manual_tags($1, 'GATTACKER', '{defi}')")
+        .bind(hello_pk)
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("only the publisher holding"),
+        "{err}"
+    );
+    drop(tx);
+
     // What it may do.
     let mut tx = app.db.pool.begin().await.unwrap();
     sqlx::query("SET LOCAL ROLE registry_publisher_writer")

@@ -48,6 +48,121 @@ async fn github_errors_are_retried_with_backoff_then_the_job_is_judged() {
 }
 
 #[tokio::test]
+async fn each_retry_waits_twice_as_long_as_the_one_before() {
+    let mut w = World::new().await;
+    w.worker.retry_base = Duration::from_secs(60);
+    w.github.state.lock().unwrap().failures_left = 100;
+    for attempt in 0..2 {
+        sqlx::query("UPDATE verification_jobs SET next_try_at = now()")
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+        w.worker.work_one().await.unwrap().unwrap();
+        let wait: f64 = sqlx::query_scalar(
+            "SELECT extract(epoch FROM next_try_at - now())::float8 FROM verification_jobs",
+        )
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+        let expected = 60.0 * f64::from(1u32 << attempt);
+        assert!(
+            (expected - 5.0..=expected + 1.0).contains(&wait),
+            "try {attempt}: waits {wait} s, not {expected} s"
+        );
+    }
+    assert_eq!(
+        w.worker.wait(30),
+        Duration::from_secs(3600),
+        "capped at an hour"
+    );
+}
+
+#[tokio::test]
+async fn a_verified_build_stays_verified_when_github_cannot_be_asked_again() {
+    let w = World::new().await;
+    w.github.serve(REPO, vec![w.good_bundle()]);
+    w.worker.work_one().await.unwrap().unwrap();
+    assert_eq!(w.statuses().await, ["verified", "verified"]);
+    sqlx::query("SELECT request_verification($1, NULL)")
+        .bind(w.wasm_pk)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.statuses().await,
+        ["verified", "verified"],
+        "a request does not unverify"
+    );
+    w.github.state.lock().unwrap().failures_left = 100;
+    let mut last = None;
+    for _ in 0..3 {
+        sqlx::query("UPDATE verification_jobs SET next_try_at = now()")
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+        last = w.worker.work_one().await.unwrap();
+    }
+    assert_eq!(last, Some(Outcome::Kept));
+    assert_eq!(w.jobs().await, 0);
+    assert_eq!(w.statuses().await, ["verified", "verified"]);
+    assert_eq!(w.verdict().await.unwrap().0, "verified");
+}
+
+#[tokio::test]
+async fn a_verdict_the_database_refuses_never_holds_the_head_of_the_queue() {
+    let mut w = World::new().await;
+    w.worker.retry_base = Duration::from_secs(60);
+    // A second WASM queued behind the first.
+    let other: i64 = sqlx::query_scalar(
+        "INSERT INTO wasm_codes (hash, size_bytes, first_seen_network, first_seen_ledger, first_seen_at, meta)
+         VALUES ($1, 100, 'testnet', 10, now(), '[{\"key\":\"source_repo\",\"value\":\"github:acme/other\"}]') RETURNING pk",
+    )
+    .bind([7u8; 32].as_slice())
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE verification_jobs SET next_try_at = now() + interval '1 second' WHERE wasm_pk = $1",
+    )
+    .bind(other)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    // The first job's verdicts are refused by the database (a constraint only this test adds).
+    sqlx::query(
+        "ALTER TABLE verifications ADD CONSTRAINT refuse_first CHECK (wasm_pk <> $1)"
+            .replace("$1", &w.wasm_pk.to_string())
+            .as_str(),
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let outcome = w.worker.work_one().await.unwrap().unwrap();
+    assert!(
+        matches!(outcome, Outcome::Retried(ref e) if e.contains("could not be stored")),
+        "{outcome:?}"
+    );
+    let (attempts, due_later): (i32, bool) = sqlx::query_as(
+        "SELECT attempts, next_try_at > now() FROM verification_jobs WHERE wasm_pk = $1",
+    )
+    .bind(w.wasm_pk)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (attempts, due_later),
+        (1, true),
+        "the refused job was pushed back"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let next = store::next(&w.db.pool)
+        .await
+        .unwrap()
+        .expect("the other job");
+    assert_eq!(next.source_repo.as_deref(), Some("github:acme/other"));
+}
+
+#[tokio::test]
 async fn a_job_github_never_answers_fails_after_the_last_try_saying_so() {
     let w = World::new().await;
     w.github.state.lock().unwrap().failures_left = 100;
@@ -137,7 +252,12 @@ async fn the_verifier_role_writes_verdicts_and_nothing_else() {
         "DELETE FROM verifications",
         "UPDATE verifications SET status = 'verified'",
         "INSERT INTO verification_jobs (wasm_pk) VALUES (1)",
+        "DELETE FROM verification_jobs",
         "DELETE FROM audit_log",
+        "UPDATE contracts SET verification = 'verified'",
+        "INSERT INTO registry_events (kind, network, ledger) VALUES ('contract_claimed', 'testnet', 1)",
+        "SELECT set_manual_tags(1, 'G', '{}')",
+        "SELECT request_verification(1, NULL)",
     ] {
         let mut tx = w.db.pool.begin().await.unwrap();
         sqlx::query("SET LOCAL ROLE registry_verifier")
