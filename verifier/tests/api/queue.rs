@@ -271,3 +271,49 @@ async fn the_verifier_role_writes_verdicts_and_nothing_else() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_contract_moving_to_the_wasm_while_its_verdict_is_recorded_ends_with_the_verdict() {
+    let w = World::new().await;
+    w.github.serve(REPO, vec![w.good_bundle()]);
+    // A third contract runs another WASM; the indexer is upgrading it to this one and has not
+    // committed yet (its trigger read the status: pending).
+    let other: i64 = sqlx::query_scalar(
+        "INSERT INTO wasm_codes (hash, size_bytes, first_seen_network, first_seen_ledger, first_seen_at)
+         VALUES ($1, 100, 'testnet', 10, now()) RETURNING pk",
+    )
+    .bind([9u8; 32].as_slice())
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO contracts (network, contract_id, kind, wasm_pk, created_ledger, created_at)
+         VALUES ('mainnet', $1, 'wasm', $2, 10, now())",
+    )
+    .bind(crate::github::CONTRACTS[0])
+    .bind(other)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let mut indexer = w.db.pool.begin().await.unwrap();
+    sqlx::query("UPDATE contracts SET wasm_pk = $1 WHERE network = 'mainnet'")
+        .bind(w.wasm_pk)
+        .execute(&mut *indexer)
+        .await
+        .unwrap();
+    // The verdict waits for the indexer's transaction instead of missing its row.
+    let worker = w.worker.clone();
+    let verdict = tokio::spawn(async move { worker.work_one().await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !verdict.is_finished(),
+        "the verdict did not wait for the WASM's row"
+    );
+    indexer.commit().await.unwrap();
+    let outcome = verdict.await.unwrap().unwrap().unwrap();
+    assert!(
+        matches!(outcome, Outcome::Judged(Judged::Verified(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(w.statuses().await, ["verified", "verified", "verified"]);
+}
