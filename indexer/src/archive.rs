@@ -136,8 +136,10 @@ pub fn decode_batch(
     }
     let (start, end) = (batch.start_sequence, batch.end_sequence);
     let metas = batch.ledger_close_metas.to_vec();
+    // A first batch of a network starts at ledger 2; the newest batch of an archive may end
+    // before its boundary.
     let first_possible = expected.0.max(2);
-    if end != expected.1 || !(start == expected.0 || start == first_possible) {
+    if end > expected.1 || end < start || !(start == expected.0 || start == first_possible) {
         return Err(format!(
             "{key}: holds ledgers {start}-{end}, its name says {}-{}",
             expected.0, expected.1
@@ -161,6 +163,69 @@ pub fn decode_batch(
     }
     let each = len / metas.len().max(1);
     Ok(metas.into_iter().map(|m| (m, each)).collect())
+}
+
+/// A batch object's bytes: the ledgers `metas` (consecutive, from `start`) as a zstd-compressed
+/// `LedgerCloseMetaBatch`, the way SEP-54 writers store them.
+pub fn encode_batch(start: u32, metas: Vec<LedgerCloseMeta>) -> Result<Vec<u8>, String> {
+    use stellar_xdr::{Limits, WriteXdr};
+    let end = start + metas.len().saturating_sub(1) as u32;
+    let batch = LedgerCloseMetaBatch {
+        start_sequence: start,
+        end_sequence: end,
+        ledger_close_metas: metas
+            .try_into()
+            .map_err(|_| "too many ledgers for one batch".to_owned())?,
+    };
+    let raw = batch
+        .to_xdr(Limits::none())
+        .map_err(|e| format!("the batch does not encode: {e}"))?;
+    Ok(ruzstd::encoding::compress_to_vec(
+        raw.as_slice(),
+        ruzstd::encoding::CompressionLevel::Fastest,
+    ))
+}
+
+/// Writes `ledgers` (consecutive `LedgerCloseMeta`s from `first`) as a SEP-54 archive under
+/// `dir`: `.config.json` and one object per batch of `layout`, with `extension` (one of
+/// [`EXTENSIONS`]). A batch the ledgers only partly fill holds those ledgers.
+pub fn write_archive(
+    dir: &std::path::Path,
+    layout: &Layout,
+    first: u32,
+    ledgers: Vec<LedgerCloseMeta>,
+    extension: &str,
+) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("{}: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let config = serde_json::json!({
+        "networkPassphrase": layout.network_passphrase,
+        "version": "1.0",
+        "compression": layout.compression,
+        "ledgersPerBatch": layout.ledgers_per_batch,
+        "batchesPerPartition": layout.batches_per_partition,
+    });
+    std::fs::write(dir.join(".config.json"), config.to_string()).map_err(io)?;
+    let mut pending: Vec<LedgerCloseMeta> = Vec::new();
+    let mut batch_start = first;
+    let last = first + ledgers.len().saturating_sub(1) as u32;
+    for (i, meta) in ledgers.into_iter().enumerate() {
+        let seq = first + i as u32;
+        pending.push(meta);
+        if seq == layout.batch_of(seq).1 || seq == last {
+            let path = dir.join(format!("{}.{extension}", layout.key_stem(batch_start)));
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::write(
+                &path,
+                encode_batch(batch_start, std::mem::take(&mut pending))?,
+            )
+            .map_err(io)?;
+            batch_start = seq + 1;
+        }
+    }
+    Ok(())
 }
 
 /// The sequence number in a ledger's header.
@@ -326,6 +391,99 @@ impl Source {
             self.locate(&keys[0]),
             self.locate(&keys[1])
         ))
+    }
+}
+
+/// Reads an archive's ledgers in order, a bounded number of batch objects in flight.
+#[derive(Clone)]
+pub struct Reader {
+    pub source: Source,
+    pub layout: Layout,
+    client: reqwest::Client,
+    /// Batch objects downloaded and decoded at once.
+    pub concurrency: usize,
+    /// Tries of a read that failed transiently.
+    pub attempts: u32,
+}
+
+impl Reader {
+    /// Opens `source`: reads its `.config.json` and checks that it is an archive of `network`.
+    pub async fn open(
+        source: Source,
+        network: registry_core::Network,
+        concurrency: usize,
+        attempts: u32,
+    ) -> Result<Reader, String> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!(
+                "soroban-registry-indexer/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        let config = match source.get(&client, ".config.json").await {
+            Ok(b) => b,
+            Err(FetchError::Missing) => {
+                return Err(format!(
+                    "{} is missing: not a SEP-54 archive",
+                    source.locate(".config.json")
+                ));
+            }
+            Err(FetchError::Transient(e) | FetchError::Fatal(e)) => return Err(e),
+        };
+        let layout = Layout::parse(&config)
+            .map_err(|e| format!("{}: {e}", source.locate(".config.json")))?;
+        if layout.network_passphrase != network.passphrase() {
+            return Err(format!(
+                "{} is an archive of the network \"{}\", not of {network} (\"{}\"): check \
+                 STELLAR_NETWORK and the source",
+                source.locate(""),
+                layout.network_passphrase,
+                network.passphrase()
+            ));
+        }
+        Ok(Reader {
+            source,
+            layout,
+            client,
+            concurrency: concurrency.max(1),
+            attempts: attempts.max(1),
+        })
+    }
+
+    /// The ledgers `start..=end`, batch by batch, in order: each item one batch's ledgers
+    /// within the range, with their XDR sizes. At most `concurrency` batches are read ahead.
+    pub fn ledgers(
+        &self,
+        start: u32,
+        end: u32,
+    ) -> impl futures::Stream<Item = Result<Vec<(LedgerCloseMeta, usize)>, String>> + use<> {
+        use futures::StreamExt;
+        let this = self.clone();
+        let batches: Vec<(u32, u32)> = self.layout.batches(start, end).collect();
+        futures::stream::iter(batches)
+            .map(move |(first, last)| {
+                let this = this.clone();
+                async move {
+                    let (key, bytes) = this
+                        .source
+                        .get_batch(&this.client, &this.layout, first, this.attempts)
+                        .await?;
+                    let location = this.source.locate(&key);
+                    let decoded = tokio::task::spawn_blocking(move || {
+                        decode_batch(&location, &bytes, (first, last))
+                    })
+                    .await
+                    .map_err(|e| format!("decoding {key} stopped: {e}"))??;
+                    Ok(decoded
+                        .into_iter()
+                        .filter(|(m, _)| (start..=end).contains(&ledger_seq(m)))
+                        .collect())
+                }
+            })
+            .buffered(self.concurrency)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The indexer's integration tests: one binary, one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
 mod commands;
 mod exactly_once;
 mod hostile;
