@@ -45,6 +45,9 @@ pub enum EventKind {
     /// The build of a contract's WASM was verified, or failed verification (written by the
     /// verifier, one event per contract running the WASM).
     ContractVerified,
+    /// A batch of old ledgers was written by a backfill from a ledger archive (one event per
+    /// batch, instead of one per contract: history does not flood live subscribers).
+    LedgersBackfilled,
 }
 
 impl EventKind {
@@ -57,6 +60,7 @@ impl EventKind {
             EventKind::ContractClaimed => "contract_claimed",
             EventKind::ContractReleased => "contract_released",
             EventKind::ContractVerified => "contract_verified",
+            EventKind::LedgersBackfilled => "ledgers_backfilled",
         }
     }
 }
@@ -78,6 +82,7 @@ impl FromStr for EventKind {
             "contract_claimed" => Ok(EventKind::ContractClaimed),
             "contract_released" => Ok(EventKind::ContractReleased),
             "contract_verified" => Ok(EventKind::ContractVerified),
+            "ledgers_backfilled" => Ok(EventKind::LedgersBackfilled),
             other => Err(format!("unknown event kind {other:?}")),
         }
     }
@@ -100,6 +105,20 @@ pub enum EventPayload {
     ContractReleased(Claim),
     /// Of a `contract_verified` row.
     ContractVerified(Verified),
+    /// Of a `ledgers_backfilled` row.
+    LedgersBackfilled(Backfilled),
+}
+
+/// A backfill wrote a batch of old ledgers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Backfilled {
+    /// The batch's first ledger.
+    pub first: u32,
+    /// Its last ledger.
+    pub last: u32,
+    /// Contracts it deployed.
+    pub deployed: u32,
 }
 
 /// A verdict on the build of the WASM a contract runs.
@@ -170,6 +189,7 @@ impl EventPayload {
             EventPayload::ContractClaimed(_) => EventKind::ContractClaimed,
             EventPayload::ContractReleased(_) => EventKind::ContractReleased,
             EventPayload::ContractVerified(_) => EventKind::ContractVerified,
+            EventPayload::LedgersBackfilled(_) => EventKind::LedgersBackfilled,
         }
     }
 
@@ -183,6 +203,7 @@ impl EventPayload {
                 serde_json::to_value(p)
             }
             EventPayload::ContractVerified(p) => serde_json::to_value(p),
+            EventPayload::LedgersBackfilled(p) => serde_json::to_value(p),
         };
         v.expect("event payloads serialise")
     }
@@ -205,6 +226,9 @@ impl EventPayload {
             }
             EventKind::ContractVerified => {
                 EventPayload::ContractVerified(serde_json::from_value(json)?)
+            }
+            EventKind::LedgersBackfilled => {
+                EventPayload::LedgersBackfilled(serde_json::from_value(json)?)
             }
         })
     }

@@ -13,6 +13,9 @@
 //!   WASMs no indexed ledger uploaded, CAP-85 references.
 //! - [`archive`]: SEP-54 ledger archives: object keys, batch decoding, directory, HTTP and
 //!   S3 sources.
+//! - [`history`]: `backfill`: the history before the live indexer's first ledger, from a
+//!   SEP-54 archive, through the same write path, in disjoint ranges with their own
+//!   checkpoints.
 //! - [`inspect`]: `inspect-tx` / `inspect-ledger`: what the registry makes of a transaction
 //!   or a ledger, as JSON.
 //! - [`locks`] (in `store`): every advisory lock (one indexer per network and database).
@@ -25,6 +28,7 @@ pub mod archive;
 pub mod backfill;
 pub mod config;
 pub mod extract;
+pub mod history;
 pub mod inspect;
 pub mod ledger;
 pub mod metrics;

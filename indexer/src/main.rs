@@ -29,6 +29,33 @@ enum Command {
     Migrate,
     /// Re-apply the auto-tag rules to every contract.
     Retag,
+    /// Write the history before the live indexer's first ledger from a SEP-54 ledger archive
+    /// (STELLAR_NETWORK's), through the same write path. Killed, it resumes where it stopped
+    /// when run again with the same range.
+    Backfill {
+        /// The archive: a directory, an http(s):// URL, or s3://bucket/prefix (read anonymously).
+        #[arg(long = "from")]
+        source: String,
+        /// The first ledger of the range.
+        #[arg(long)]
+        start: u32,
+        /// The last ledger of the range (before the live indexer's first).
+        #[arg(long)]
+        end: u32,
+        /// Run part K of N of the range (K/N, 1-based): N processes, on one machine or many,
+        /// each with its own checkpoint.
+        #[arg(long)]
+        part: Option<String>,
+        /// The bucket's region, for s3:// sources.
+        #[arg(long, default_value = "us-east-1")]
+        s3_region: String,
+        /// An S3-compatible endpoint (path-style), for s3:// sources.
+        #[arg(long)]
+        s3_endpoint: Option<String>,
+        /// Batch objects downloaded and decoded ahead.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
     /// Print a WASM file's spec entries as JSON (stellar-xdr's serde form), or with --abi the
     /// registry's ABI model.
     Spec {
@@ -84,6 +111,77 @@ fn database_url() -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
+async fn backfill(
+    config: &Config,
+    source: &str,
+    start: u32,
+    end: u32,
+    part: Option<&str>,
+    s3_region: String,
+    s3_endpoint: Option<String>,
+    concurrency: usize,
+) -> Result<(), String> {
+    use registry_indexer::archive::{Reader, S3Options, Source};
+    use registry_indexer::history::{self, Plan};
+    if start < 2 || start > end {
+        return Err(format!(
+            "--start {start} --end {end}: expected 2 <= start <= end"
+        ));
+    }
+    let s3 = S3Options {
+        region: Some(s3_region),
+        endpoint: s3_endpoint,
+    };
+    let source = Source::parse(source, &s3)?;
+    let reader = Reader::open(source, config.network, concurrency, 5).await?;
+    let (first, last) = match part {
+        None => (start, end),
+        Some(p) => {
+            let (k, n) = p
+                .split_once('/')
+                .and_then(|(k, n)| Some((k.parse::<u32>().ok()?, n.parse::<u32>().ok()?)))
+                .ok_or_else(|| format!("--part {p}: expected K/N, e.g. 2/8"))?;
+            history::part(start, end, k, n, reader.layout.ledgers_per_batch)
+                .ok_or_else(|| format!("--part {p}: no such part of {start}-{end}"))?
+        }
+    };
+    let pool = registry_indexer::migrate::connect(config.database_url.expose(), 4)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let plan = Plan {
+        network: config.network,
+        first,
+        last,
+        batch_ledgers: config.batch_ledgers.max(16),
+    };
+    tracing::info!(
+        first,
+        last,
+        "backfilling ledgers {first}-{last} of {}",
+        config.network
+    );
+    let client = registry_indexer::rpc::Client::new(
+        &config.rpc_url,
+        config.rpc_timeout,
+        registry_indexer::rpc::Retry {
+            attempts: config.rpc_attempts,
+            ..Default::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let summary = history::run(&pool, &client, &reader, &plan).await?;
+    let secs = started.elapsed().as_secs_f64().max(0.001);
+    println!(
+        "backfilled ledgers {first}-{last} of {}: {} written now, {:.0} ledgers/s, {:.1} MB of XDR/s",
+        config.network,
+        summary.ledgers,
+        summary.ledgers as f64 / secs,
+        summary.xdr_bytes as f64 / secs / 1e6
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
@@ -131,6 +229,40 @@ async fn main() -> anyhow::Result<()> {
             let pool = registry_indexer::migrate::connect(&database_url(), 2).await?;
             let applied = registry_indexer::migrate::run(&pool).await?;
             tracing::info!(applied, "migrations applied: {applied} new, schema current");
+        }
+        Command::Backfill {
+            source,
+            start,
+            end,
+            part,
+            s3_region,
+            s3_endpoint,
+            concurrency,
+        } => {
+            let mut env = Env::from_process();
+            let config = Config::from_env(&mut env);
+            if let Err(problems) = env.finish() {
+                eprintln!("registry-indexer: invalid configuration:\n{problems}");
+                std::process::exit(2);
+            }
+            let config = config?;
+            telemetry::init(format, &filter);
+            let _metrics = registry_indexer::metrics::serve(config.metrics_addr).await?;
+            if let Err(e) = backfill(
+                &config,
+                &source,
+                start,
+                end,
+                part.as_deref(),
+                s3_region,
+                s3_endpoint,
+                concurrency,
+            )
+            .await
+            {
+                eprintln!("registry-indexer backfill: {e}");
+                std::process::exit(1);
+            }
         }
         Command::Retag => {
             telemetry::init(format, &filter);

@@ -397,76 +397,7 @@ impl Indexer {
     /// Contracts the batch deploys need neither: activity before their deployment is activity
     /// at an address with no contract yet.
     async fn observe(&self, ledgers: &[IndexedLedger]) -> Result<Observations, String> {
-        let mut deployed: HashSet<ContractId> = HashSet::new();
-        let mut proven: HashMap<ContractId, store::Observed> = HashMap::new();
-        for c in ledgers.iter().flat_map(|l| l.changes.iter()) {
-            match c {
-                Change::ContractDeployed { contract, .. } => {
-                    deployed.insert(*contract);
-                }
-                Change::ContractUpgraded { contract, old, .. } => {
-                    proven.entry(*contract).or_insert(store::Observed {
-                        executable: old.clone(),
-                        asset: None,
-                    });
-                }
-                Change::ContractRestored {
-                    contract,
-                    executable,
-                    asset,
-                } => {
-                    proven.entry(*contract).or_insert(store::Observed {
-                        executable: executable.clone(),
-                        asset: asset.clone(),
-                    });
-                }
-                _ => {}
-            }
-        }
-        let mut candidates: HashMap<ContractId, backfill::Candidate> = HashMap::new();
-        for l in ledgers {
-            for c in &l.changes {
-                let named = match c {
-                    Change::Registry { event, .. } => match names::interpret(event, None) {
-                        Some(
-                            Naming::Registered { contract, .. } | Naming::Deployed { contract, .. },
-                        ) => Some(contract),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let Some(contract) = named.or_else(|| c.contract()) else {
-                    continue;
-                };
-                if deployed.contains(&contract) || proven.contains_key(&contract) {
-                    continue;
-                }
-                let e = candidates.entry(contract).or_insert(backfill::Candidate {
-                    contract,
-                    first_ledger: l.seq,
-                    runs: false,
-                });
-                e.runs |= c.shows_it_runs();
-            }
-        }
-        let list: Vec<(ContractId, bool)> =
-            candidates.values().map(|c| (c.contract, c.runs)).collect();
-        let unknown = store::contracts::unknown(&self.pool, self.config.network, &list)
-            .await
-            .map_err(|e| format!("database: {e}"))?;
-        let mut seen = if unknown.is_empty() {
-            Observations::default()
-        } else {
-            let wanted: Vec<backfill::Candidate> = unknown
-                .iter()
-                .filter_map(|c| candidates.get(c).copied())
-                .collect();
-            backfill::confirm(&self.client, &wanted, &count_rpc_error)
-                .await
-                .map_err(|e| format!("getLedgerEntries: {e}"))?
-        };
-        seen.present.extend(proven);
-        Ok(seen)
+        observe(&self.pool, &self.client, self.config.network, ledgers).await
     }
 
     /// Indexes until `shutdown` resolves (finishing the batch in hand) or a fatal error; either
@@ -562,7 +493,9 @@ impl Indexer {
                     &ledgers,
                     &wasms,
                     &seen,
-                    health.latest_ledger,
+                    store::Target::Live {
+                        network_latest: health.latest_ledger,
+                    },
                 )
                 .instrument(
                     tracing::debug_span!(parent: &batch, "write", otel.name = "write batch"),
@@ -718,7 +651,7 @@ enum Step {
 
 /// Decodes the spec of every WASM uploaded or restored in a batch (once per hash), off the
 /// async threads.
-async fn decode_uploads(ledgers: &[IndexedLedger]) -> HashMap<WasmHash, DecodedWasm> {
+pub(crate) async fn decode_uploads(ledgers: &[IndexedLedger]) -> HashMap<WasmHash, DecodedWasm> {
     let codes: HashMap<WasmHash, Vec<u8>> = ledgers
         .iter()
         .flat_map(|l| l.changes.iter())
@@ -740,4 +673,84 @@ async fn decode_uploads(ledgers: &[IndexedLedger]) -> HashMap<WasmHash, DecodedW
     })
     .await
     .unwrap_or_default()
+}
+
+/// What `getLedgerEntries` says about the addresses `ledgers` mention that the registry does
+/// not know (and the contracts an upgrade or a restore in them proves to exist): the
+/// observations `store::write_batch` registers contracts from.
+pub(crate) async fn observe(
+    pool: &PgPool,
+    client: &Client,
+    network: Network,
+    ledgers: &[IndexedLedger],
+) -> Result<Observations, String> {
+    let mut deployed: HashSet<ContractId> = HashSet::new();
+    let mut proven: HashMap<ContractId, store::Observed> = HashMap::new();
+    for c in ledgers.iter().flat_map(|l| l.changes.iter()) {
+        match c {
+            Change::ContractDeployed { contract, .. } => {
+                deployed.insert(*contract);
+            }
+            Change::ContractUpgraded { contract, old, .. } => {
+                proven.entry(*contract).or_insert(store::Observed {
+                    executable: old.clone(),
+                    asset: None,
+                });
+            }
+            Change::ContractRestored {
+                contract,
+                executable,
+                asset,
+            } => {
+                proven.entry(*contract).or_insert(store::Observed {
+                    executable: executable.clone(),
+                    asset: asset.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+    let mut candidates: HashMap<ContractId, backfill::Candidate> = HashMap::new();
+    for l in ledgers {
+        for c in &l.changes {
+            let named = match c {
+                Change::Registry { event, .. } => match names::interpret(event, None) {
+                    Some(
+                        Naming::Registered { contract, .. } | Naming::Deployed { contract, .. },
+                    ) => Some(contract),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(contract) = named.or_else(|| c.contract()) else {
+                continue;
+            };
+            if deployed.contains(&contract) || proven.contains_key(&contract) {
+                continue;
+            }
+            let e = candidates.entry(contract).or_insert(backfill::Candidate {
+                contract,
+                first_ledger: l.seq,
+                runs: false,
+            });
+            e.runs |= c.shows_it_runs();
+        }
+    }
+    let list: Vec<(ContractId, bool)> = candidates.values().map(|c| (c.contract, c.runs)).collect();
+    let unknown = store::contracts::unknown(pool, network, &list)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let mut seen = if unknown.is_empty() {
+        Observations::default()
+    } else {
+        let wanted: Vec<backfill::Candidate> = unknown
+            .iter()
+            .filter_map(|c| candidates.get(c).copied())
+            .collect();
+        backfill::confirm(client, &wanted, &count_rpc_error)
+            .await
+            .map_err(|e| format!("getLedgerEntries: {e}"))?
+    };
+    seen.present.extend(proven);
+    Ok(seen)
 }

@@ -248,7 +248,9 @@ async fn main() -> anyhow::Result<()> {
             &[ledger],
             &Default::default(),
             &Default::default(),
-            args.first_ledger + total,
+            registry_indexer::store::Target::Live {
+                network_latest: args.first_ledger + total,
+            },
         )
         .await?;
         shared.commits[n as usize]

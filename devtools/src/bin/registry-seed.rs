@@ -210,7 +210,9 @@ async fn deploy(url: &str, network: Network, count: u32) -> anyhow::Result<()> {
             &[ledger],
             &Default::default(),
             &Default::default(),
-            seq,
+            registry_indexer::store::Target::Live {
+                network_latest: seq,
+            },
         )
         .await?;
         println!("{contract}");

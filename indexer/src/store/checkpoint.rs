@@ -39,23 +39,64 @@ pub(super) async fn lock(
     Ok(cp.map(|c| c as u32))
 }
 
-/// Moves the checkpoint to `last`.
+/// Moves the checkpoint to `last`; a network's first checkpoint records `first`, the first
+/// ledger the live indexer wrote (a backfill must end before it).
 pub(super) async fn advance(
     tx: &mut PgConnection,
     network: Network,
+    first: u32,
     last: &IndexedLedger,
     network_latest: u32,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "INSERT INTO indexer_cursors (network, last_ledger, last_ledger_hash, last_ledger_close_at, network_latest_ledger, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (network) DO UPDATE SET last_ledger = EXCLUDED.last_ledger, \
+        "INSERT INTO indexer_cursors (network, first_ledger, last_ledger, last_ledger_hash, last_ledger_close_at, network_latest_ledger, updated_at) \
+         VALUES ($1, $6, $2, $3, $4, $5, now()) ON CONFLICT (network) DO UPDATE SET last_ledger = EXCLUDED.last_ledger, \
          last_ledger_hash = EXCLUDED.last_ledger_hash, last_ledger_close_at = EXCLUDED.last_ledger_close_at, \
-         network_latest_ledger = EXCLUDED.network_latest_ledger, updated_at = now()",
+         network_latest_ledger = EXCLUDED.network_latest_ledger, updated_at = now(), \
+         first_ledger = coalesce(indexer_cursors.first_ledger, EXCLUDED.first_ledger)",
         network as Network,
         i64::from(last.seq),
         last.hash.as_slice(),
         last.close_time,
         i64::from(network_latest.max(last.seq)),
+        i64::from(first),
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Locks a backfill range's row for the batch's transaction and returns its checkpoint: the
+/// first ledger it has not written.
+pub(super) async fn lock_range(
+    tx: &mut PgConnection,
+    network: Network,
+    first: u32,
+    last: u32,
+) -> Result<u32, sqlx::Error> {
+    let next: i64 = sqlx::query_scalar!(
+        "SELECT next_ledger FROM backfill_ranges WHERE network = $1 AND first_ledger = $2 AND last_ledger = $3 FOR UPDATE",
+        network as Network,
+        i64::from(first),
+        i64::from(last),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(next as u32)
+}
+
+/// Moves a backfill range's checkpoint past `last`.
+pub(super) async fn advance_range(
+    tx: &mut PgConnection,
+    network: Network,
+    first: u32,
+    last: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE backfill_ranges SET next_ledger = $3, updated_at = now() WHERE network = $1 AND first_ledger = $2",
+        network as Network,
+        i64::from(first),
+        i64::from(last) + 1,
     )
     .execute(&mut *tx)
     .await?;

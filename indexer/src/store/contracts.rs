@@ -138,10 +138,13 @@ pub(super) async fn deployed(
         "INSERT INTO contracts (network, contract_id, kind, wasm_pk, deployer, created_ledger, created_at, created_tx, \
            constructor_args, needs_backfill, asset_code, asset_issuer, name) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         ON CONFLICT (network, contract_id) DO UPDATE SET kind = EXCLUDED.kind, wasm_pk = EXCLUDED.wasm_pk, \
+         ON CONFLICT (network, contract_id) DO UPDATE SET \
+           kind = CASE WHEN EXISTS (SELECT FROM contract_versions v WHERE v.contract_pk = contracts.pk AND v.ledger > EXCLUDED.created_ledger) THEN contracts.kind ELSE EXCLUDED.kind END, \
+           wasm_pk = CASE WHEN EXISTS (SELECT FROM contract_versions v WHERE v.contract_pk = contracts.pk AND v.ledger > EXCLUDED.created_ledger) THEN contracts.wasm_pk ELSE EXCLUDED.wasm_pk END, \
+           needs_backfill = CASE WHEN EXISTS (SELECT FROM contract_versions v WHERE v.contract_pk = contracts.pk AND v.ledger > EXCLUDED.created_ledger) THEN contracts.needs_backfill ELSE EXCLUDED.needs_backfill END, \
            deployer = EXCLUDED.deployer, created_ledger = EXCLUDED.created_ledger, created_at = EXCLUDED.created_at, \
            created_tx = EXCLUDED.created_tx, constructor_args = EXCLUDED.constructor_args, \
-           needs_backfill = EXCLUDED.needs_backfill, deployed_before_indexing = false, backfill_attempts = 0, backfill_error = NULL, \
+           deployed_before_indexing = false, backfill_attempts = 0, backfill_error = NULL, \
            asset_code = coalesce(EXCLUDED.asset_code, contracts.asset_code), \
            asset_issuer = coalesce(EXCLUDED.asset_issuer, contracts.asset_issuer), \
            name = coalesce(contracts.name, EXCLUDED.name) \
@@ -251,7 +254,8 @@ pub(super) async fn observed(
     Ok(pk)
 }
 
-/// Writes an upgrade: the contract's new executable and a version row.
+/// Writes an upgrade: a version row, and the contract's new executable unless a later state
+/// of it is recorded already (a backfill writing history behind the live indexer).
 pub(super) async fn upgraded(
     tx: &mut PgConnection,
     ctx: &mut Context,
@@ -265,11 +269,12 @@ pub(super) async fn upgraded(
     let (_, old_pk, _) = executable_row(tx, ctx.network, old, ledger).await?;
     sqlx::query!(
         "UPDATE contracts SET kind = $2, wasm_pk = $3, needs_backfill = $4, backfill_attempts = 0, backfill_error = NULL \
-         WHERE pk = $1",
+         WHERE pk = $1 AND NOT EXISTS (SELECT FROM contract_versions v WHERE v.contract_pk = $1 AND v.ledger > $5)",
         pk as ContractPk,
         kind as ContractKind,
         wasm as Option<WasmPk>,
         unresolved,
+        i64::from(ledger.seq),
     )
     .execute(&mut *tx)
     .await?;

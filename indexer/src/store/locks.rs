@@ -11,7 +11,8 @@ use sqlx::{Connection, PgConnection};
 /// The lock class (first key) of the single-instance lock ("REGI" in ASCII).
 pub const INDEXER_LOCK_CLASS: i32 = 0x5245_4749;
 
-fn network_key(network: Network) -> i32 {
+/// The second key of a network's locks.
+pub fn network_key(network: Network) -> i32 {
     match network {
         Network::Mainnet => 1,
         Network::Testnet => 2,

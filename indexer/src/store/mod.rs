@@ -31,7 +31,7 @@ pub mod wasm;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use registry_core::notify::{Deployed, EventPayload, LedgerIndexed, Upgraded};
+use registry_core::notify::{Backfilled, Deployed, EventPayload, LedgerIndexed, Upgraded};
 use registry_core::spec::DecodedWasm;
 use registry_core::stellar::AssetRef;
 use registry_core::{ContractId, ContractPk, EventId, Network, WasmHash, WasmPk};
@@ -85,9 +85,22 @@ pub struct Observations {
     pub absent: HashSet<ContractId>,
 }
 
+/// Where a batch goes: the live checkpoint, or a backfill's range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The live indexer's next batch; `network_latest` is the network's head, for lag.
+    Live { network_latest: u32 },
+    /// A batch of a backfill's range `first..=last` (a `backfill_ranges` row, which holds its
+    /// checkpoint). Contracts' current state changes only where nothing newer is recorded, and
+    /// the batch is announced by one `ledgers_backfilled` event, not one per contract.
+    Backfill { first: u32, last: u32 },
+}
+
 /// What a batch's writing keeps between statements.
 struct Context {
     network: Network,
+    /// Writing a backfill's batch.
+    backfill: bool,
     /// Contract pks known in this batch.
     contracts: HashMap<ContractId, ContractPk>,
     /// Interfaces of WASMs, loaded at most once per batch.
@@ -104,20 +117,32 @@ pub async fn write_batch(
     ledgers: &[IndexedLedger],
     wasms: &HashMap<WasmHash, DecodedWasm>,
     seen: &Observations,
-    network_latest: u32,
+    target: Target,
 ) -> Result<Written, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let cp = checkpoint::lock(&mut tx, network).await?;
+    // The first ledger not written yet, read under the checkpoint's row lock.
+    let next = match target {
+        Target::Live { .. } => checkpoint::lock(&mut tx, network).await?.map(|c| c + 1),
+        Target::Backfill { first, last } => {
+            Some(checkpoint::lock_range(&mut tx, network, first, last).await?)
+        }
+    };
     let ledgers: Vec<&IndexedLedger> = ledgers
         .iter()
-        .filter(|l| cp.is_none_or(|c| l.seq > c))
+        .filter(|l| next.is_none_or(|n| l.seq >= n))
+        .filter(|l| match target {
+            Target::Backfill { last, .. } => l.seq <= last,
+            Target::Live { .. } => true,
+        })
         .collect();
     let Some(last) = ledgers.last().copied() else {
         tx.commit().await?;
         return Ok(Written::default());
     };
+    let backfill = matches!(target, Target::Backfill { .. });
     let mut ctx = Context {
         network,
+        backfill,
         contracts: HashMap::new(),
         interfaces: HashMap::new(),
         events: Vec::new(),
@@ -130,8 +155,12 @@ pub async fn write_batch(
         .chain(names::root_registry(network))
         .collect();
     ctx.contracts = contracts::known(&mut tx, network, &mentioned).await?;
-    let absent: Vec<ContractId> = seen.absent.iter().copied().collect();
-    contracts::record_absent(&mut tx, network, &absent, last.seq).await?;
+    if !backfill {
+        let absent: Vec<ContractId> = seen.absent.iter().copied().collect();
+        contracts::record_absent(&mut tx, network, &absent, last.seq).await?;
+    }
+    let first = ledgers[0].seq;
+    let deployed_before = ctx.written.rows.get("contracts").copied().unwrap_or(0);
 
     let mut activity = activity::Activity::default();
     for ledger in &ledgers {
@@ -149,12 +178,28 @@ pub async fn write_batch(
         }
     }
     activity::write(&mut tx, &activity, &mut ctx.written).await?;
-    checkpoint::advance(&mut tx, network, last, network_latest).await?;
-    let payload = EventPayload::LedgerIndexed(LedgerIndexed {
-        ledger: last.seq,
-        closed_at: last.close_time,
-        ledgers: ledgers.len() as u32,
-    });
+    let payload = match target {
+        Target::Live { network_latest } => {
+            checkpoint::advance(&mut tx, network, first, last, network_latest).await?;
+            EventPayload::LedgerIndexed(LedgerIndexed {
+                ledger: last.seq,
+                closed_at: last.close_time,
+                ledgers: ledgers.len() as u32,
+            })
+        }
+        Target::Backfill {
+            first: range_first, ..
+        } => {
+            checkpoint::advance_range(&mut tx, network, range_first, last.seq).await?;
+            let deployed =
+                ctx.written.rows.get("contracts").copied().unwrap_or(0) - deployed_before;
+            EventPayload::LedgersBackfilled(Backfilled {
+                first,
+                last: last.seq,
+                deployed: deployed as u32,
+            })
+        }
+    };
     events::append(&mut tx, &mut ctx, &payload, None, last.seq).await?;
     events::notify(&mut tx, &ctx.events).await?;
     tx.commit().await?;
@@ -194,12 +239,14 @@ async fn apply(
             };
             let (pk, kind, wasm) = contracts::deployed(tx, ctx, &deployment, ledger).await?;
             tags::refresh(tx, ctx, pk, kind, wasm).await?;
-            let payload = EventPayload::ContractDeployed(Deployed {
-                contract_id: *contract,
-                kind,
-                wasm_hash: executable.wasm_hash(),
-            });
-            events::append(tx, ctx, &payload, Some(pk), ledger.seq).await?;
+            if !ctx.backfill {
+                let payload = EventPayload::ContractDeployed(Deployed {
+                    contract_id: *contract,
+                    kind,
+                    wasm_hash: executable.wasm_hash(),
+                });
+                events::append(tx, ctx, &payload, Some(pk), ledger.seq).await?;
+            }
         }
         Change::ContractUpgraded {
             contract,
@@ -218,12 +265,14 @@ async fn apply(
             };
             let (kind, wasm) = contracts::upgraded(tx, ctx, pk, old, new, at, ledger).await?;
             tags::refresh(tx, ctx, pk, kind, wasm).await?;
-            let payload = EventPayload::ContractUpgraded(Upgraded {
-                contract_id: *contract,
-                old_wasm_hash: old.wasm_hash(),
-                new_wasm_hash: new.wasm_hash(),
-            });
-            events::append(tx, ctx, &payload, Some(pk), ledger.seq).await?;
+            if !ctx.backfill {
+                let payload = EventPayload::ContractUpgraded(Upgraded {
+                    contract_id: *contract,
+                    old_wasm_hash: old.wasm_hash(),
+                    new_wasm_hash: new.wasm_hash(),
+                });
+                events::append(tx, ctx, &payload, Some(pk), ledger.seq).await?;
+            }
         }
         Change::ContractRestored {
             contract,

@@ -166,6 +166,18 @@ pub(super) async fn uploaded(
         ledger.close_time,
     )
     .await?;
+    // An upload older than the one first recorded (a backfill behind the live indexer) is
+    // the first sighting.
+    sqlx::query!(
+        "UPDATE wasm_codes SET first_seen_ledger = $2, first_seen_at = $3 \
+         WHERE pk = $1 AND first_seen_network = $4 AND first_seen_ledger > $2",
+        pk as WasmPk,
+        i64::from(ledger.seq),
+        ledger.close_time,
+        ctx.network as Network,
+    )
+    .execute(&mut *tx)
+    .await?;
     ctx.written.add("wasm_codes", 1);
     ctx.interfaces.remove(&pk);
     if completed {

@@ -14,7 +14,7 @@ use crate::pipeline::{checkpoint, config, index_until, sim};
 
 /// Every table the indexer writes, by natural keys (surrogate keys differ between runs: a
 /// killed transaction still consumes sequence values).
-async fn dump(db: &TestDb) -> Vec<(String, Vec<String>)> {
+pub async fn dump(db: &TestDb) -> Vec<(String, Vec<String>)> {
     let queries = [
         (
             "contracts",
@@ -159,7 +159,7 @@ async fn a_batch_that_fails_midway_leaves_nothing_behind() {
         &ledgers,
         &wasms,
         &Default::default(),
-        5,
+        registry_indexer::store::Target::Live { network_latest: 5 },
     )
     .await;
     assert!(err.is_err());
@@ -187,7 +187,7 @@ async fn a_batch_that_fails_midway_leaves_nothing_behind() {
         &ledgers,
         &wasms,
         &Default::default(),
-        5,
+        registry_indexer::store::Target::Live { network_latest: 5 },
     )
     .await
     .unwrap();
@@ -199,7 +199,7 @@ async fn a_batch_that_fails_midway_leaves_nothing_behind() {
         &ledgers,
         &wasms,
         &Default::default(),
-        5,
+        registry_indexer::store::Target::Live { network_latest: 5 },
     )
     .await
     .unwrap();

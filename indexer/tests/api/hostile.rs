@@ -61,7 +61,7 @@ async fn a_spec_nesting_past_json_limits_loses_one_entry_and_the_batch_commits()
         &[ledger(10, upload_and_deploy(&code, contract))],
         &wasms,
         &Observations::default(),
-        10,
+        registry_indexer::store::Target::Live { network_latest: 10 },
     )
     .await
     .unwrap();
@@ -125,7 +125,7 @@ async fn a_value_postgresql_refuses_loses_only_that_modules_documents() {
         &[ledger(10, changes)],
         &wasms,
         &Observations::default(),
-        10,
+        registry_indexer::store::Target::Live { network_latest: 10 },
     )
     .await
     .unwrap();
@@ -181,7 +181,9 @@ async fn classic_payments_at_asset_contracts_nobody_deployed_make_no_contract() 
         &[ledger(63_800_108, changes)],
         &HashMap::new(),
         &seen,
-        63_800_108,
+        registry_indexer::store::Target::Live {
+            network_latest: 63_800_108,
+        },
     )
     .await
     .unwrap();

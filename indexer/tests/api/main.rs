@@ -3,10 +3,10 @@
 
 mod archive;
 mod commands;
-mod exactly_once;
+pub mod exactly_once;
 mod hostile;
 mod names;
-mod pipeline;
+pub mod pipeline;
 mod real;
 mod recorded;
 mod sim_chain;

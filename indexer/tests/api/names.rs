@@ -78,7 +78,9 @@ async fn write(db: &TestDb, seq: u32, changes: Vec<Change>) {
         &[ledger],
         &HashMap::new(),
         &Observations::default(),
-        seq,
+        registry_indexer::store::Target::Live {
+            network_latest: seq,
+        },
     )
     .await
     .unwrap();

@@ -47,9 +47,18 @@ async fn write(app: &TestApp, seq: u32, changes: Vec<Change>, seen: Observations
         close_time: Utc::now(),
         changes,
     };
-    write_batch(&app.db.pool, NET, &[ledger], &wasms, &seen, seq)
-        .await
-        .unwrap();
+    write_batch(
+        &app.db.pool,
+        NET,
+        &[ledger],
+        &wasms,
+        &seen,
+        registry_indexer::store::Target::Live {
+            network_latest: seq,
+        },
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

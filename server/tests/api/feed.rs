@@ -54,7 +54,9 @@ pub async fn deploy(
         &[ledger],
         &Default::default(),
         &Default::default(),
-        ledger_max(),
+        registry_indexer::store::Target::Live {
+            network_latest: ledger_max(),
+        },
     )
     .await
     .unwrap();
@@ -93,7 +95,9 @@ pub async fn upgrade(pool: &PgPool, network: Network, ledger: u32, contract: u8,
         &[l],
         &Default::default(),
         &Default::default(),
-        ledger_max(),
+        registry_indexer::store::Target::Live {
+            network_latest: ledger_max(),
+        },
     )
     .await
     .unwrap();
