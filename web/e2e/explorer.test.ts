@@ -1,63 +1,25 @@
 // The explorer in real headless Chromium against the real server on seeded data. Every figure
 // the page shows is compared with what the API answers for the same question. Screenshots of the
 // main pages land in web/test-results/.
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { admin, api, apiUrl, base, binDir, databaseUrl, launch, pastCache, results, shot, sql } from './helpers';
 
 const run = promisify(execFile);
-const base = inject('baseUrl');
-const apiUrl = inject('apiUrl');
-const admin = inject('adminUrl');
-const databaseUrl = inject('databaseUrl');
-const binDir = inject('binDir');
-const results = join(dirname(fileURLToPath(import.meta.url)), '../test-results');
-mkdirSync(results, { recursive: true });
 
 const JS_BUDGET_BYTES = 200 * 1024;
 const LCP_BUDGET_MS = 1000;
-
-async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${apiUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors?.length || !body.data) throw new Error(`API error: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-/** Runs SQL on the test database; `vars` become psql variables (quoted in the SQL as :'name'). */
-function sql(input: string, vars: Record<string, string> = {}) {
-  const args = [databaseUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1'];
-  for (const [k, v] of Object.entries(vars)) args.push('-v', `${k}=${v}`);
-  execFileSync('psql', args, { input });
-}
-
-/** Past the server's one-second response cache, after a change made with `sql`. */
-const pastCache = () => new Promise((r) => setTimeout(r, 1100));
 
 let browser: Browser;
 const open: { ctx: BrowserContext; errors: string[] }[] = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launch();
 });
 
 afterAll(async () => {
@@ -77,10 +39,6 @@ async function newPage(width = 1280, height = 900): Promise<Page> {
     if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
   });
   return page;
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(results, `${name}.png`), fullPage: true });
 }
 
 /** The contract ids a list on the page links to, in order. */

@@ -2,7 +2,9 @@
 // of its own: it is emptied), then runs two registry-servers on free loopback ports, both
 // serving the built explorer (web/dist): the explorer's, which runs only the build's trusted
 // documents (GRAPHQL_DOCUMENTS=persisted), and one that runs any document, for the tests' own
-// queries, GraphiQL and the GraphQL-over-HTTP audit. The tests get the URLs through `inject`.
+// queries, GraphiQL and the GraphQL-over-HTTP audit. Sign-in (SEP-10) reads accounts from a
+// simulated local network (registry-sim), where the tests' accounts do not exist: each signs
+// with its own key. The tests get the URLs through `inject`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -37,18 +39,24 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitReady(url: string, server: ChildProcess): Promise<void> {
+async function waitReady(url: string, server: ChildProcess, init?: RequestInit): Promise<void> {
+  const name = server.spawnfile.split('/').pop();
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`registry-server exited with ${server.exitCode}`);
+    if (server.exitCode !== null) throw new Error(`${name} exited with ${server.exitCode}`);
     try {
-      if ((await fetch(url)).ok) return;
+      if ((await fetch(url, init)).ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`registry-server did not become ready at ${url}`);
+  throw new Error(`${name} did not become ready at ${url}`);
+}
+
+async function stop(child: ChildProcess) {
+  child.kill('SIGTERM');
+  await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
 }
 
 export default async function setup(project: TestProject) {
@@ -57,7 +65,7 @@ export default async function setup(project: TestProject) {
     throw new Error('E2E_DATABASE_URL is not set: `make test` sets it (a database the tests may empty)');
   }
   const binDir = resolve(process.env.REGISTRY_BIN_DIR ?? join(root, 'target/debug'));
-  for (const bin of ['registry-server', 'registry-indexer', 'registry-seed']) {
+  for (const bin of ['registry-server', 'registry-indexer', 'registry-seed', 'registry-sim', 'registry-verifier', 'registry-attest']) {
     if (!existsSync(join(binDir, bin))) {
       throw new Error(`${join(binDir, bin)} is missing: build the workspace first (cargo build --workspace)`);
     }
@@ -72,6 +80,19 @@ export default async function setup(project: TestProject) {
     env,
     stdio: 'inherit',
   });
+  // The simulated network's RPC: its initial ledger only (nothing indexes it).
+  const simPort = await freePort();
+  const sim = spawn(
+    join(binDir, 'registry-sim'),
+    ['--port', String(simPort), '--interval-ms', '0', '--initial', '1', '--profile', 'test'],
+    { env, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const rpcUrl = `http://127.0.0.1:${simPort}/`;
+  await waitReady(rpcUrl, sim, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getHealth' }),
+  });
   const start = async (documents: 'any' | 'persisted') => {
     const port = await freePort();
     const adminPort = await freePort();
@@ -83,7 +104,10 @@ export default async function setup(project: TestProject) {
         ADMIN_PORT: String(adminPort),
         WEB_DIR: webDir,
         RATE_LIMIT_PER_SECOND: '0',
+        AUTH_RATE_LIMIT_PER_MINUTE: '0',
         GRAPHQL_DOCUMENTS: documents,
+        STELLAR_NETWORK: 'local',
+        STELLAR_RPC_URL: rpcUrl,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -102,9 +126,6 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('binDir', binDir);
   return async () => {
-    for (const { server } of [explorer, open]) {
-      server.kill('SIGTERM');
-      await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
-    }
+    for (const child of [explorer.server, open.server, sim]) await stop(child);
   };
 }

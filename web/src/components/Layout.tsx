@@ -1,8 +1,10 @@
-// The frame of every page: skip link, header (home, contracts, network, search), main, footer.
+// The frame of every page: skip link, header (home, contracts, network, search, sign-in), main,
+// footer.
 import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import type { Network } from '../gql/graphql';
+import { Account } from './Account';
 import { ErrorBoundary } from './ErrorBoundary';
 import { IndexerStatusQuery } from './IndexerStatus';
 import {
@@ -155,6 +157,7 @@ export function Layout() {
         </nav>
         <NetworkSwitcher />
         <SearchBox />
+        <Account />
       </header>
       <main id="main" ref={main} tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>

@@ -9,13 +9,17 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+/** What went wrong, in the API's words (its messages say why a change was refused). */
+export function errorText(error: CombinedError | Error): string {
+  return 'graphQLErrors' in error && error.graphQLErrors.length > 0
+    ? error.graphQLErrors.map((e) => e.message).join('; ')
+    : 'networkError' in error && error.networkError
+      ? `the registry could not be reached (${error.networkError.message})`
+      : error.message;
+}
+
 export function ErrorState({ error, what }: { error: CombinedError | Error; what: string }) {
-  const message =
-    'graphQLErrors' in error && error.graphQLErrors.length > 0
-      ? error.graphQLErrors.map((e) => e.message).join('; ')
-      : 'networkError' in error && error.networkError
-        ? `the registry could not be reached (${error.networkError.message})`
-        : error.message;
+  const message = errorText(error);
   return (
     <div className="state state-error" role="alert">
       <p>

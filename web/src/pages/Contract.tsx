@@ -1,28 +1,36 @@
-// One contract: identity, interface, history, tags and usage.
-import { useEffect, useMemo } from 'react';
+// One contract: identity, interface, history, tags and usage; its build verification (updated
+// live as verdicts arrive) and its audit trail; and, for a signed-in account, claiming it and,
+// once held, managing it.
+import { useCallback, useEffect, useMemo } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
-import { useQuery } from 'urql';
+import { useQuery, useSubscription } from 'urql';
 import { AbiSection, SpecErrorNote } from '../components/AbiView';
+import { AuditTrail } from '../components/AuditTrail';
 import { BuildInfoRows, SepLabels } from '../components/BuildInfo';
+import { ContractOwner } from '../components/ContractOwner';
 import { CopyButton } from '../components/CopyButton';
 import { DailyChart } from '../components/DailyChart';
+import { RequestVerification } from '../components/RequestVerification';
 import { ErrorState, Loading, badInput } from '../components/States';
 import { Table } from '../components/Table';
 import { TagList } from '../components/TagList';
+import { VerificationBadge, VerificationDetails } from '../components/Verification';
 import { graphql } from '../gql';
-import type { ContractPageQuery } from '../gql/graphql';
+import type { ContractPageQuery, ContractVerifiedSubscription } from '../gql/graphql';
+import { onReconnect } from '../lib/client';
 import {
   formatBytes,
   formatDateTime,
   formatNumber,
   kindLabel,
   shortId,
-  verificationLabel,
   versionKindLabel,
 } from '../lib/format';
 import { networkLabel, parseNetwork } from '../lib/network';
 import { publisherPath, wasmPath } from '../lib/paths';
 import { fillDays, lastDays } from '../lib/series';
+import { useSession } from '../lib/session';
+import { isNewerVerdict } from '../lib/verification';
 import { NotFound } from './NotFound';
 
 const ContractQuery = graphql(`
@@ -47,6 +55,12 @@ const ContractQuery = graphql(`
       createdTx
       wasmHash
       verification
+      buildVerification {
+        ...BuildVerificationFacts
+      }
+      auditTrail(first: 20) {
+        ...AuditEntryFacts
+      }
       tags {
         name
         source
@@ -92,6 +106,21 @@ const ContractQuery = graphql(`
   }
 `);
 
+const VerifiedSubscription = graphql(`
+  subscription ContractVerified($network: Network!, $contractId: String!) {
+    contractVerified(network: $network, contractId: $contractId) {
+      cursor
+      contract {
+        id
+        verification
+        buildVerification {
+          ...BuildVerificationFacts
+        }
+      }
+    }
+  }
+`);
+
 /** Scrolls to the element the URL's hash names once it exists (the ABI arrives after load). */
 function useScrollToHash(ready: boolean) {
   const { hash } = useLocation();
@@ -118,6 +147,8 @@ function Hash({ hash }: { hash: string }) {
     </Link>
   );
 }
+
+type LiveVerdict = ContractVerifiedSubscription['contractVerified']['contract'];
 
 type Version = NonNullable<ContractPageQuery['contract']>['versions'][number];
 
@@ -151,12 +182,25 @@ export function Contract() {
   const params = useParams();
   const network = parseNetwork(params.network);
   const contractId = params.contractId ?? '';
-  const [{ data, error, fetching }] = useQuery({
+  const [{ data, error, fetching }, reexecute] = useQuery({
     query: ContractQuery,
     variables: { network: network ?? 'MAINNET', contractId },
     pause: !network,
   });
   const c = data?.contract;
+  const session = useSession();
+  // After a change the viewer made, or a dropped connection (verdicts may have been missed).
+  const reread = useCallback(() => reexecute({ requestPolicy: 'network-only' }), [reexecute]);
+  useEffect(() => onReconnect(reread), [reread]);
+  // Verdicts as the verifier gives them: shown when newer than what the page read.
+  const [live] = useSubscription(
+    { query: VerifiedSubscription, variables: { network: network ?? 'MAINNET', contractId }, pause: !network },
+    (_prev: LiveVerdict | undefined, event: ContractVerifiedSubscription) => event.contractVerified.contract ?? null,
+  );
+  const verdict =
+    live.data && live.data.id === c?.id && isNewerVerdict(live.data.buildVerification, c.buildVerification)
+      ? live.data
+      : c;
   useScrollToHash(Boolean(c));
   // Ledgers with several changes: their rows say which transaction and operation made each.
   const sharedLedgers = useMemo(() => {
@@ -184,6 +228,8 @@ export function Contract() {
   if (error) return <ErrorState error={error} what="the contract" />;
   if (!data) return fetching ? <Loading what="the contract" /> : null;
   if (!c) return <NotFound what={`a contract ${contractId} on ${networkLabel(network)}`} />;
+  const verification = verdict?.verification ?? c.verification;
+  const buildVerification = verdict?.buildVerification ?? c.buildVerification;
 
   return (
     <article className="contract">
@@ -276,8 +322,46 @@ export function Contract() {
           )}
         </dd>
         <dt>Verification</dt>
-        <dd>{verificationLabel(c.verification)}</dd>
+        <dd id="contract-verification">
+          <VerificationBadge status={verification} />
+        </dd>
       </dl>
+
+      {buildVerification && (
+        <section aria-labelledby="verification-title" id="build-verification">
+          <h2 id="verification-title">
+            Build verification <VerificationBadge status={verification} />
+          </h2>
+          <VerificationDetails v={buildVerification} status={verification} />
+          {c.wasmHash && session && c.publisher?.address === session.address && (
+            // The verifier checks an attestation against the repository the WASM's meta names.
+            c.wasm?.buildInfo.sourceRepo ? (
+              <>
+                <p className="muted">
+                  Published a build attestation of this WASM (GitHub’s attest-build-provenance)?
+                  Ask the verifier to check it again.
+                </p>
+                <RequestVerification wasmHash={c.wasmHash} onDone={reread} />
+              </>
+            ) : (
+              <p className="muted">
+                Its WASM’s meta names no source repository (SEP-55 <code>source_repo</code>), so
+                there is no build attestation to check: build it with the repository in its meta
+                to have it verified.
+              </p>
+            )
+          )}
+        </section>
+      )}
+
+      <ContractOwner
+        network={c.network}
+        contractId={c.contractId}
+        holder={c.publisher?.address ?? null}
+        deployer={c.deployer ?? null}
+        tags={c.tags}
+        onChange={reread}
+      />
 
       <section aria-labelledby="interface-title">
         <h2 id="interface-title">Interface</h2>
@@ -357,6 +441,11 @@ export function Contract() {
             )}
           </>
         )}
+      </section>
+
+      <section aria-labelledby="audit-title">
+        <h2 id="audit-title">Audit trail</h2>
+        <AuditTrail entries={c.auditTrail} />
       </section>
     </article>
   );

@@ -1,4 +1,5 @@
-// One WASM code: what it is, its interface, and the contracts running it.
+// One WASM code: what it is, whether its build is verified, its interface, and the contracts
+// running it.
 import { useParams, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { AbiSection, SpecErrorNote } from '../components/AbiView';
@@ -7,6 +8,7 @@ import { CopyButton } from '../components/CopyButton';
 import { PagedContracts, pageFromParams } from '../components/PagedContracts';
 import { ErrorState, Loading, badInput } from '../components/States';
 import { Table } from '../components/Table';
+import { VerificationBadge, VerificationDetails } from '../components/Verification';
 import { graphql } from '../gql';
 import { formatBytes, formatDateTime, formatNumber } from '../lib/format';
 import { networkLabel } from '../lib/network';
@@ -29,6 +31,9 @@ const WasmQuery = graphql(`
       implementedSeps
       buildInfo {
         ...BuildInfoFacts
+      }
+      verification {
+        ...BuildVerificationFacts
       }
       registryReleases {
         network
@@ -67,6 +72,7 @@ export function Wasm() {
   if (!data) return fetching ? <Loading what="the WASM" /> : null;
   const w = data.wasm;
   if (!w) return <NotFound what={`a WASM with hash ${hash}`} />;
+  const status = w.verification.status;
   return (
     <article>
       <h1>WASM</h1>
@@ -88,6 +94,10 @@ export function Wasm() {
             : 'unknown'}
         </dd>
         <BuildInfoRows info={w.buildInfo} />
+        <dt>Verification</dt>
+        <dd id="wasm-verification">
+          <VerificationBadge status={status} />
+        </dd>
         {w.implementedSeps.length > 0 && (
           <div className="fact-pair">
             <dt>Implements</dt>
@@ -108,6 +118,12 @@ export function Wasm() {
           Some of its meta could not be read ({w.metaError}); the entries before it are shown.
         </p>
       )}
+      <section aria-labelledby="verification-title" id="build-verification">
+        <h2 id="verification-title">
+          Build verification <VerificationBadge status={status} />
+        </h2>
+        <VerificationDetails v={w.verification} status={status} />
+      </section>
       <section aria-labelledby="interface-title">
         <h2 id="interface-title">Interface</h2>
         {w.abi ? (
