@@ -44,8 +44,15 @@ enum Command {
         end: u32,
         /// Run part K of N of the range (K/N, 1-based): N processes, on one machine or many,
         /// each with its own checkpoint.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "parts")]
         part: Option<String>,
+        /// Split the range into N parts and run the one `--part-index` numbers (0-based): what
+        /// a Kubernetes Indexed Job runs, its pods numbered by JOB_COMPLETION_INDEX.
+        #[arg(long)]
+        parts: Option<u32>,
+        /// With --parts: which part (0-based).
+        #[arg(long, env = "JOB_COMPLETION_INDEX", requires = "parts")]
+        part_index: Option<u32>,
         /// The bucket's region, for s3:// sources.
         #[arg(long, default_value = "us-east-1")]
         s3_region: String,
@@ -153,7 +160,7 @@ async fn backfill(
         network: config.network,
         first,
         last,
-        batch_ledgers: config.batch_ledgers.max(16),
+        batch_ledgers: config.batch_ledgers,
     };
     tracing::info!(
         first,
@@ -235,10 +242,23 @@ async fn main() -> anyhow::Result<()> {
             start,
             end,
             part,
+            parts,
+            part_index,
             s3_region,
             s3_endpoint,
             concurrency,
         } => {
+            let part = match (part, parts, part_index) {
+                (Some(p), _, _) => Some(p),
+                (None, Some(n), Some(i)) => Some(format!("{}/{n}", i + 1)),
+                (None, Some(_), None) => {
+                    eprintln!(
+                        "registry-indexer backfill: --parts needs --part-index (or JOB_COMPLETION_INDEX)"
+                    );
+                    std::process::exit(2);
+                }
+                (None, None, _) => None,
+            };
             let mut env = Env::from_process();
             let config = Config::from_env(&mut env);
             if let Err(problems) = env.finish() {

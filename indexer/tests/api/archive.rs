@@ -275,3 +275,156 @@ async fn backfill_ranges_are_disjoint_and_end_before_the_live_indexers_first_led
     // The live indexer's checkpoint is its own.
     assert_eq!(crate::pipeline::checkpoint(&db, Network::Local).await, last);
 }
+
+/// The range's checkpoint (0 before the range exists).
+async fn range_next(db: &registry_core::testing::TestDb) -> i64 {
+    sqlx::query_scalar("SELECT coalesce(max(next_ledger), 0) FROM backfill_ranges")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_backfill_killed_at_many_points_and_run_again_writes_the_tables_of_one_clean_run() {
+    use rand::{Rng, SeedableRng};
+    const N: u32 = 60;
+    let rpc = crate::pipeline::sim(Profile::test(), 33, N).await;
+    let last = rpc.latest();
+    let dir = archive_of(33, (last - 1) as usize, 2, 4);
+    let run = |db: &registry_core::testing::TestDb| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_registry-indexer"))
+            .args(["backfill", "--from"])
+            .arg(&dir)
+            .args([
+                "--start",
+                "2",
+                "--end",
+                &last.to_string(),
+                "--concurrency",
+                "2",
+            ])
+            .env("DATABASE_URL", &db.url)
+            .env("STELLAR_NETWORK", "local")
+            .env("STELLAR_RPC_URL", &rpc.url)
+            .env("INDEXER_BATCH_LEDGERS", "2")
+            .env("INDEXER_METRICS_PORT", "0")
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    };
+    let clean = registry_core::testing::TestDb::new().await;
+    assert!(run(&clean).wait().await.unwrap().success());
+    assert_eq!(range_next(&clean).await, i64::from(last) + 1);
+
+    let db = registry_core::testing::TestDb::new().await;
+    // Slow the RPC down so the kills land at many different points.
+    rpc.knobs(|k| k.latency = std::time::Duration::from_millis(10));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+    let mut checkpoints = Vec::new();
+    loop {
+        let mut child = run(&db);
+        let wait = rng.random_range(20..200);
+        let done = tokio::time::timeout(std::time::Duration::from_millis(wait), child.wait()).await;
+        if let Ok(status) = done {
+            assert!(status.unwrap().success());
+            break;
+        }
+        child.start_kill().unwrap();
+        child.wait().await.unwrap();
+        checkpoints.push(range_next(&db).await);
+        assert!(checkpoints.len() < 300, "never finished: {checkpoints:?}");
+    }
+    let distinct: std::collections::BTreeSet<i64> = checkpoints.iter().copied().collect();
+    assert!(
+        checkpoints.len() >= 3 && distinct.len() >= 3,
+        "killed at checkpoints {checkpoints:?}"
+    );
+    assert_same(
+        &crate::exactly_once::dump(&db).await,
+        &crate::exactly_once::dump(&clean).await,
+    );
+}
+
+#[tokio::test]
+async fn a_backfill_behind_the_live_indexer_gives_contracts_deployed_in_its_range_their_whole_history()
+ {
+    const LIVE_FROM: u32 = 25;
+    // The reference: one live run over the whole chain.
+    let whole = registry_core::testing::TestDb::new().await;
+    let rpc = crate::pipeline::sim(Profile::test(), 32, 40).await;
+    let last = rpc.latest();
+    crate::pipeline::index_until(
+        crate::pipeline::config(&whole, &rpc, Network::Local),
+        &whole,
+        last,
+    )
+    .await
+    .unwrap();
+    // The live indexer from ledger 25: contracts deployed before it and used after are
+    // registered as observed there. Then the backfill of 2-24 beside it.
+    let db = registry_core::testing::TestDb::new().await;
+    let mut cfg = crate::pipeline::config(&db, &rpc, Network::Local);
+    cfg.start_ledger = Some(LIVE_FROM);
+    crate::pipeline::index_until(cfg, &db, last).await.unwrap();
+    let deployed: Vec<String> = sqlx::query_scalar(
+        "SELECT contract_id FROM contracts WHERE NOT deployed_before_indexing ORDER BY 1",
+    )
+    .fetch_all(&whole.pool)
+    .await
+    .unwrap();
+    assert!(deployed.len() > 3, "{deployed:?}");
+    let observed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM contracts WHERE deployed_before_indexing AND contract_id = ANY($1)",
+    )
+    .bind(&deployed)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        observed > 0,
+        "the test needs contracts deployed before ledger 25 that the live indexer only observed"
+    );
+    let dir = archive_of(32, (last - 1) as usize, 4, 2);
+    let reader = Reader::open(Source::Dir(dir), Network::Local, 3, 1)
+        .await
+        .unwrap();
+    registry_indexer::history::run(&db.pool, &client(&rpc), &reader, &plan(2, LIVE_FROM - 1))
+        .await
+        .unwrap();
+    // Every contract the chain deployed (a real deployment in the history, not a state that
+    // existed before its first ledger) now has the row, versions, tags and statistics of the
+    // whole run: the observations gave way to the real deployment.
+    let of_deployed = |tables: Vec<(String, Vec<String>)>| -> Vec<(String, Vec<String>)> {
+        tables
+            .into_iter()
+            .filter(|(t, _)| t != "wasm_codes")
+            .map(|(t, rows)| {
+                let rows = rows
+                    .into_iter()
+                    .filter(|r| deployed.iter().any(|c| r.contains(c.as_str())))
+                    .collect();
+                (t, rows)
+            })
+            .collect()
+    };
+    assert_same(
+        &of_deployed(tables(&db).await),
+        &of_deployed(tables(&whole).await),
+    );
+    let left: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM contracts WHERE deployed_before_indexing AND created_ledger >= $1 \
+         AND contract_id = ANY($2)",
+    )
+    .bind(i64::from(LIVE_FROM))
+    .bind(&deployed)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        left, 0,
+        "an observation stayed where the real deployment is known"
+    );
+}

@@ -359,3 +359,48 @@ fn forwarded_headers_are_believed_only_from_the_proxy_the_manifests_run() {
         "the Service exposes the operators' port"
     );
 }
+
+#[test]
+fn the_backfill_indexed_job_runs_one_part_per_pod_of_our_indexer() {
+    let kustomization = yaml("docker/k8s/backfill/kustomization.yaml");
+    assert_eq!(
+        kustomization["resources"][0].as_str(),
+        Some("backfill-job.yaml")
+    );
+    let job = yaml("docker/k8s/backfill/backfill-job.yaml");
+    assert_eq!(job["kind"].as_str(), Some("Job"));
+    assert_eq!(job["spec"]["completionMode"].as_str(), Some("Indexed"));
+    let container = &job["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        Binary::of(container["image"].as_str().unwrap_or_default()),
+        Some(Binary::Indexer)
+    );
+    let args: Vec<String> = container["args"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(scalar)
+        .collect();
+    assert_eq!(args.first().map(String::as_str), Some("backfill"));
+    let parts = args
+        .iter()
+        .position(|a| a == "--parts")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse::<u64>().ok())
+        .expect("--parts N");
+    // One pod per part, all at once; each reads its part from JOB_COMPLETION_INDEX.
+    assert_eq!(job["spec"]["completions"].as_u64(), Some(parts));
+    assert_eq!(job["spec"]["parallelism"].as_u64(), Some(parts));
+    for flag in ["--from", "--start", "--end"] {
+        assert!(args.iter().any(|a| a == flag), "{flag} missing: {args:?}");
+    }
+    // The flags are the binary's.
+    let main = std::fs::read_to_string(root().join("indexer/src/main.rs")).unwrap();
+    for field in [
+        "parts: Option<u32>",
+        "env = \"JOB_COMPLETION_INDEX\"",
+        "s3_region",
+    ] {
+        assert!(main.contains(field), "{field}");
+    }
+}
