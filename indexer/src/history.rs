@@ -193,7 +193,7 @@ pub async fn run(
                 .await
                 .map_err(|e| format!("decoder task stopped: {e}"))?
             })
-            .buffered(2)
+            .buffered(1)
     );
     let target = Target::Backfill {
         first: plan.first,
@@ -222,9 +222,7 @@ pub async fn run(
             let chunk: Vec<IndexedLedger> = pending.drain(..take).collect();
             let wasms = crate::pipeline::decode_uploads(&chunk).await;
             let seen = crate::pipeline::observe(pool, client, network, &chunk).await?;
-            let written = store::write_batch(pool, network, &chunk, &wasms, &seen, target)
-                .await
-                .map_err(|e| format!("database: {e}"))?;
+            let written = write_retrying(pool, network, &chunk, &wasms, &seen, target).await?;
             done += u64::from(written.ledgers);
             summary.ledgers += u64::from(written.ledgers);
             let rate = summary.ledgers as f64 / started.elapsed().as_secs_f64().max(0.001);
@@ -262,6 +260,33 @@ pub async fn run(
     }
     gap_check(pool, plan).await?;
     Ok(summary)
+}
+
+/// Writes a chunk, again when PostgreSQL aborted its transaction for a deadlock or a
+/// serialization failure (parts of one backfill write the same WASM and contract rows at
+/// once; the transaction rolled back whole, so writing it again is exact).
+async fn write_retrying(
+    pool: &PgPool,
+    network: Network,
+    chunk: &[IndexedLedger],
+    wasms: &std::collections::HashMap<registry_core::WasmHash, registry_core::spec::DecodedWasm>,
+    seen: &store::Observations,
+    target: Target,
+) -> Result<store::Written, String> {
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        match store::write_batch(pool, network, chunk, wasms, seen, target).await {
+            Ok(w) => return Ok(w),
+            Err(sqlx::Error::Database(e))
+                if attempt < 8 && matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
+            {
+                tracing::warn!(attempt, error = %e, "the batch was aborted ({e}); writing it again");
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            Err(e) => return Err(format!("database: {e}")),
+        }
+    }
 }
 
 /// Fails naming the ledgers of the range not written.

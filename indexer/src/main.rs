@@ -59,8 +59,9 @@ enum Command {
         /// An S3-compatible endpoint (path-style), for s3:// sources.
         #[arg(long)]
         s3_endpoint: Option<String>,
-        /// Batch objects downloaded and decoded ahead.
-        #[arg(long, default_value_t = 4)]
+        /// Batch objects downloaded and decoded ahead (each holds `ledgersPerBatch` ledgers in
+        /// memory: keep it small for large batches).
+        #[arg(long, default_value_t = 2)]
         concurrency: usize,
     },
     /// Print a WASM file's spec entries as JSON (stellar-xdr's serde form), or with --abi the

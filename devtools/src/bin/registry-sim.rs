@@ -32,6 +32,10 @@ struct Cli {
     initial: u32,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also write the initial ledgers as a SEP-54 ledger archive in this directory (64 ledgers
+    /// per batch, 10 batches per partition), for `registry-indexer backfill`.
+    #[arg(long)]
+    archive: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -53,6 +57,29 @@ async fn main() -> anyhow::Result<()> {
         profile.close_seconds = (cli.interval_ms / 1000).max(1) as i64;
     }
     let start = chrono::Utc::now().timestamp() - i64::from(cli.initial) * profile.close_seconds;
+    if let Some(dir) = &cli.archive {
+        // The same chain (same seed, profile and start), generated once more for the archive.
+        use stellar_xdr::{LedgerCloseMeta, Limits, ReadXdr};
+        let mut chain = Chain::new(Network::Local, profile.clone(), cli.seed, 2).starting_at(start);
+        let ledgers = (0..cli.initial)
+            .map(|_| {
+                LedgerCloseMeta::from_xdr_base64(&chain.next_ledger().metadata_xdr, Limits::none())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let layout = registry_indexer::archive::Layout {
+            network_passphrase: Network::Local.passphrase().into(),
+            compression: "zstd".into(),
+            ledgers_per_batch: 64,
+            batches_per_partition: 10,
+        };
+        registry_indexer::archive::write_archive(dir, &layout, 2, ledgers, "xdr.zst")
+            .map_err(anyhow::Error::msg)?;
+        tracing::info!(
+            "wrote ledgers 2-{} as an archive in {}",
+            cli.initial + 1,
+            dir.display()
+        );
+    }
     let chain = Chain::new(Network::Local, profile, cli.seed, 2).starting_at(start);
     let started = std::time::Instant::now();
     let rpc = SimRpc::start(chain, cli.initial, cli.port).await?;
