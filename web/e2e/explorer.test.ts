@@ -516,9 +516,20 @@ describe('GraphiQL', () => {
     const res = await page.goto(`${apiUrl}/graphql`);
     expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.waitForSelector('.graphiql-container');
-    await page.click('.graphiql-execute-button');
+    // The editor fills in its default query once it has loaded; a click before that runs
+    // nothing, so the query is sent again until an answer shows.
+    await page.waitForFunction(() =>
+      document.querySelector('.graphiql-query-editor')?.textContent?.includes('contractId'),
+    );
     await expect
-      .poll(async () => (await page.textContent('.graphiql-response')) ?? '', { timeout: 15_000 })
+      .poll(
+        async () => {
+          const text = (await page.textContent('.graphiql-response')) ?? '';
+          if (!text.includes('contractId')) await page.click('.graphiql-execute-button');
+          return text;
+        },
+        { timeout: 30_000, interval: 1500 },
+      )
       .toContain('contractId');
     // Every script, style and font came from this server (no CDN); a CSP violation would
     // have been logged as an error, which afterAll checks.
