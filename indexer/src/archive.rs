@@ -106,36 +106,46 @@ impl Layout {
     }
 }
 
-/// Decompresses and decodes a batch object, checking that it holds exactly the ledgers of
-/// `expected` (its name's range, clipped to what a first batch can hold) in order.
-pub fn decode_batch(
+/// Decompresses and decodes a batch object ledger by ledger, checking that it holds exactly
+/// the ledgers of `expected` (its name's range, clipped to what a first batch can hold) in
+/// order. Each ledger within `keep` goes to `each` with its XDR size as soon as it is read, so
+/// one `LedgerCloseMeta` is held at a time (a 64-ledger batch of busy ledgers decodes to
+/// hundreds of megabytes of structures); the batch's bytes are decompressed as they are read.
+pub fn decode_batch<T>(
     key: &str,
     compressed: &[u8],
     expected: (u32, u32),
-) -> Result<Vec<(LedgerCloseMeta, usize)>, String> {
-    let mut raw = Vec::new();
-    ruzstd::decoding::StreamingDecoder::new(compressed)
-        .map_err(|e| format!("{key}: not a zstd frame: {e}"))?
-        .take(MAX_BATCH_BYTES + 1)
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("{key}: the zstd frame is truncated or corrupt: {e}"))?;
-    if raw.len() as u64 > MAX_BATCH_BYTES {
-        return Err(format!(
-            "{key}: decompresses to more than {MAX_BATCH_BYTES} bytes"
-        ));
-    }
-    let len = raw.len();
+    keep: std::ops::RangeInclusive<u32>,
+    mut each: impl FnMut(LedgerCloseMeta, usize) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    let zstd = ruzstd::decoding::StreamingDecoder::new(compressed)
+        .map_err(|e| format!("{key}: not a zstd frame: {e}"))?;
     let mut r = Limited::new(
-        std::io::Cursor::new(&raw),
-        crate::ledger::limits(len.max(1)),
+        Counted {
+            inner: std::io::BufReader::with_capacity(
+                64 * 1024,
+                Inflate {
+                    inner: zstd,
+                    failed: None,
+                },
+            ),
+            bytes: 0,
+        },
+        crate::ledger::limits(MAX_BATCH_BYTES as usize),
     );
-    let batch = LedgerCloseMetaBatch::read_xdr(&mut r)
-        .map_err(|e| format!("{key}: not a LedgerCloseMetaBatch: {e}"))?;
-    if r.inner.position() as usize != len {
-        return Err(format!("{key}: bytes after the LedgerCloseMetaBatch"));
-    }
-    let (start, end) = (batch.start_sequence, batch.end_sequence);
-    let metas = batch.ledger_close_metas.to_vec();
+    // An XDR error that began as a decompression error is the frame's fault.
+    let fail = |failed: &Option<String>, what: &str, e: stellar_xdr::Error| -> String {
+        match failed {
+            Some(z) => format!("{key}: the zstd frame is truncated or corrupt: {z}"),
+            None => format!("{key}: not a LedgerCloseMetaBatch ({what}): {e}"),
+        }
+    };
+    let start = u32::read_xdr(&mut r)
+        .map_err(|e| fail(&r.inner.inner.get_ref().failed, "its first ledger", e))?;
+    let end = u32::read_xdr(&mut r)
+        .map_err(|e| fail(&r.inner.inner.get_ref().failed, "its last ledger", e))?;
+    let count = u32::read_xdr(&mut r)
+        .map_err(|e| fail(&r.inner.inner.get_ref().failed, "its length", e))?;
     // A first batch of a network starts at ledger 2; the newest batch of an archive may end
     // before its boundary.
     let first_possible = expected.0.max(2);
@@ -145,24 +155,70 @@ pub fn decode_batch(
             expected.0, expected.1
         ));
     }
-    if metas.len() as u64 != u64::from(end) - u64::from(start) + 1 {
+    if u64::from(count) != u64::from(end) - u64::from(start) + 1 {
         return Err(format!(
-            "{key}: says ledgers {start}-{end} but holds {} ledgers",
-            metas.len()
+            "{key}: says ledgers {start}-{end} but holds {count} ledgers"
         ));
     }
-    for (i, m) in metas.iter().enumerate() {
-        let seq = ledger_seq(m);
-        if seq != start + i as u32 {
+    let mut out = Vec::with_capacity(count.min(1024) as usize);
+    for i in 0..count {
+        let before = r.inner.bytes;
+        let meta = LedgerCloseMeta::read_xdr(&mut r).map_err(|e| {
+            fail(
+                &r.inner.inner.get_ref().failed,
+                &format!("ledger {} of the batch", i + 1),
+                e,
+            )
+        })?;
+        let seq = ledger_seq(&meta);
+        if seq != start + i {
             return Err(format!(
                 "{key}: ledger {} of the batch is {seq}, not {}",
                 i + 1,
-                start + i as u32
+                start + i
             ));
         }
+        if keep.contains(&seq) {
+            out.push(each(meta, (r.inner.bytes - before) as usize)?);
+        }
     }
-    let each = len / metas.len().max(1);
-    Ok(metas.into_iter().map(|m| (m, each)).collect())
+    // Reading on to the frame's end also checks its checksum.
+    let mut rest = [0u8; 1];
+    match r.inner.read(&mut rest) {
+        Ok(0) => Ok(out),
+        Ok(_) => Err(format!("{key}: bytes after the LedgerCloseMetaBatch")),
+        Err(e) => Err(format!(
+            "{key}: the zstd frame is truncated or corrupt: {e}"
+        )),
+    }
+}
+
+/// A decompressing reader that remembers why it failed.
+struct Inflate<R> {
+    inner: R,
+    failed: Option<String>,
+}
+
+impl<R: Read> Read for Inflate<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            self.failed.get_or_insert_with(|| e.to_string());
+        })
+    }
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }
 
 /// A batch object's bytes: the ledgers `metas` (consecutive, from `start`) as a zstd-compressed
@@ -453,34 +509,37 @@ impl Reader {
         })
     }
 
-    /// The ledgers `start..=end`, batch by batch, in order: each item one batch's ledgers
-    /// within the range, with their XDR sizes. At most `concurrency` batches are read ahead.
-    pub fn ledgers(
+    /// The ledgers `start..=end`, batch by batch, in order, each given to `each` (with its XDR
+    /// size) in a blocking worker as soon as it is decoded: an item is what `each` made of
+    /// one batch's ledgers within the range. At most `concurrency` batches are read ahead.
+    pub fn ledgers<T, F>(
         &self,
         start: u32,
         end: u32,
-    ) -> impl futures::Stream<Item = Result<Vec<(LedgerCloseMeta, usize)>, String>> + use<> {
+        each: F,
+    ) -> impl futures::Stream<Item = Result<Vec<T>, String>> + use<T, F>
+    where
+        T: Send + 'static,
+        F: Fn(LedgerCloseMeta, usize) -> Result<T, String> + Clone + Send + 'static,
+    {
         use futures::StreamExt;
         let this = self.clone();
         let batches: Vec<(u32, u32)> = self.layout.batches(start, end).collect();
         futures::stream::iter(batches)
             .map(move |(first, last)| {
                 let this = this.clone();
+                let each = each.clone();
                 async move {
                     let (key, bytes) = this
                         .source
                         .get_batch(&this.client, &this.layout, first, this.attempts)
                         .await?;
                     let location = this.source.locate(&key);
-                    let decoded = tokio::task::spawn_blocking(move || {
-                        decode_batch(&location, &bytes, (first, last))
+                    tokio::task::spawn_blocking(move || {
+                        decode_batch(&location, &bytes, (first, last), start..=end, each)
                     })
                     .await
-                    .map_err(|e| format!("decoding {key} stopped: {e}"))??;
-                    Ok(decoded
-                        .into_iter()
-                        .filter(|(m, _)| (start..=end).contains(&ledger_seq(m)))
-                        .collect())
+                    .map_err(|e| format!("decoding {key} stopped: {e}"))?
                 }
             })
             .buffered(self.concurrency)

@@ -69,11 +69,7 @@ pub struct Summary {
 pub async fn register(pool: &PgPool, plan: &Plan) -> Result<u32, String> {
     let db = |e: sqlx::Error| format!("database: {e}");
     let mut tx = pool.begin().await.map_err(db)?;
-    // Ranges are registered one at a time per network.
-    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-        .bind(store::locks::INDEXER_LOCK_CLASS)
-        .bind(1000 + store::locks::network_key(plan.network))
-        .execute(&mut *tx)
+    store::locks::ranges(&mut tx, plan.network)
         .await
         .map_err(db)?;
     let live: Option<Option<i64>> = sqlx::query_scalar!(
@@ -112,8 +108,8 @@ pub async fn register(pool: &PgPool, plan: &Plan) -> Result<u32, String> {
         ));
     }
     sqlx::query!(
-        "INSERT INTO backfill_ranges (network, first_ledger, last_ledger, next_ledger)
-         VALUES ($1, $2, $3, $2) ON CONFLICT (network, first_ledger) DO NOTHING",
+        "INSERT INTO backfill_ranges (network, first_ledger, last_ledger, next_ledger, run_first_ledger)
+         VALUES ($1, $2, $3, $2, $2) ON CONFLICT (network, first_ledger) DO NOTHING",
         plan.network as Network,
         i64::from(plan.first),
         i64::from(plan.last),
@@ -121,8 +117,10 @@ pub async fn register(pool: &PgPool, plan: &Plan) -> Result<u32, String> {
     .execute(&mut *tx)
     .await
     .map_err(db)?;
+    // This run starts now, from the range's checkpoint (its rate is measured from here).
     let next: i64 = sqlx::query_scalar!(
-        "SELECT next_ledger FROM backfill_ranges WHERE network = $1 AND first_ledger = $2 AND last_ledger = $3",
+        "UPDATE backfill_ranges SET run_started_at = now(), run_first_ledger = next_ledger
+         WHERE network = $1 AND first_ledger = $2 AND last_ledger = $3 RETURNING next_ledger",
         plan.network as Network,
         i64::from(plan.first),
         i64::from(plan.last),
@@ -164,37 +162,23 @@ pub async fn run(
     let network_id = network.network_id();
     let started = Instant::now();
     let bar = std::io::stderr().is_terminal();
-    // Decoded, extracted ledgers of each archive batch, in order, a bounded number ahead.
-    let mut batches = std::pin::pin!(
-        reader
-            .ledgers(next, plan.last)
-            .map(move |batch| async move {
-                let batch = batch?;
-                tokio::task::spawn_blocking(move || {
-                    batch
-                        .into_iter()
-                        .map(|(meta, bytes)| {
-                            let seq = ledger_seq(&meta);
-                            let d = from_meta(seq, &meta, bytes, network_id)
-                                .map_err(|e| format!("ledger {seq}: {e}"))?;
-                            let changes = extract(network, &d);
-                            Ok((
-                                IndexedLedger {
-                                    seq,
-                                    hash: d.hash,
-                                    close_time: d.close_time,
-                                    changes,
-                                },
-                                bytes,
-                            ))
-                        })
-                        .collect::<Result<Vec<_>, String>>()
-                })
-                .await
-                .map_err(|e| format!("decoder task stopped: {e}"))?
-            })
-            .buffered(1)
-    );
+    // The extracted ledgers of each archive batch, in order, a bounded number ahead; each
+    // ledger's `LedgerCloseMeta` is dropped as soon as its changes are extracted.
+    let mut batches = std::pin::pin!(reader.ledgers(next, plan.last, move |meta, bytes| {
+        let seq = ledger_seq(&meta);
+        let d =
+            from_meta(seq, meta, bytes, network_id).map_err(|e| format!("ledger {seq}: {e}"))?;
+        let changes = extract(network, &d);
+        Ok((
+            IndexedLedger {
+                seq,
+                hash: d.hash,
+                close_time: d.close_time,
+                changes,
+            },
+            bytes,
+        ))
+    }));
     let target = Target::Backfill {
         first: plan.first,
         last: plan.last,

@@ -204,7 +204,7 @@ pub fn ledgers_of(input: &[u8]) -> Result<Vec<(LedgerCloseMeta, usize)>, String>
             let n = batch.ledger_close_metas.len().max(1);
             return Ok(batch
                 .ledger_close_metas
-                .to_vec()
+                .into_vec()
                 .into_iter()
                 .map(|m| (m, len / n))
                 .collect());
@@ -233,7 +233,7 @@ pub fn inspect_ledger(network: Network, input: &[u8]) -> Result<Value, String> {
             LedgerCloseMeta::V2(m) => m.ledger_header.header.ledger_seq,
         };
         let ledger =
-            from_meta(seq, &meta, bytes, network.network_id()).map_err(|e| e.to_string())?;
+            from_meta(seq, meta, bytes, network.network_id()).map_err(|e| e.to_string())?;
         let txs: Vec<Value> = ledger.txs.iter().map(|t| tx_report(network, t)).collect();
         let mut summary = report(&extract(network, &ledger));
         summary["ledger"] = json!(ledger.seq);

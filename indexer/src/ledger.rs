@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use stellar_xdr::{
     FeeBumpTransactionInnerTx, GeneralizedTransactionSet, LedgerCloseMeta,
     LedgerHeaderHistoryEntry, Limits, MuxedAccount, Operation, ReadXdr, TransactionEnvelope,
-    TransactionMeta, TransactionPhase, TransactionResultResult, TxSetComponent,
+    TransactionMeta, TransactionPhase, TransactionResultPair, TransactionResultResult,
+    TransactionSet, TxSetComponent,
 };
 
 /// Nesting limit while decoding ledger XDR (ScVal trees can nest deeply).
@@ -163,7 +164,7 @@ pub fn decode(seq: u32, metadata_xdr: &str, network_id: [u8; 32]) -> Result<Ledg
         },
     )
     .map_err(|e| err(format!("LedgerCloseMeta does not decode: {e}")))?;
-    from_meta(seq, &meta, metadata_xdr.len() * 3 / 4, network_id)
+    from_meta(seq, meta, metadata_xdr.len() * 3 / 4, network_id)
 }
 
 /// The XDR limits for reading one ledger (or a batch of them, `len` bytes at most).
@@ -174,44 +175,56 @@ pub fn limits(len: usize) -> Limits {
     }
 }
 
-/// Reads a decoded `LedgerCloseMeta`. `seq` is the sequence the source reported (for errors
+/// A ledger's transaction set, of either shape.
+enum TxSet {
+    Classic(TransactionSet),
+    Generalized(GeneralizedTransactionSet),
+}
+
+/// Reads a decoded `LedgerCloseMeta`, taking it apart (each transaction keeps its own
+/// `TransactionMeta`, nothing is copied). `seq` is the sequence the source reported (for errors
 /// and the check against the header); `xdr_bytes` its encoded size.
 pub fn from_meta(
     seq: u32,
-    meta: &LedgerCloseMeta,
+    meta: LedgerCloseMeta,
     xdr_bytes: usize,
     network_id: [u8; 32],
 ) -> Result<Ledger, DecodeError> {
     let err = |message: String| DecodeError::Malformed { seq, message };
-    let (header, envs, processing): (
-        _,
-        Vec<&TransactionEnvelope>,
-        Vec<(&stellar_xdr::TransactionResultPair, &TransactionMeta)>,
-    ) = match meta {
-        LedgerCloseMeta::V0(m) => (
-            &m.ledger_header,
-            m.tx_set.txs.iter().collect(),
-            m.tx_processing
-                .iter()
-                .map(|p| (&p.result, &p.tx_apply_processing))
-                .collect(),
-        ),
-        LedgerCloseMeta::V1(m) => (
-            &m.ledger_header,
-            envelopes(&m.tx_set),
-            m.tx_processing
-                .iter()
-                .map(|p| (&p.result, &p.tx_apply_processing))
-                .collect(),
-        ),
-        LedgerCloseMeta::V2(m) => (
-            &m.ledger_header,
-            envelopes(&m.tx_set),
-            m.tx_processing
-                .iter()
-                .map(|p| (&p.result, &p.tx_apply_processing))
-                .collect(),
-        ),
+    let (header, tx_set, processing): (_, TxSet, Vec<(TransactionResultPair, TransactionMeta)>) =
+        match meta {
+            LedgerCloseMeta::V0(m) => (
+                m.ledger_header,
+                TxSet::Classic(m.tx_set),
+                m.tx_processing
+                    .into_vec()
+                    .into_iter()
+                    .map(|p| (p.result, p.tx_apply_processing))
+                    .collect(),
+            ),
+            LedgerCloseMeta::V1(m) => (
+                m.ledger_header,
+                TxSet::Generalized(m.tx_set),
+                m.tx_processing
+                    .into_vec()
+                    .into_iter()
+                    .map(|p| (p.result, p.tx_apply_processing))
+                    .collect(),
+            ),
+            LedgerCloseMeta::V2(m) => (
+                m.ledger_header,
+                TxSet::Generalized(m.tx_set),
+                m.tx_processing
+                    .into_vec()
+                    .into_iter()
+                    .map(|p| (p.result, p.tx_apply_processing))
+                    .collect(),
+            ),
+        };
+    let header = &header;
+    let envs: Vec<&TransactionEnvelope> = match &tx_set {
+        TxSet::Classic(set) => set.txs.iter().collect(),
+        TxSet::Generalized(set) => envelopes(set),
     };
     let (hash, header_seq, close_time, protocol) = header_facts(header);
     if header_seq != seq {
@@ -230,7 +243,7 @@ pub fn from_meta(
     let txs = processing
         .into_iter()
         .enumerate()
-        .map(|(i, (result, apply))| {
+        .map(|(i, (result, meta))| {
             let hash = result.transaction_hash.0;
             let (source, operations, fee_bump) = match by_hash.get(&hash) {
                 Some(env) => {
@@ -250,7 +263,7 @@ pub fn from_meta(
                 source,
                 operations,
                 success: succeeded(&result.result.result),
-                meta: apply.clone(),
+                meta,
             }
         })
         .collect();

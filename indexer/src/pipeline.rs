@@ -237,15 +237,28 @@ impl Indexer {
             .await
     }
 
-    /// Where to start: after the checkpoint, else `STELLAR_START_LEDGER`, else the oldest
-    /// retained ledger.
+    /// Where to start: after the checkpoint, else `STELLAR_START_LEDGER` (or the oldest
+    /// retained ledger), moved past the backfill ranges: their ledgers are the backfills' to
+    /// write.
     async fn first_ledger(&self, health: &Health) -> Result<u32, sqlx::Error> {
-        Ok(
-            match store::checkpoint(&self.pool, self.config.network).await? {
-                Some((last, _)) => last + 1,
-                None => self.config.start_ledger.unwrap_or(health.oldest_ledger),
-            },
-        )
+        let network = self.config.network;
+        if let Some((last, _)) = store::checkpoint(&self.pool, network).await? {
+            return Ok(last + 1);
+        }
+        let start = self.config.start_ledger.unwrap_or(health.oldest_ledger);
+        match store::backfilled_through(&self.pool, network).await? {
+            Some(through) if through >= start => {
+                tracing::warn!(
+                    start,
+                    through,
+                    "ledgers up to {through} of {network} are backfill ranges: the live indexer \
+                     starts at ledger {} instead of {start}",
+                    through + 1
+                );
+                Ok(through + 1)
+            }
+            _ => Ok(start),
+        }
     }
 
     /// Fetches a page of ledgers from `next` and decodes them, stopping at the first one

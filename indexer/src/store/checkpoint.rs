@@ -39,6 +39,49 @@ pub(super) async fn lock(
     Ok(cp.map(|c| c as u32))
 }
 
+/// The last ledger of the network's newest backfill range, if any: the live indexer starts
+/// after it (the range's ledgers are the backfill's to write, done or not).
+pub async fn backfilled_through(
+    pool: &PgPool,
+    network: Network,
+) -> Result<Option<u32>, sqlx::Error> {
+    let last: Option<i64> = sqlx::query_scalar!(
+        "SELECT max(last_ledger) FROM backfill_ranges WHERE network = $1",
+        network as Network,
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(last.map(|l| l as u32))
+}
+
+/// Before the live indexer's first batch (no checkpoint yet): refuses a batch that starts
+/// inside or before a backfill range registered since the indexer chose where to start, under
+/// the lock under which ranges are registered. The refusal is transient: the indexer chooses
+/// again, after the range.
+pub(super) async fn claim_start(
+    tx: &mut PgConnection,
+    network: Network,
+    first: u32,
+) -> Result<(), sqlx::Error> {
+    super::locks::ranges(tx, network).await?;
+    let through: Option<i64> = sqlx::query_scalar!(
+        "SELECT max(last_ledger) FROM backfill_ranges WHERE network = $1",
+        network as Network,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    match through {
+        Some(through) if through >= i64::from(first) => Err(sqlx::Error::Configuration(
+            format!(
+                "ledgers up to {through} of {network} are a backfill's range: the live \
+                 indexer starts after them, not at {first}"
+            )
+            .into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Moves the checkpoint to `last`; a network's first checkpoint records `first`, the first
 /// ledger the live indexer wrote (a backfill must end before it).
 pub(super) async fn advance(

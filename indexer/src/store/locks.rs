@@ -21,6 +21,20 @@ pub fn network_key(network: Network) -> i32 {
     }
 }
 
+/// Holds, for the rest of the transaction, the lock under which a network's ledger ranges are
+/// handed out: a backfill registering its range, and the live indexer's first batch (which
+/// records where the live indexer starts). Each sees the other's finished claim, so a range
+/// and the live indexer's ledgers never overlap.
+pub async fn ranges(tx: &mut PgConnection, network: Network) -> Result<(), sqlx::Error> {
+    // The void result is not worth a checked query.
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(INDEXER_LOCK_CLASS)
+        .bind(1000 + network_key(network))
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {

@@ -37,7 +37,7 @@ use registry_core::stellar::AssetRef;
 use registry_core::{ContractId, ContractPk, EventId, Network, WasmHash, WasmPk};
 use sqlx::{PgConnection, PgPool};
 
-pub use checkpoint::{checkpoint, record_network_head, record_skipped};
+pub use checkpoint::{backfilled_through, checkpoint, record_network_head, record_skipped};
 pub use events::prune_events;
 pub use tags::retag;
 
@@ -160,6 +160,9 @@ pub async fn write_batch(
         contracts::record_absent(&mut tx, network, &absent, last.seq).await?;
     }
     let first = ledgers[0].seq;
+    if matches!(target, Target::Live { .. }) && next.is_none() {
+        checkpoint::claim_start(&mut tx, network, first).await?;
+    }
     let deployed_before = ctx.written.rows.get("contracts").copied().unwrap_or(0);
 
     let mut activity = activity::Activity::default();

@@ -38,9 +38,9 @@ fn temp_dir(name: &str) -> PathBuf {
 
 async fn read_all(reader: &Reader, start: u32, end: u32) -> Result<Vec<u32>, String> {
     let mut seqs = Vec::new();
-    let mut stream = std::pin::pin!(reader.ledgers(start, end));
+    let mut stream = std::pin::pin!(reader.ledgers(start, end, |m, _| Ok(ledger_seq(&m))));
     while let Some(batch) = stream.next().await {
-        seqs.extend(batch?.iter().map(|(m, _)| ledger_seq(m)));
+        seqs.extend(batch?);
     }
     Ok(seqs)
 }
@@ -124,6 +124,43 @@ async fn every_fault_is_named_with_its_object() {
     std::fs::write(&second, &first).unwrap();
     let err = read_all(&reader, 2, 13).await.unwrap_err();
     assert!(err.contains("its name says 4-7"), "{err}");
+    // A batch with bytes after its LedgerCloseMetaBatch, and one whose length says more
+    // ledgers than its range.
+    let batch = |count: Option<u32>, tail: &[u8]| {
+        use stellar_xdr::WriteXdr;
+        let mut raw = stellar_xdr::LedgerCloseMetaBatch {
+            start_sequence: 4,
+            end_sequence: 7,
+            ledger_close_metas: ledgers[2..6].to_vec().try_into().unwrap(),
+        }
+        .to_xdr(Limits::none())
+        .unwrap();
+        if let Some(n) = count {
+            raw[8..12].copy_from_slice(&n.to_be_bytes());
+        }
+        raw.extend_from_slice(tail);
+        ruzstd::encoding::compress_to_vec(
+            raw.as_slice(),
+            ruzstd::encoding::CompressionLevel::Fastest,
+        )
+    };
+    std::fs::write(&second, batch(None, &[])).unwrap();
+    assert_eq!(
+        read_all(&reader, 2, 13).await.unwrap(),
+        (2..=13).collect::<Vec<_>>()
+    );
+    std::fs::write(&second, batch(None, b"more")).unwrap();
+    let err = read_all(&reader, 2, 13).await.unwrap_err();
+    assert!(
+        err.contains("bytes after the LedgerCloseMetaBatch"),
+        "{err}"
+    );
+    std::fs::write(&second, batch(Some(5), &[])).unwrap();
+    let err = read_all(&reader, 2, 13).await.unwrap_err();
+    assert!(
+        err.contains("says ledgers 4-7 but holds 5 ledgers"),
+        "{err}"
+    );
     // A missing object.
     std::fs::remove_file(&second).unwrap();
     let err = read_all(&reader, 2, 13).await.unwrap_err();
@@ -274,6 +311,62 @@ async fn backfill_ranges_are_disjoint_and_end_before_the_live_indexers_first_led
     assert_eq!(ranges, [(2, 10, 11), (11, 24, 25)]);
     // The live indexer's checkpoint is its own.
     assert_eq!(crate::pipeline::checkpoint(&db, Network::Local).await, last);
+}
+
+#[tokio::test]
+async fn a_live_indexer_without_a_checkpoint_starts_after_the_backfill_ranges() {
+    let db = registry_core::testing::TestDb::new().await;
+    let rpc = crate::pipeline::sim(Profile::test(), 34, 40).await;
+    let last = rpc.latest();
+    // A backfill registered 2-20 and has not written a ledger yet.
+    registry_indexer::history::register(&db.pool, &plan(2, 20))
+        .await
+        .unwrap();
+    // Asked to start at ledger 10, the live indexer starts at 21.
+    let mut cfg = crate::pipeline::config(&db, &rpc, Network::Local);
+    cfg.start_ledger = Some(10);
+    crate::pipeline::index_until(cfg, &db, last).await.unwrap();
+    let first: Option<i64> = sqlx::query_scalar("SELECT first_ledger FROM indexer_cursors")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(first, Some(21));
+    let written: Option<i64> = sqlx::query_scalar(
+        "SELECT min(ledger) FROM registry_events WHERE kind <> 'ledgers_backfilled'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(written.is_none_or(|l| l >= 21), "{written:?}");
+
+    // A range registered after the live indexer chose where to start, before its first batch
+    // was written: that batch is refused rather than counted twice.
+    let fresh = registry_core::testing::TestDb::new().await;
+    registry_indexer::history::register(&fresh.pool, &plan(2, 20))
+        .await
+        .unwrap();
+    let ledger = registry_indexer::store::IndexedLedger {
+        seq: 15,
+        hash: [7; 32],
+        close_time: chrono::Utc::now(),
+        changes: Vec::new(),
+    };
+    let err = registry_indexer::store::write_batch(
+        &fresh.pool,
+        Network::Local,
+        &[ledger],
+        &Default::default(),
+        &Default::default(),
+        registry_indexer::store::Target::Live { network_latest: 40 },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("ledgers up to 20 of local are a backfill's range"),
+        "{err}"
+    );
+    assert_eq!(crate::pipeline::checkpoint(&fresh, Network::Local).await, 0);
 }
 
 /// The range's checkpoint (0 before the range exists).

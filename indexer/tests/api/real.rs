@@ -291,7 +291,7 @@ fn real_ledgers_decode_and_yield_their_listed_contents() {
         let (meta, size) = ledgers_of(&bytes).unwrap().remove(0);
         let decoded = registry_indexer::ledger::from_meta(
             ledger["ledger"].as_u64().unwrap() as u32,
-            &meta,
+            meta,
             size,
             network.network_id(),
         )

@@ -34,6 +34,19 @@ pub struct CursorRow {
     pub since: Option<DateTime<Utc>>,
 }
 
+/// A backfill's range and its checkpoint.
+#[derive(Debug, Clone, FromRow)]
+pub struct BackfillRow {
+    pub network: Network,
+    pub first_ledger: i64,
+    pub last_ledger: i64,
+    pub next_ledger: i64,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub run_started_at: DateTime<Utc>,
+    pub run_first_ledger: i64,
+}
+
 /// Totals for one network as of `today` (UTC).
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::summary", otel.kind = "client", db.system = "postgresql"))]
 pub async fn summary(db: &Db, network: Network, today: NaiveDate) -> Result<SummaryRow> {
@@ -120,6 +133,20 @@ pub async fn cursors(db: &Db) -> Result<Vec<CursorRow>> {
          s.detail AS "detail?", s.since AS "since?"
          FROM indexer_cursors c FULL JOIN indexer_states s ON s.network = c.network
          ORDER BY greatest(c.updated_at, s.updated_at) DESC, 1"#,
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Every backfill range, by network and first ledger.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql analytics::backfills", otel.kind = "client", db.system = "postgresql"))]
+pub async fn backfills(db: &Db) -> Result<Vec<BackfillRow>> {
+    db.count()?;
+    Ok(sqlx::query_as!(
+        BackfillRow,
+        r#"SELECT network AS "network: Network", first_ledger, last_ledger, next_ledger, started_at,
+         updated_at, run_started_at, run_first_ledger
+         FROM backfill_ranges ORDER BY network, first_ledger"#,
     )
     .fetch_all(&db.pool)
     .await?)

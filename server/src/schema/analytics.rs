@@ -2,6 +2,7 @@
 //! the indexer's progress. Everything except the indexer status is cached for
 //! `CACHE_ANALYTICS_TTL_SECS`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
@@ -63,7 +64,8 @@ pub enum IndexerState {
     /// Not running: shut down, or stopped on an error an operator must act on; `detail`
     /// says which, and what to do.
     Stopped,
-    /// No state recorded (an indexer older than this field).
+    /// No state recorded: no live indexer has run on this network yet (only a backfill), or
+    /// one older than this field.
     Unknown,
 }
 
@@ -91,6 +93,54 @@ pub struct IndexerStatus {
     pub lag_seconds: Option<i64>,
     /// When the indexer last wrote.
     pub updated_at: DateTime<Utc>,
+    /// The history before the live indexer's first ledger being written from a ledger archive
+    /// (`registry-indexer backfill`): one entry per range (a part of a split backfill is a
+    /// range), by first ledger.
+    pub backfills: Vec<BackfillProgress>,
+}
+
+/// A backfill range's progress.
+#[derive(SimpleObject)]
+pub struct BackfillProgress {
+    /// The range's first and last ledger.
+    pub first_ledger: i64,
+    pub last_ledger: i64,
+    /// Ledgers of the range written, and in all.
+    pub ledgers_done: i64,
+    pub ledgers_total: i64,
+    /// Whether every ledger of the range is written.
+    pub finished: bool,
+    /// Ledgers written per second by its current (or last) run.
+    pub ledgers_per_second: Option<f64>,
+    /// Seconds left at that rate (null when finished, or before the run wrote anything).
+    pub eta_seconds: Option<i64>,
+    /// When the range was registered, and when its checkpoint last moved.
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<crate::db::analytics::BackfillRow> for BackfillProgress {
+    fn from(r: crate::db::analytics::BackfillRow) -> Self {
+        let total = r.last_ledger - r.first_ledger + 1;
+        let done = r.next_ledger - r.first_ledger;
+        let run = r.next_ledger - r.run_first_ledger;
+        let seconds = (r.updated_at - r.run_started_at).num_milliseconds() as f64 / 1000.0;
+        let rate = (run > 0 && seconds > 0.0).then(|| run as f64 / seconds);
+        let finished = done >= total;
+        BackfillProgress {
+            first_ledger: r.first_ledger,
+            last_ledger: r.last_ledger,
+            ledgers_done: done,
+            ledgers_total: total,
+            finished,
+            ledgers_per_second: rate,
+            eta_seconds: rate
+                .filter(|_| !finished)
+                .map(|rate| ((total - done) as f64 / rate).ceil() as i64),
+            started_at: r.started_at,
+            updated_at: r.updated_at,
+        }
+    }
 }
 
 /// Network-wide figures.
@@ -239,9 +289,16 @@ impl Analytics {
     /// active first (the explorer opens on the first).
     async fn indexer_status(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IndexerStatus>> {
         let now = Utc::now();
-        Ok(crate::db::analytics::cursors(ctx.db())
-            .await
-            .gql()?
+        let (cursors, backfills) = futures::try_join!(
+            crate::db::analytics::cursors(ctx.db()),
+            crate::db::analytics::backfills(ctx.db()),
+        )
+        .gql()?;
+        let mut backfills_of: HashMap<Network, Vec<BackfillProgress>> = HashMap::new();
+        for b in backfills {
+            backfills_of.entry(b.network).or_default().push(b.into());
+        }
+        let mut statuses: Vec<IndexerStatus> = cursors
             .into_iter()
             .map(|c| IndexerStatus {
                 network: c.network,
@@ -268,8 +325,27 @@ impl Analytics {
                     .last_ledger_close_at
                     .map(|t| (now - t).num_seconds().max(0)),
                 updated_at: c.updated_at,
+                backfills: backfills_of.remove(&c.network).unwrap_or_default(),
             })
-            .collect())
+            .collect();
+        // Networks only backfilled so far.
+        let mut rest: Vec<(Network, Vec<BackfillProgress>)> = backfills_of.into_iter().collect();
+        rest.sort_by_key(|(n, _)| *n);
+        statuses.extend(rest.into_iter().map(|(network, backfills)| IndexerStatus {
+            network,
+            state: IndexerState::Unknown,
+            state_since: None,
+            rpc_url: None,
+            detail: None,
+            last_ledger: None,
+            last_ledger_closed_at: None,
+            latest_ledger: None,
+            lag_ledgers: None,
+            lag_seconds: None,
+            updated_at: backfills.iter().map(|b| b.updated_at).max().unwrap_or(now),
+            backfills,
+        }));
+        Ok(statuses)
     }
 }
 

@@ -343,3 +343,50 @@ async fn the_indexer_state_is_served_most_recently_active_first() {
         ])
     );
 }
+
+#[tokio::test]
+async fn backfill_progress_is_served_with_its_rate_and_time_left() {
+    let app = TestApp::spawn().await;
+    sqlx::query(
+        "INSERT INTO indexer_states (network, state, rpc_url, detail, updated_at) VALUES \
+         ('mainnet', 'following', 'https://mainnet.sorobanrpc.com', NULL, now())",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    // Mainnet: a finished range, and one whose run (resumed at 1,500) wrote 500 ledgers in
+    // 10 seconds with 1,000 left. Futurenet: a range registered by a backfill that has not
+    // written yet, with no live indexer.
+    sqlx::query(
+        "INSERT INTO backfill_ranges (network, first_ledger, last_ledger, next_ledger, started_at, \
+         updated_at, run_started_at, run_first_ledger) VALUES \
+         ('mainnet', 1000, 2999, 2000, now() - interval '1 hour', now(), now() - interval '10 seconds', 1500), \
+         ('mainnet', 2, 999, 1000, now() - interval '2 hours', now() - interval '1 hour', now() - interval '2 hours', 2), \
+         ('futurenet', 100, 199, 100, now(), now(), now(), 100)",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let body = app
+        .graphql(
+            "{ analytics { indexerStatus { network state backfills { firstLedger lastLedger \
+             ledgersDone ledgersTotal finished ledgersPerSecond etaSeconds } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data(&body)["analytics"]["indexerStatus"],
+        json!([
+            { "network": "MAINNET", "state": "FOLLOWING", "backfills": [
+                { "firstLedger": 2, "lastLedger": 999, "ledgersDone": 998, "ledgersTotal": 998,
+                  "finished": true, "ledgersPerSecond": 998.0 / 3600.0, "etaSeconds": null },
+                { "firstLedger": 1000, "lastLedger": 2999, "ledgersDone": 1000, "ledgersTotal": 2000,
+                  "finished": false, "ledgersPerSecond": 50.0, "etaSeconds": 20 },
+            ] },
+            { "network": "FUTURENET", "state": "UNKNOWN", "backfills": [
+                { "firstLedger": 100, "lastLedger": 199, "ledgersDone": 0, "ledgersTotal": 100,
+                  "finished": false, "ledgersPerSecond": null, "etaSeconds": null },
+            ] },
+        ])
+    );
+}
