@@ -131,16 +131,6 @@ impl Config {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_variable_is_documented_in_env_example() {
-        let documented = registry_core::env::documented_vars(include_str!("../../.env.example"));
-        for var in Config::VARS {
-            assert!(
-                documented.contains(var),
-                "{var} is missing from .env.example"
-            );
-        }
-    }
 
     #[test]
     fn poll_interval_outside_1_to_300_is_refused_with_a_clear_message() {

@@ -13,8 +13,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use registry_core::WasmHash;
-use registry_verifier::sigstore::testing::{TestIdentity, TestSigstore};
-use serde_json::{Value, json};
+use registry_verifier::sigstore::testing::{TestIdentity, TestSigstore, github_provenance};
 
 #[derive(Parser)]
 #[command(
@@ -36,33 +35,6 @@ struct Cli {
     commit: String,
 }
 
-/// The SLSA provenance v1 statement GitHub's `attest-build-provenance` action writes for a
-/// `release.yml` run on tag `v1.0.0` of `repo` at `commit` (the shape the verifier's own tests
-/// use, and the run the certificate of [`TestIdentity::github`] names).
-fn provenance(hash: &WasmHash, repo: &str, commit: &str) -> Value {
-    json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{ "name": "contract.wasm", "digest": { "sha256": hash.to_string() } }],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {
-            "buildDefinition": {
-                "buildType": "https://actions.github.io/buildtypes/workflow/v1",
-                "externalParameters": { "workflow": {
-                    "ref": "refs/tags/v1.0.0",
-                    "repository": format!("https://github.com/{repo}"),
-                    "path": ".github/workflows/release.yml" } },
-                "resolvedDependencies": [{
-                    "uri": format!("git+https://github.com/{repo}@refs/tags/v1.0.0"),
-                    "digest": { "gitCommit": commit } }]
-            },
-            "runDetails": {
-                "builder": { "id": format!("https://github.com/{repo}/.github/workflows/release.yml@refs/tags/v1.0.0") },
-                "metadata": { "invocationId": format!("https://github.com/{repo}/actions/runs/1234567890/attempts/1") }
-            }
-        }
-    })
-}
-
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let (owner, name) = cli
@@ -79,7 +51,7 @@ fn main() -> anyhow::Result<()> {
     let sigstore = TestSigstore::new();
     std::fs::write(&cli.root_out, sigstore.trusted_root_json())
         .with_context(|| format!("writing the trusted root to {}", cli.root_out.display()))?;
-    let statement = serde_json::to_vec(&provenance(&cli.hash, &repo, &commit))?;
+    let statement = serde_json::to_vec(&github_provenance(&cli.hash.to_string(), &repo, &commit))?;
     let bundle = sigstore.sign(&statement, &TestIdentity::github(&repo, &commit));
     println!("{}", serde_json::to_string(&bundle)?);
     Ok(())

@@ -2,7 +2,21 @@
 
 use registry_ops_tests::{env_example_vars, read, yaml};
 
-use crate::Problems;
+use crate::{Binary, Problems};
+
+#[test]
+fn every_variable_a_binary_reads_is_in_env_example() {
+    let documented = env_example_vars();
+    let mut problems = Problems::default();
+    for binary in Binary::ALL {
+        for var in binary.vars() {
+            problems.check(documented.contains(&var), || {
+                format!("{var} (read by {binary:?}) is missing from .env.example")
+            });
+        }
+    }
+    problems.assert_none();
+}
 
 #[test]
 fn the_operations_guide_covers_every_variable_and_every_alert() {

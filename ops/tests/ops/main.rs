@@ -28,6 +28,11 @@ pub enum Binary {
 }
 
 impl Binary {
+    /// Every binary an operator configures.
+    pub const ALL: [Binary; 3] = [Binary::Server, Binary::Indexer, Binary::Verifier];
+}
+
+impl Binary {
     /// From an image name or a Dockerfile path, if it is one of ours.
     pub fn of(image_or_dockerfile: &str) -> Option<Binary> {
         if image_or_dockerfile.contains("soroban-registry/server")

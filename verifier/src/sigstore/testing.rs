@@ -92,6 +92,33 @@ impl TestIdentity {
     }
 }
 
+/// The SLSA provenance v1 statement GitHub's `attest-build-provenance` action writes for a
+/// `release.yml` run on tag `v1.0.0` of `owner_repo` at `commit`, its subject the artifact of
+/// sha256 `hash` (64 hex digits): the run the certificate of [`TestIdentity::github`] names.
+pub fn github_provenance(hash: &str, owner_repo: &str, commit: &str) -> Value {
+    json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{ "name": "contract.wasm", "digest": { "sha256": hash } }],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {
+            "buildDefinition": {
+                "buildType": "https://actions.github.io/buildtypes/workflow/v1",
+                "externalParameters": { "workflow": {
+                    "ref": "refs/tags/v1.0.0",
+                    "repository": format!("https://github.com/{owner_repo}"),
+                    "path": ".github/workflows/release.yml" } },
+                "resolvedDependencies": [{
+                    "uri": format!("git+https://github.com/{owner_repo}@refs/tags/v1.0.0"),
+                    "digest": { "gitCommit": commit } }]
+            },
+            "runDetails": {
+                "builder": { "id": format!("https://github.com/{owner_repo}/.github/workflows/release.yml@refs/tags/v1.0.0") },
+                "metadata": { "invocationId": format!("https://github.com/{owner_repo}/actions/runs/1234567890/attempts/1") }
+            }
+        }
+    })
+}
+
 /// Ways to make the log record something else than what was signed, or record it at another
 /// time, with the log's signatures (SET, checkpoint) still valid. The default is an honest log.
 #[derive(Debug, Clone, Default)]

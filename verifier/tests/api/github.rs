@@ -12,7 +12,7 @@ use axum::routing::get;
 use registry_core::WasmHash;
 use registry_core::testing::TestDb;
 use registry_verifier::sigstore::TrustRoot;
-use registry_verifier::sigstore::testing::{TestIdentity, TestSigstore};
+use registry_verifier::sigstore::testing::{TestIdentity, TestSigstore, github_provenance};
 use registry_verifier::worker::Worker;
 use serde_json::{Value, json};
 
@@ -161,32 +161,6 @@ impl World {
         }
     }
 
-    /// The SLSA provenance statement `actions/attest-build-provenance` writes for `hash`
-    /// built from `repo` at `commit`.
-    pub fn provenance(&self, hash: &str, repo: &str, commit: &str) -> Value {
-        json!({
-            "_type": "https://in-toto.io/Statement/v1",
-            "subject": [{ "name": "token.wasm", "digest": { "sha256": hash } }],
-            "predicateType": "https://slsa.dev/provenance/v1",
-            "predicate": {
-                "buildDefinition": {
-                    "buildType": "https://actions.github.io/buildtypes/workflow/v1",
-                    "externalParameters": { "workflow": {
-                        "ref": "refs/tags/v1.0.0",
-                        "repository": format!("https://github.com/{repo}"),
-                        "path": ".github/workflows/release.yml" } },
-                    "resolvedDependencies": [{
-                        "uri": format!("git+https://github.com/{repo}@refs/tags/v1.0.0"),
-                        "digest": { "gitCommit": commit } }]
-                },
-                "runDetails": {
-                    "builder": { "id": format!("https://github.com/{repo}/.github/workflows/release.yml@refs/tags/v1.0.0") },
-                    "metadata": { "invocationId": format!("https://github.com/{repo}/actions/runs/123/attempts/1") }
-                }
-            }
-        })
-    }
-
     /// A bundle of `statement` signed by the test Sigstore as `identity`.
     pub fn sign(&self, statement: &Value, identity: &TestIdentity) -> Value {
         self.sigstore
@@ -196,7 +170,7 @@ impl World {
     /// The good attestation of this world's WASM.
     pub fn good_bundle(&self) -> Value {
         self.sign(
-            &self.provenance(&self.hash.to_string(), REPO, COMMIT),
+            &github_provenance(&self.hash.to_string(), REPO, COMMIT),
             &TestIdentity::github(REPO, COMMIT),
         )
     }

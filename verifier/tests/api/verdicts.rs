@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use registry_core::notify::{EventKind, EventPayload};
 use registry_verifier::provenance::Verdict as Judged;
-use registry_verifier::sigstore::testing::{TestIdentity, TestSigstore};
+use registry_verifier::sigstore::testing::{TestIdentity, TestSigstore, github_provenance};
 use registry_verifier::worker::Outcome;
 use serde_json::{Value, json};
 
@@ -181,27 +181,27 @@ async fn every_forgery_fails_with_its_reason() {
     let cases: Vec<(&str, Vec<Value>, &str)> = vec![
         (
             "wrong digest",
-            vec![w.sign(&w.provenance(&other_hash, REPO, COMMIT), &good_id)],
+            vec![w.sign(&github_provenance(&other_hash, REPO, COMMIT), &good_id)],
             "another artifact",
         ),
         (
             "wrong repository in the provenance",
-            vec![w.sign(&w.provenance(&hash, "mallory/token", COMMIT), &good_id)],
+            vec![w.sign(&github_provenance(&hash, "mallory/token", COMMIT), &good_id)],
             "names the source git+https://github.com/mallory/token",
         ),
         (
             "a certificate of another repository's workflow",
-            vec![w.sign(&w.provenance(&hash, REPO, COMMIT), &forked)],
+            vec![w.sign(&github_provenance(&hash, REPO, COMMIT), &forked)],
             "ran in https://github.com/mallory/token",
         ),
         (
             "a certificate from another issuer",
-            vec![w.sign(&w.provenance(&hash, REPO, COMMIT), &google)],
+            vec![w.sign(&github_provenance(&hash, REPO, COMMIT), &google)],
             "not to a GitHub Actions workflow",
         ),
         (
             "a certificate naming another commit",
-            vec![w.sign(&w.provenance(&hash, REPO, COMMIT), &other_commit)],
+            vec![w.sign(&github_provenance(&hash, REPO, COMMIT), &other_commit)],
             "the signing certificate ffff",
         ),
         (
@@ -218,7 +218,7 @@ async fn every_forgery_fails_with_its_reason() {
         (
             "another Sigstore instance",
             vec![stranger.sign(
-                &serde_json::to_vec(&w.provenance(&hash, REPO, COMMIT)).unwrap(),
+                &serde_json::to_vec(&github_provenance(&hash, REPO, COMMIT)).unwrap(),
                 &good_id,
             )],
             "not issued by the trusted Sigstore certificate authority",
@@ -232,7 +232,7 @@ async fn every_forgery_fails_with_its_reason() {
         (
             "a source naming the repository with control characters and 100 KB of text",
             vec![w.sign(
-                &w.provenance(
+                &github_provenance(
                     &hash,
                     &format!("acme/token\u{0}{}", "x".repeat(100_000)),
                     COMMIT,
