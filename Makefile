@@ -47,7 +47,8 @@ db-down:
 	@scripts/db-up --stop
 
 ## test: the whole suite (unit, integration, end to end) against real PostgreSQL and Redis
-test: tools
+test:
+	@scripts/ensure-tools --test
 	@export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$(scripts/db-up)}; \
 	export TEST_REDIS_URL=$${TEST_REDIS_URL:-$${REDIS_URL:-$$(scripts/redis-up)}}; \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \

@@ -414,6 +414,34 @@ impl Source {
         }
     }
 
+    /// The bytes of `key`, trying again `attempts` times in all (with backoff) while the
+    /// failure is transient; the last failure says how many attempts were made.
+    pub async fn get_retrying(
+        &self,
+        client: &reqwest::Client,
+        key: &str,
+        attempts: u32,
+    ) -> Result<Vec<u8>, FetchError> {
+        let mut wait = Duration::from_millis(200);
+        let attempts = attempts.max(1);
+        for attempt in 1.. {
+            match self.get(client, key).await {
+                Err(FetchError::Transient(e)) if attempt < attempts => {
+                    tracing::warn!(error = %e, attempt, "archive read failed, retrying: {e}");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(10));
+                }
+                Err(FetchError::Transient(e)) => {
+                    return Err(FetchError::Transient(format!(
+                        "{e} (after {attempt} attempts)"
+                    )));
+                }
+                other => return other,
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
     /// The batch object holding `seq`: tries the current extension, then the legacy one;
     /// transient failures are retried `attempts` times with backoff.
     pub async fn get_batch(
@@ -425,21 +453,10 @@ impl Source {
     ) -> Result<(String, Vec<u8>), String> {
         let keys = layout.keys(seq);
         for key in &keys {
-            let mut wait = Duration::from_millis(200);
-            for attempt in 1..=attempts.max(1) {
-                match self.get(client, key).await {
-                    Ok(bytes) => return Ok((key.clone(), bytes)),
-                    Err(FetchError::Missing) => break,
-                    Err(FetchError::Fatal(e)) => return Err(e),
-                    Err(FetchError::Transient(e)) if attempt == attempts.max(1) => {
-                        return Err(format!("{e} (after {attempt} attempts)"));
-                    }
-                    Err(FetchError::Transient(e)) => {
-                        tracing::warn!(error = %e, attempt, "archive read failed, retrying: {e}");
-                        tokio::time::sleep(wait).await;
-                        wait = (wait * 2).min(Duration::from_secs(10));
-                    }
-                }
+            match self.get_retrying(client, key, attempts).await {
+                Ok(bytes) => return Ok((key.clone(), bytes)),
+                Err(FetchError::Missing) => continue,
+                Err(FetchError::Transient(e) | FetchError::Fatal(e)) => return Err(e),
             }
         }
         Err(format!(
@@ -479,7 +496,7 @@ impl Reader {
             ))
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
-        let config = match source.get(&client, ".config.json").await {
+        let config = match source.get_retrying(&client, ".config.json", attempts).await {
             Ok(b) => b,
             Err(FetchError::Missing) => {
                 return Err(format!(

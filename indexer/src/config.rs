@@ -131,7 +131,6 @@ impl Config {
 mod tests {
     use super::*;
 
-
     #[test]
     fn poll_interval_outside_1_to_300_is_refused_with_a_clear_message() {
         for bad in ["0", "301", "soon"] {

@@ -538,7 +538,6 @@ impl Config {
 mod tests {
     use super::*;
 
-
     #[test]
     fn bad_values_are_all_reported_by_name() {
         let mut env = Env::from_pairs([

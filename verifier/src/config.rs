@@ -136,7 +136,6 @@ impl Config {
 mod tests {
     use super::*;
 
-
     #[test]
     fn bad_values_are_each_reported() {
         let mut env = Env::from_pairs([

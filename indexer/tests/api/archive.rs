@@ -176,6 +176,225 @@ async fn every_fault_is_named_with_its_object() {
     assert!(err.contains("is missing"), "{err}");
 }
 
+/// Serves `dir` over HTTP, answering 503 to the first `failures` requests of every object
+/// (after that, the object or 404).
+async fn serve_flaky(dir: &Path, failures: u32) -> String {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
+    let dir = dir.to_path_buf();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let (seen, dir) = (seen.clone(), dir.clone());
+        async move {
+            let path = uri.path().trim_start_matches('/').to_owned();
+            let n = {
+                let mut seen = seen.lock().unwrap();
+                let n = seen.entry(path.clone()).or_default();
+                *n += 1;
+                *n
+            };
+            if n <= failures {
+                return Err(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+            }
+            std::fs::read(dir.join(&path)).map_err(|_| axum::http::StatusCode::NOT_FOUND)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn network_errors_are_retried_and_then_named_with_the_object() {
+    let l = layout(4, 2);
+    let dir = temp_dir("flaky");
+    write_archive(&dir, &l, 2, chain_ledgers(12), "xdr.zst").unwrap();
+    // Two 503s per object (`.config.json` too), three attempts: every read succeeds in the end.
+    let flaky = Reader::open(
+        Source::Http(serve_flaky(&dir, 2).await),
+        Network::Local,
+        2,
+        3,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        read_all(&flaky, 2, 13).await.unwrap(),
+        (2..=13).collect::<Vec<_>>()
+    );
+    // More 503s than attempts: the object and the status are named.
+    let url = serve_flaky(&dir, 5).await;
+    let mut failing = flaky.clone();
+    failing.source = Source::Http(url.clone());
+    let err = read_all(&failing, 2, 13).await.unwrap_err();
+    assert!(
+        err.contains(&format!("{url}/{}", l.key_stem(2)))
+            && err.contains("503")
+            && err.contains("after 3 attempts"),
+        "{err}"
+    );
+    // A server that is not there.
+    let gone = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let mut unreachable = flaky;
+    unreachable.source = Source::Http(gone.clone());
+    let err = read_all(&unreachable, 2, 13).await.unwrap_err();
+    assert!(
+        err.contains(&format!("{gone}/{}", l.key_stem(2))) && err.contains("after 3 attempts"),
+        "{err}"
+    );
+}
+
+/// A local S3-compatible server (s3s-fs, installed by `scripts/ensure-tools --test`) over a
+/// directory of its own, with anonymous access like the public archive's bucket. Stops when
+/// dropped.
+struct S3Server {
+    url: String,
+    _process: tokio::process::Child,
+}
+
+impl S3Server {
+    async fn start() -> S3Server {
+        let root = temp_dir("s3");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let process = tokio::process::Command::new("s3s-fs")
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .arg(&root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect(
+                "s3s-fs, the S3-compatible server of these tests: run scripts/ensure-tools --test",
+            );
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        S3Server {
+            url,
+            _process: process,
+        }
+    }
+
+    /// Creates `bucket` and uploads every file under `dir` to it under `prefix`, through the
+    /// S3 API.
+    async fn upload(&self, bucket: &str, prefix: &str, dir: &Path) {
+        let http = reqwest::Client::new();
+        let res = http
+            .put(format!("{}/{bucket}", self.url))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success(),
+            "creating {bucket}: {}",
+            res.status()
+        );
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let key = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let res = http
+                    .put(format!("{}/{bucket}/{prefix}/{key}", self.url))
+                    .body(std::fs::read(&path).unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    res.status().is_success(),
+                    "uploading {key}: {}",
+                    res.status()
+                );
+            }
+        }
+    }
+
+    async fn delete(&self, bucket: &str, key: &str) {
+        let res = reqwest::Client::new()
+            .delete(format!("{}/{bucket}/{key}", self.url))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success(),
+            "deleting {key}: {}",
+            res.status()
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_archive_in_an_s3_compatible_bucket_is_backfilled_from_its_s3_address() {
+    let s3 = S3Server::start().await;
+    let rpc = crate::pipeline::sim(Profile::test(), 35, 30).await;
+    let last = rpc.latest();
+    let dir = archive_of(35, (last - 1) as usize, 4, 2);
+    let prefix = "v1.1/stellar/ledgers/local";
+    s3.upload("ledgers", prefix, &dir).await;
+    let s3_options = registry_indexer::archive::S3Options {
+        region: None,
+        endpoint: Some(s3.url.clone()),
+    };
+    let source = Source::parse(&format!("s3://ledgers/{prefix}"), &s3_options).unwrap();
+    let reader = Reader::open(source, Network::Local, 2, 1).await.unwrap();
+    assert_eq!(reader.layout, layout(4, 2));
+    assert_eq!(
+        read_all(&reader, 2, last).await.unwrap(),
+        (2..=last).collect::<Vec<_>>()
+    );
+
+    // The command, with its S3 options, writes the range.
+    let db = registry_core::testing::TestDb::new().await;
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_registry-indexer"))
+        .args(["backfill", "--from", &format!("s3://ledgers/{prefix}")])
+        .args(["--s3-endpoint", &s3.url, "--s3-region", "eu-west-1"])
+        .args(["--start", "2", "--end", &last.to_string()])
+        .env("DATABASE_URL", &db.url)
+        .env("STELLAR_NETWORK", "local")
+        .env("STELLAR_RPC_URL", &rpc.url)
+        .env("INDEXER_METRICS_PORT", "0")
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(range_next(&db).await, i64::from(last) + 1);
+
+    // A missing object (S3's NoSuchKey) is named.
+    let l = layout(4, 2);
+    s3.delete("ledgers", &format!("{prefix}/{}.xdr.zst", l.key_stem(8)))
+        .await;
+    let err = read_all(&reader, 2, last).await.unwrap_err();
+    assert!(
+        err.contains("is missing") && err.contains(&format!("/ledgers/{prefix}/{}", l.key_stem(8))),
+        "{err}"
+    );
+}
+
 /// The chain `sim(profile, seed, n)` serves, as an archive under a new directory.
 fn archive_of(seed: u64, n: usize, lpb: u32, bpp: u32) -> PathBuf {
     let mut chain = Chain::new(Network::Local, Profile::test(), seed, 2);
