@@ -5,6 +5,7 @@
 //! metadata did decode, with the reason in [`DecodedWasm::spec_error`], so the registry can
 //! store it and move on (a deterministic per-item error, never a reason to stall).
 
+pub mod diff;
 pub mod events;
 pub mod meta;
 pub mod model;
