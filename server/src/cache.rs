@@ -2,6 +2,8 @@
 //!
 //! - `spec`: the decoded ABI and raw spec of a WASM, by its key. A hash's spec never changes, so
 //!   entries live for an hour and are only evicted by size.
+//! - `abi_diffs`: the interface diff of a pair of WASMs, by their hashes (immutable, like
+//!   `spec`); only pairs whose two interfaces are known are kept.
 //! - `counts`: `totalCount` of root contract lists, by filter (`CACHE_TTL_SECS`).
 //! - `analytics`: network summaries, series, top lists and tag counts
 //!   (`CACHE_ANALYTICS_TTL_SECS`).
@@ -21,7 +23,8 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use moka::future::Cache;
 use registry_core::spec::ContractSpec;
-use registry_core::{ContractPk, Network, WasmPk};
+use registry_core::spec::diff::AbiDiff;
+use registry_core::{ContractPk, Network, WasmHash, WasmPk};
 
 use crate::config::CacheConfig;
 use crate::db::analytics::SummaryRow;
@@ -75,6 +78,7 @@ pub struct Caches {
     /// off). Only answers without errors are kept.
     pub responses: Option<Cache<bytes::Bytes, Arc<CachedResponse>>>,
     pub spec: Cache<WasmPk, Arc<SpecDoc>>,
+    pub abi_diffs: Cache<(WasmHash, WasmHash), Arc<AbiDiff>>,
     pub counts: Cache<ContractFilter, i64>,
     pub analytics: Cache<AnalyticsKey, AnalyticsValue>,
 }
@@ -97,6 +101,11 @@ impl Caches {
             responses,
             spec: Cache::builder()
                 .name("spec")
+                .max_capacity(config.max_capacity)
+                .time_to_idle(Duration::from_secs(3600))
+                .build(),
+            abi_diffs: Cache::builder()
+                .name("abi_diffs")
                 .max_capacity(config.max_capacity)
                 .time_to_idle(Duration::from_secs(3600))
                 .build(),
@@ -152,4 +161,36 @@ where
     metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => outcome)
         .increment(1);
     result
+}
+
+/// Like [`cached`], for values that may not exist yet: `init`'s `None` (the thing is not
+/// known yet) is returned and not kept, so a later lookup computes again.
+pub async fn cached_if_some<K, V, F>(
+    caches: &Caches,
+    cache: &Cache<K, V>,
+    key: K,
+    init: F,
+) -> Result<Option<V>>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    F: Future<Output = Result<Option<V>>>,
+{
+    let name = cache.name().unwrap_or("unnamed").to_owned();
+    if !caches.enabled {
+        metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => "bypass").increment(1);
+        return init.await;
+    }
+    if let Some(v) = cache.get(&key).await {
+        metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => "hit")
+            .increment(1);
+        return Ok(Some(v));
+    }
+    metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => "miss")
+        .increment(1);
+    let v = init.await?;
+    if let Some(v) = &v {
+        cache.insert(key, v.clone()).await;
+    }
+    Ok(v)
 }

@@ -40,6 +40,11 @@ use super::model::{
 /// What kind of item a change is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::Enum),
+    graphql(name = "AbiSubject")
+)]
 pub enum Subject {
     /// An exported function.
     Function,
@@ -58,6 +63,11 @@ pub enum Subject {
 /// Whether the item was added, removed or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::Enum),
+    graphql(name = "AbiChangeKind")
+)]
 pub enum ChangeKind {
     /// Only in the new interface.
     Added,
@@ -70,6 +80,11 @@ pub enum ChangeKind {
 /// Whether a user of the old interface can fail against the new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::Enum),
+    graphql(name = "AbiSeverity")
+)]
 pub enum Severity {
     /// Nothing written against the old interface fails.
     Compatible,
@@ -79,6 +94,11 @@ pub enum Severity {
 
 /// One item's change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject),
+    graphql(name = "AbiChange")
+)]
 pub struct Change {
     /// What kind of item it is.
     pub subject: Subject,

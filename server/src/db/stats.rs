@@ -1,7 +1,7 @@
 //! Usage statistics and version history of contracts, batched over many contracts.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use registry_core::{ContractPk, VersionKind};
+use registry_core::{ContractPk, VersionKind, WasmHash};
 use sqlx::FromRow;
 
 use super::Db;
@@ -39,8 +39,8 @@ pub struct VersionRow {
     pub kind: VersionKind,
     pub changed_at: DateTime<Utc>,
     pub tx_hash: Option<Vec<u8>>,
-    pub old_hash: Option<Vec<u8>>,
-    pub new_hash: Option<Vec<u8>>,
+    pub old_hash: Option<WasmHash>,
+    pub new_hash: Option<WasmHash>,
 }
 
 /// Daily rows of many contracts within `[from, to]`, oldest day first.
@@ -118,7 +118,7 @@ pub async fn versions(db: &Db, pks: &[ContractPk]) -> Result<Vec<VersionRow>> {
     Ok(sqlx::query_as!(
         VersionRow,
         r#"SELECT v.contract_pk AS "contract_pk: ContractPk", v.ledger, v.tx_index, v.op_index,
-         v.kind AS "kind: VersionKind", v.changed_at, v.tx_hash, ow.hash AS "old_hash?", nw.hash AS "new_hash?"
+         v.kind AS "kind: VersionKind", v.changed_at, v.tx_hash, ow.hash AS "old_hash?: WasmHash", nw.hash AS "new_hash?: WasmHash"
          FROM contract_versions v LEFT JOIN wasm_codes ow ON ow.pk = v.old_wasm_pk LEFT JOIN wasm_codes nw ON nw.pk = v.new_wasm_pk
          WHERE v.contract_pk = ANY($1) ORDER BY v.contract_pk, v.ledger, v.tx_index, v.op_index"#,
         pks as &[ContractPk],

@@ -68,6 +68,22 @@ pub async fn by_hash(db: &Db, hash: &WasmHash) -> Result<Option<WasmRow>> {
         .await?)
 }
 
+/// The ABI documents (JSON text, null when the spec did not decode) of the WASMs among
+/// `hashes` that the registry knows.
+#[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::abis", otel.kind = "client", db.system = "postgresql"))]
+pub async fn abis(db: &Db, hashes: &[WasmHash]) -> Result<Vec<(WasmHash, Option<String>)>> {
+    db.count()?;
+    Ok(sqlx::query!(
+        r#"SELECT hash AS "hash: WasmHash", abi::text AS "abi" FROM wasm_codes WHERE hash = ANY($1)"#,
+        hashes as &[WasmHash],
+    )
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.hash, r.abi))
+    .collect())
+}
+
 /// The spec documents of one WASM code.
 #[tracing::instrument(level = "debug", name = "sql", skip_all, fields(otel.name = "sql wasm::spec_docs", otel.kind = "client", db.system = "postgresql"))]
 pub async fn spec_docs(db: &Db, pk: WasmPk) -> Result<Option<SpecDocs>> {

@@ -443,12 +443,23 @@ impl ContractVersion {
 
     /// The WASM before the change (null at deployment).
     async fn old_wasm_hash(&self) -> Option<String> {
-        self.0.old_hash.as_deref().map(hex::encode)
+        self.0.old_hash.map(|h| h.to_string())
     }
 
     /// The WASM after the change.
     async fn new_wasm_hash(&self) -> Option<String> {
-        self.0.new_hash.as_deref().map(hex::encode)
+        self.0.new_hash.map(|h| h.to_string())
+    }
+
+    /// What the upgrade changed in the interface, against the WASM before it (see
+    /// `AbiDiff`). Null for a deployment or an observed state, and when either WASM's
+    /// interface is unknown.
+    #[graphql(complexity = "super::pagination::SPEC_COST + child_complexity")]
+    async fn abi_changes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::diff::AbiDiffView>> {
+        super::diff::view(ctx, self.0.old_hash, self.0.new_hash).await
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod abi;
 pub mod analytics;
 pub mod contracts;
+pub mod diff;
 pub mod mutations;
 pub mod pagination;
 pub mod publishers;
@@ -44,6 +45,7 @@ pub struct Query(
     publishers::PublisherQuery,
     tags::TagQuery,
     analytics::AnalyticsQuery,
+    diff::DiffQuery,
     NodeQuery,
 );
 
@@ -130,6 +132,8 @@ pub trait Ctx {
     fn db(&self) -> &Db;
     /// The cross-request caches.
     fn caches(&self) -> &Caches;
+    /// The caches, to hold beyond the request (a subscription's stream).
+    fn caches_arc(&self) -> Arc<Caches>;
     /// This request's loaders.
     fn loaders(&self) -> &Loaders;
     /// The query limits.
@@ -143,6 +147,10 @@ impl Ctx for Context<'_> {
 
     fn caches(&self) -> &Caches {
         self.data_unchecked::<Arc<Caches>>()
+    }
+
+    fn caches_arc(&self) -> Arc<Caches> {
+        self.data_unchecked::<Arc<Caches>>().clone()
     }
 
     fn loaders(&self) -> &Loaders {

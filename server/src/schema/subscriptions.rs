@@ -19,7 +19,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use registry_core::notify::{EventKind, EventPayload};
-use registry_core::{EventId, Network};
+use registry_core::{EventId, Network, WasmHash};
 
 use super::Ctx;
 use super::contracts::Contract;
@@ -107,6 +107,27 @@ impl ContractUpgradedEvent {
             EventPayload::ContractUpgraded(p) => p.new_wasm_hash.map(|h| h.to_string()),
             _ => None,
         }
+    }
+
+    /// Whether the upgrade can break a caller or an event consumer of the old interface
+    /// (`abiChanges.breaking`); true when the two interfaces cannot be compared (either side
+    /// has no readable interface), since nothing then says it is safe.
+    async fn breaking(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let (from, to) = upgrade_hashes(&self.0);
+        super::diff::upgrade_breaks(ctx.db(), ctx.caches(), from, to)
+            .await
+            .gql()
+    }
+
+    /// What the upgrade changed in the interface (null when either side has no readable
+    /// interface).
+    #[graphql(complexity = "super::pagination::SPEC_COST + child_complexity")]
+    async fn abi_changes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::diff::AbiDiffView>> {
+        let (from, to) = upgrade_hashes(&self.0);
+        super::diff::view(ctx, from, to).await
     }
 
     /// The contract, as at the event.
@@ -198,6 +219,14 @@ impl LedgerIndexedEvent {
             EventPayload::LedgerIndexed(p) => Some(p.closed_at),
             _ => None,
         }
+    }
+}
+
+/// The WASMs before and after an upgrade event.
+fn upgrade_hashes(e: &FeedEvent) -> (Option<WasmHash>, Option<WasmHash>) {
+    match &e.payload {
+        EventPayload::ContractUpgraded(p) => (p.old_wasm_hash, p.new_wasm_hash),
+        _ => (None, None),
     }
 }
 
@@ -298,20 +327,40 @@ impl SubscriptionRoot {
         Ok(s.map(|r| r.map(ContractDeployedEvent)))
     }
 
-    /// Every upgrade (on one network, or of one contract, when given). With `after`, first
-    /// every such event since that cursor.
+    /// Every upgrade (on one network, or of one contract, when given; with `breakingOnly`,
+    /// only those whose `breaking` is true). With `after`, first every such event since that
+    /// cursor.
     async fn contract_upgraded(
         &self,
         ctx: &Context<'_>,
         network: Option<Network>,
         #[graphql(validator(max_length = 64))] contract_id: Option<String>,
         #[graphql(validator(max_length = 256))] after: Option<String>,
+        #[graphql(default = false)] breaking_only: bool,
     ) -> async_graphql::Result<
         impl Stream<Item = async_graphql::Result<ContractUpgradedEvent>> + use<>,
     > {
         let filter = of_contract(EventKind::ContractUpgraded, network, contract_id.as_deref())?;
         let s = feed(ctx, after, filter).await?;
-        Ok(s.map(|r| r.map(ContractUpgradedEvent)))
+        let (db, caches) = (ctx.db().clone(), ctx.caches_arc());
+        Ok(s.filter_map(move |r| {
+            let (db, caches) = (db.clone(), caches.clone());
+            async move {
+                let event = match r {
+                    Ok(e) => e,
+                    Err(e) => return Some(Err(e)),
+                };
+                if breaking_only {
+                    let (from, to) = upgrade_hashes(&event);
+                    match super::diff::upgrade_breaks(&db, &caches, from, to).await {
+                        Ok(false) => return None,
+                        Ok(true) => {}
+                        Err(e) => return Some(Err(e).gql()),
+                    }
+                }
+                Some(Ok(ContractUpgradedEvent(event)))
+            }
+        }))
     }
 
     /// Every claim of a contract by a publisher (on one network, or of one contract, when
