@@ -396,9 +396,17 @@ describe('contract', () => {
     await shot(page, 'contract-asset');
 
     const { contract } = await api<{
-      contract: { versions: { kind: string; ledger: number }[]; registeredName: string | null };
+      contract: {
+        versions: {
+          kind: string;
+          ledger: number;
+          abiChanges: { breaking: boolean; changes: { name: string; severity: string }[] } | null;
+        }[];
+        registeredName: string | null;
+      };
     }>(
-      `query ($id: String!) { contract(network: MAINNET, contractId: $id) { registeredName versions { kind ledger } } }`,
+      `query ($id: String!) { contract(network: MAINNET, contractId: $id) { registeredName
+         versions { kind ledger abiChanges { breaking changes { name severity } } } } }`,
       { id: upgraded },
     );
     expect(contract.registeredName).toBe('e2e-swap');
@@ -411,6 +419,23 @@ describe('contract', () => {
     const first = await page.textContent('table.versions tbody tr:first-child td:nth-child(3)');
     expect(first).toMatch(new RegExp(`^observed at ledger ${(contract.versions[0]?.ledger ?? 0).toLocaleString('en-US')}: running `));
     expect(await page.textContent('table.versions tbody tr:nth-child(2) td:nth-child(3)')).toMatch(/^upgraded /);
+    // The upgrade's interface changes, the breaking ones marked, as the API gives them.
+    const diff = contract.versions[1]?.abiChanges;
+    expect(diff).not.toBeNull();
+    const row = 'table.versions tbody tr:nth-child(2) .abi-changes';
+    const breaking = diff?.changes.filter((c) => c.severity === 'BREAKING').length ?? 0;
+    if (diff && diff.changes.length > 0) {
+      expect(await page.textContent(`${row} summary`)).toContain(`${diff.changes.length} interface change`);
+      expect((await page.$$(`${row} .change-breaking-mark`)).length).toBe(diff.breaking ? 1 : 0);
+      await page.click(`${row} summary`);
+      const items = await page.$$eval(`${row} li`, (els) =>
+        els.map((e) => [e.className, e.querySelector('code')?.textContent ?? '']),
+      );
+      expect(items.map(([, name]) => name)).toEqual(diff.changes.map((c) => c.name));
+      expect(items.filter(([cls]) => cls === 'change-breaking').length).toBe(breaking);
+    } else {
+      expect(await page.textContent(row)).toBe('No interface change');
+    }
     expect(await page.textContent('.versions-note')).toContain('deployed before');
     await shot(page, 'contract-versions');
   });

@@ -31,6 +31,7 @@ import { publisherPath, wasmPath } from '../lib/paths';
 import { fillDays, lastDays } from '../lib/series';
 import { useSession } from '../lib/session';
 import { isNewerVerdict } from '../lib/verification';
+import { changeSummary, subjectLabel } from '../lib/abiDiff';
 import { NotFound } from './NotFound';
 
 const ContractQuery = graphql(`
@@ -89,6 +90,16 @@ const ContractQuery = graphql(`
         txHash
         oldWasmHash
         newWasmHash
+        abiChanges {
+          breaking
+          changes {
+            subject
+            name
+            kind
+            severity
+            details
+          }
+        }
       }
       dailyStats(days: 30) {
         day
@@ -167,6 +178,7 @@ function VersionChange({ version: v }: { version: Version }) {
       return (
         <>
           {kind} {code(v.oldWasmHash)} → {code(v.newWasmHash)}
+          {v.abiChanges && <AbiChanges diff={v.abiChanges} />}
         </>
       );
     case 'OBSERVED':
@@ -176,6 +188,30 @@ function VersionChange({ version: v }: { version: Version }) {
         </>
       );
   }
+}
+
+/** What an upgrade changed in the interface: a summary, and each change on demand, the
+ * breaking ones marked. */
+function AbiChanges({ diff }: { diff: NonNullable<Version['abiChanges']> }) {
+  if (diff.changes.length === 0) return <p className="abi-changes muted">{changeSummary(diff.changes)}</p>;
+  return (
+    <details className={`abi-changes${diff.breaking ? ' abi-breaking' : ''}`}>
+      <summary>
+        {diff.breaking && <span className="change-breaking-mark">Breaking</span>} {changeSummary(diff.changes)}
+      </summary>
+      <ul>
+        {diff.changes.map((c) => (
+          <li
+            key={`${c.subject}:${c.name}`}
+            className={c.severity === 'BREAKING' ? 'change-breaking' : 'change-compatible'}
+          >
+            <span className="change-severity">{c.severity === 'BREAKING' ? 'breaking' : 'compatible'}</span>{' '}
+            {subjectLabel(c.subject)} <code>{c.name}</code> {c.kind.toLowerCase()}: {c.details.join('; ')}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
 }
 
 export function Contract() {
