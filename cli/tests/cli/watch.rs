@@ -1,0 +1,169 @@
+//! `registry watch`: deployments written through the indexer's write path appear live, and
+//! neither a restart of the server nor one of the watch loses or repeats one.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use registry_core::{ContractId, Network, WasmHash};
+use registry_indexer::extract::{At, Change, Executable};
+use registry_indexer::store::{IndexedLedger, Target, write_batch};
+use sqlx::PgPool;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
+
+use crate::helpers::{Cli, Options, Server, json, seeded};
+
+/// Deploys contract `[n; 32]` (running WASM `[n; 32]`) on testnet in the ledger after the
+/// indexer's checkpoint, as the indexer writes it; its id and ledger.
+async fn deploy(pool: &PgPool, n: u8) -> (String, u32) {
+    let last: i64 =
+        sqlx::query_scalar("SELECT last_ledger FROM indexer_cursors WHERE network = 'testnet'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let seq = u32::try_from(last + 1).unwrap();
+    let contract = ContractId([n; 32]);
+    let ledger = IndexedLedger {
+        seq,
+        hash: [n; 32],
+        close_time: Utc.timestamp_opt(1_768_478_400 + i64::from(n), 0).unwrap(),
+        changes: vec![Change::ContractDeployed {
+            contract,
+            executable: Executable::wasm(WasmHash([n; 32])),
+            asset: None,
+            deployer: Some(registry_core::AccountId([1; 32]).to_string()),
+            at: At {
+                tx: [n; 32],
+                tx_index: 1,
+                op_index: 0,
+            },
+            constructor_args: None,
+        }],
+    };
+    write_batch(
+        pool,
+        Network::Testnet,
+        &[ledger],
+        &Default::default(),
+        &Default::default(),
+        Target::Live {
+            network_latest: seq,
+        },
+    )
+    .await
+    .unwrap();
+    (contract.to_string(), seq)
+}
+
+struct Watch {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Watch {
+    async fn start(cli: &Cli, args: &[&str]) -> Watch {
+        let mut child = cli
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Let it connect and subscribe before anything is deployed.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        Watch { child, lines }
+    }
+
+    /// The next line, within `secs` seconds.
+    async fn line(&mut self, secs: u64) -> Option<String> {
+        tokio::time::timeout(Duration::from_secs(secs), self.lines.next_line())
+            .await
+            .ok()
+            .and_then(|l| l.unwrap())
+    }
+
+    async fn stop(mut self) {
+        self.child.kill().await.unwrap();
+    }
+}
+
+fn json_line(id: &str, ledger: u32, n: u8) -> serde_json::Value {
+    serde_json::json!({
+        "network": "TESTNET",
+        "ledger": ledger,
+        "contract": {
+            "contractId": id,
+            "kind": "WASM",
+            "name": null,
+            "wasmHash": hex(n),
+            "tags": [],
+        },
+    })
+}
+
+fn hex(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+/// The event without its cursor, and the cursor.
+fn split_cursor(line: &str) -> (serde_json::Value, String) {
+    let mut v = json(line);
+    let cursor = v["cursor"].as_str().expect("a cursor").to_owned();
+    v.as_object_mut().unwrap().remove("cursor");
+    (v, cursor)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_prints_deployments_live_and_resumes_after_restarts() {
+    let db = seeded().await;
+    let mut server = Server::start(&db.url, 0, Options::default());
+    let port = server.port;
+    let cli = Cli::new(&server.url, "watch");
+    let cursor_file = cli.config.0.join("watch-cursor-testnet");
+
+    let mut watch = Watch::start(&cli, &["--json", "watch", "--network", "testnet"]).await;
+    let (a, ledger_a) = deploy(&db.pool, 0xa1).await;
+    let line = watch.line(20).await.expect("the deployment is printed");
+    let (event, cursor) = split_cursor(&line);
+    assert_eq!(event, json_line(&a, ledger_a, 0xa1));
+
+    // The server goes away; a deployment is written meanwhile; the server comes back.
+    server.stop();
+    let (b, ledger_b) = deploy(&db.pool, 0xb2).await;
+    assert_eq!(std::fs::read_to_string(&cursor_file).unwrap(), cursor);
+    server = Server::start(&db.url, port, Options::default());
+    let line = watch
+        .line(40)
+        .await
+        .expect("the missed deployment is printed");
+    let (event, cursor_b) = split_cursor(&line);
+    assert_eq!(event, json_line(&b, ledger_b, 0xb2));
+    assert_ne!(cursor_b, cursor);
+    // Once: nothing else follows.
+    assert_eq!(watch.line(3).await, None, "no duplicate");
+    watch.stop().await;
+
+    // The watch itself restarts: it resumes from its saved cursor (as text this time).
+    let (c, ledger_c) = deploy(&db.pool, 0xc3).await;
+    let mut watch = Watch::start(&cli, &["watch", "--network", "testnet"]).await;
+    let line = watch
+        .line(20)
+        .await
+        .expect("the deployment made while away");
+    assert_eq!(line, format!("testnet  ledger {ledger_c}  {c}  wasm  -"));
+    assert_eq!(watch.line(2).await, None, "nothing before it is repeated");
+    let (d, ledger_d) = deploy(&db.pool, 0xd4).await;
+    let line = watch.line(20).await.expect("a live deployment");
+    assert_eq!(line, format!("testnet  ledger {ledger_d}  {d}  wasm  -"));
+    watch.stop().await;
+
+    // --fresh ignores the saved cursor: only what is deployed from now on.
+    deploy(&db.pool, 0xe5).await;
+    // (Once the server has published it: a subscription without a cursor starts from there.)
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut watch = Watch::start(&cli, &["watch", "--network", "testnet", "--fresh"]).await;
+    assert_eq!(watch.line(2).await, None);
+    watch.stop().await;
+    drop(server);
+}
