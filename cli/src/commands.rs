@@ -55,6 +55,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Show(c) => show(&client, json, c).await,
         Command::Abi { contract, format } => abi(&client, json, contract, format).await,
         Command::Versions(c) => versions(&client, json, c).await,
+        Command::Diff { contract, from, to } => diff(&client, json, contract, from, to).await,
         Command::Wasm { hash } => wasm(&client, json, hash).await,
         Command::Publisher { address } => publisher(&client, json, address).await,
         Command::Tags { network } => tags(&client, json, network.network).await,
@@ -62,13 +63,19 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             network,
             tag,
             fresh,
+            breaking,
         } => {
-            let path = crate::watch::cursor_path(network.network, tag.as_deref())?;
+            let feed = if breaking {
+                crate::watch::Feed::BreakingUpgrades
+            } else {
+                crate::watch::Feed::Deployments { tag }
+            };
+            let path = crate::watch::cursor_path(network.network, &feed)?;
             let cursor = crate::watch::saved_cursor(&path, fresh)?;
             crate::watch::Watcher {
                 client: &client,
                 network: network.network,
-                tag,
+                feed,
                 json,
                 path,
                 cursor,
@@ -378,6 +385,84 @@ async fn versions(client: &Client, json: bool, args: ContractArgs) -> Result<(),
         ]);
     }
     emit(&t.render());
+    Ok(())
+}
+
+async fn diff(
+    client: &Client,
+    json: bool,
+    args: ContractArgs,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<(), Error> {
+    let (network, id) = locate(client, &args).await?;
+    let data = client
+        .run::<api::Upgrades>(api::upgrades::Variables {
+            network: gql_net!(upgrades, network),
+            contract_id: id.clone(),
+        })
+        .await?;
+    let c = data.contract.ok_or_else(|| no_contract(network, &id))?;
+    let (from, to) = if from.is_none() && to.is_none() {
+        let latest = c
+            .versions
+            .iter()
+            .rev()
+            .find(|v| matches!(v.kind, api::upgrades::VersionKind::UPGRADED))
+            .ok_or_else(|| {
+                Error::Other(format!(
+                    "{id} has not been upgraded: name two WASMs with --from and --to"
+                ))
+            })?;
+        (latest.old_wasm_hash.clone(), latest.new_wasm_hash.clone())
+    } else {
+        (
+            from.or_else(|| c.versions.first().and_then(|v| v.new_wasm_hash.clone())),
+            to.or_else(|| c.versions.last().and_then(|v| v.new_wasm_hash.clone())),
+        )
+    };
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(Error::Other(format!(
+            "{id} does not run WASM on both sides: there is no interface to compare"
+        )));
+    };
+    let data = client
+        .run::<api::AbiDiff>(api::abi_diff::Variables {
+            from: from.clone(),
+            to: to.clone(),
+        })
+        .await?;
+    let d = data.abi_diff.ok_or_else(|| {
+        Error::NotFound(format!(
+            "the interfaces of {from} and {to} are not both known to the registry"
+        ))
+    })?;
+    if json {
+        return json_out(&d);
+    }
+    let verdict = if d.changes.is_empty() {
+        "no interface change"
+    } else if d.breaking {
+        "breaking"
+    } else {
+        "compatible"
+    };
+    let mut out = format!("{} -> {}: {verdict}\n", d.from_wasm_hash, d.to_wasm_hash);
+    if !d.changes.is_empty() {
+        let mut t = Table::new(&["SEVERITY", "CHANGE", "ITEM", "NAME", "DETAILS"]);
+        for ch in &d.changes {
+            t.row(vec![
+                lower(&ch.severity),
+                lower(&ch.kind),
+                lower(&ch.subject).replace('_', " "),
+                ch.name.clone(),
+                ch.details.join("; "),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&t.render());
+    }
+    emit(&out);
     Ok(())
 }
 

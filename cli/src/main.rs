@@ -205,6 +205,24 @@ enum Command {
     /// JSON: {contractId, network, versions: [{kind, ledger, changedAt, txHash,
     /// oldWasmHash, newWasmHash}]}, oldest first.
     Versions(ContractArgs),
+    /// Show what changed in a contract's interface: by default, what its latest upgrade
+    /// changed; with --from and/or --to, between those WASMs (--from defaults to the WASM it
+    /// was deployed with, --to to the one it runs now). Each change is breaking (a caller or
+    /// an event consumer of the old interface can fail) or compatible; the rule is in the
+    /// API's docs of AbiDiff.
+    ///
+    /// JSON: the API's AbiDiff {fromWasmHash, toWasmHash, breaking, changes: [{subject, name,
+    /// kind, severity, details, before, after}]}.
+    Diff {
+        #[command(flatten)]
+        contract: ContractArgs,
+        /// The older WASM (64 hex characters).
+        #[arg(long, value_parser = parse_hash, value_name = "HASH")]
+        from: Option<String>,
+        /// The newer WASM (64 hex characters).
+        #[arg(long, value_parser = parse_hash, value_name = "HASH")]
+        to: Option<String>,
+    },
     /// Show a WASM: its build, interface and the contracts that run it.
     ///
     /// JSON: the API's Wasm {hash, sizeBytes, firstSeenNetwork, firstSeenLedger,
@@ -250,6 +268,12 @@ enum Command {
         /// Start from now, ignoring the saved cursor.
         #[arg(long)]
         fresh: bool,
+        /// Print breaking upgrades instead of new contracts: upgrades that can break a caller
+        /// or an event consumer of the old interface (--json: {cursor, network, ledger,
+        /// oldWasmHash, newWasmHash, breaking, abiChanges: {changes: [{subject, name, kind,
+        /// severity, details}]}, contract: {contractId, name}}).
+        #[arg(long, conflicts_with = "tag")]
+        breaking: bool,
     },
     /// Show how far the indexer is on each network.
     ///

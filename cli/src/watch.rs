@@ -1,7 +1,9 @@
 //! `registry watch`: new contracts as they are deployed, over the `contractDeployed`
-//! subscription (graphql-transport-ws on the server's `/graphql`). The cursor of the last event
-//! printed is kept in the configuration directory, and every (re)connection resumes after it
-//! with `after:`, so that a restart of the server or of the watch loses and repeats nothing.
+//! subscription, or with `--breaking` the upgrades that can break users of the old interface,
+//! over `contractUpgraded(breakingOnly: true)` (graphql-transport-ws on the server's
+//! `/graphql`). The cursor of the last event printed is kept in the configuration directory,
+//! and every (re)connection resumes after it with `after:`, so that a restart of the server or
+//! of the watch loses and repeats nothing.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,15 +15,30 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::Net;
-use crate::api::{Client, Watch, lower, transport_reason, watch};
+use crate::api::{Client, Watch, WatchBreaking, lower, transport_reason, watch, watch_breaking};
 use crate::error::Error;
 
 const FIRST_DELAY: Duration = Duration::from_millis(500);
 const MAX_DELAY: Duration = Duration::from_secs(30);
 
-/// Where the cursor of a watch with these filters is kept.
-pub fn cursor_path(network: Option<Net>, tag: Option<&str>) -> Result<PathBuf, Error> {
-    let mut name = format!("watch-cursor-{}", network.map_or("all", |n| n.as_str()));
+/// What a watch follows.
+pub enum Feed {
+    /// New contracts (carrying `tag`, when given).
+    Deployments { tag: Option<String> },
+    /// Upgrades that can break a user of the old interface.
+    BreakingUpgrades,
+}
+
+/// Where the cursor of a watch of this feed with these filters is kept.
+pub fn cursor_path(network: Option<Net>, feed: &Feed) -> Result<PathBuf, Error> {
+    let network = network.map_or("all", |n| n.as_str());
+    let tag = match feed {
+        Feed::BreakingUpgrades => {
+            return Ok(crate::config::dir()?.join(format!("watch-cursor-breaking-{network}")));
+        }
+        Feed::Deployments { tag } => tag,
+    };
+    let mut name = format!("watch-cursor-{network}");
     if let Some(tag) = tag {
         let safe: String = tag
             .chars()
@@ -59,7 +76,7 @@ enum End {
 pub struct Watcher<'a> {
     pub client: &'a Client,
     pub network: Option<Net>,
-    pub tag: Option<String>,
+    pub feed: Feed,
     pub json: bool,
     pub path: PathBuf,
     pub cursor: Option<String>,
@@ -144,11 +161,19 @@ impl Watcher<'_> {
             match v["type"].as_str().unwrap_or("") {
                 "connection_ack" => {
                     acked = true;
-                    let body = Watch::build_query(watch::Variables {
-                        network: self.network.map(net),
-                        tag: self.tag.clone(),
-                        after: self.cursor.clone(),
-                    });
+                    let body = match &self.feed {
+                        Feed::Deployments { tag } => json!(Watch::build_query(watch::Variables {
+                            network: self.network.map(net),
+                            tag: tag.clone(),
+                            after: self.cursor.clone(),
+                        })),
+                        Feed::BreakingUpgrades => {
+                            json!(WatchBreaking::build_query(watch_breaking::Variables {
+                                network: self.network.map(breaking_net),
+                                after: self.cursor.clone(),
+                            }))
+                        }
+                    };
                     let sub = json!({ "id": "1", "type": "subscribe", "payload": body });
                     if let Err(e) = ws.send(Message::text(sub.to_string())).await {
                         return lost(acked, transport_reason(&e));
@@ -184,54 +209,116 @@ impl Watcher<'_> {
 
     /// Prints one event and keeps its cursor.
     fn event(&mut self, payload: &Value) -> Result<(), Error> {
-        let res: graphql_client::Response<watch::ResponseData> =
-            serde_json::from_value(payload.clone())
-                .map_err(|e| Error::Other(format!("unexpected event from the server: {e}")))?;
-        if let Some(e) = res.errors.as_ref().and_then(|e| e.first()) {
-            return Err(Error::Api {
-                code: e
-                    .extensions
-                    .as_ref()
-                    .and_then(|x| x.get("code"))
-                    .and_then(|c| c.as_str())
-                    .unwrap_or("ERROR")
-                    .to_owned(),
-                message: e.message.clone(),
-            });
-        }
-        let Some(data) = res.data else {
-            return Ok(());
+        let (line, cursor) = match self.feed {
+            Feed::Deployments { .. } => {
+                let Some(data) = data_of::<watch::ResponseData>(payload)? else {
+                    return Ok(());
+                };
+                let ev = data.contract_deployed;
+                (self.line(&ev, || deployment_line(&ev))?, ev.cursor)
+            }
+            Feed::BreakingUpgrades => {
+                let Some(data) = data_of::<watch_breaking::ResponseData>(payload)? else {
+                    return Ok(());
+                };
+                let ev = data.contract_upgraded;
+                (self.line(&ev, || upgrade_line(&ev))?, ev.cursor)
+            }
         };
-        let ev = data.contract_deployed;
-        if self.json {
-            let line = serde_json::to_string(&ev)
-                .map_err(|e| Error::Other(format!("cannot encode JSON: {e}")))?;
-            println!("{line}");
-        } else {
-            let (id, kind, name, tags) = match &ev.contract {
-                Some(c) => (
-                    c.contract_id.clone(),
-                    lower(&c.kind),
-                    c.name.clone().unwrap_or_else(|| "-".into()),
-                    c.tags
-                        .iter()
-                        .map(|t| t.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                ),
-                None => ("-".into(), "-".into(), "-".into(), String::new()),
-            };
-            let line = format!(
-                "{}  ledger {}  {id}  {kind}  {name}  {tags}",
-                lower(&ev.network),
-                ev.ledger
-            );
-            println!("{}", line.trim_end());
-        }
-        crate::config::write_private(&self.path, ev.cursor.as_bytes())?;
-        self.cursor = Some(ev.cursor);
+        println!("{line}");
+        crate::config::write_private(&self.path, cursor.as_bytes())?;
+        self.cursor = Some(cursor);
         Ok(())
     }
+
+    /// An event's line: its JSON with --json, else `text`.
+    fn line<T: serde::Serialize>(
+        &self,
+        ev: &T,
+        text: impl FnOnce() -> String,
+    ) -> Result<String, Error> {
+        if self.json {
+            serde_json::to_string(ev).map_err(|e| Error::Other(format!("cannot encode JSON: {e}")))
+        } else {
+            Ok(text().trim_end().to_owned())
+        }
+    }
+}
+
+/// The data of a `next` message, or its first error.
+fn data_of<T: serde::de::DeserializeOwned>(payload: &Value) -> Result<Option<T>, Error> {
+    let res: graphql_client::Response<T> = serde_json::from_value(payload.clone())
+        .map_err(|e| Error::Other(format!("unexpected event from the server: {e}")))?;
+    if let Some(e) = res.errors.as_ref().and_then(|e| e.first()) {
+        return Err(Error::Api {
+            code: e
+                .extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .and_then(|c| c.as_str())
+                .unwrap_or("ERROR")
+                .to_owned(),
+            message: e.message.clone(),
+        });
+    }
+    Ok(res.data)
+}
+
+fn deployment_line(ev: &watch::WatchContractDeployed) -> String {
+    let (id, kind, name, tags) = match &ev.contract {
+        Some(c) => (
+            c.contract_id.clone(),
+            lower(&c.kind),
+            c.name.clone().unwrap_or_else(|| "-".into()),
+            c.tags
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        None => ("-".into(), "-".into(), "-".into(), String::new()),
+    };
+    format!(
+        "{}  ledger {}  {id}  {kind}  {name}  {tags}",
+        lower(&ev.network),
+        ev.ledger
+    )
+}
+
+fn upgrade_line(ev: &watch_breaking::WatchBreakingContractUpgraded) -> String {
+    let (id, name) = match &ev.contract {
+        Some(c) => (
+            c.contract_id.clone(),
+            c.name.clone().unwrap_or_else(|| "-".into()),
+        ),
+        None => ("-".into(), "-".into()),
+    };
+    let breaking: Vec<String> = ev
+        .abi_changes
+        .iter()
+        .flat_map(|d| d.changes.iter())
+        .filter(|c| matches!(c.severity, watch_breaking::AbiSeverity::BREAKING))
+        .map(|c| {
+            format!(
+                "{} {} {}",
+                lower(&c.subject).replace('_', " "),
+                c.name,
+                lower(&c.kind)
+            )
+        })
+        .collect();
+    let what = if breaking.is_empty() {
+        "interfaces not comparable".to_owned()
+    } else {
+        format!("breaking: {}", breaking.join(", "))
+    };
+    format!(
+        "{}  ledger {}  {id}  {name}  {} -> {}  {what}",
+        lower(&ev.network),
+        ev.ledger,
+        ev.old_wasm_hash.as_deref().unwrap_or("-"),
+        ev.new_wasm_hash.as_deref().unwrap_or("-"),
+    )
 }
 
 fn http_value(s: &'static str) -> tokio_tungstenite::tungstenite::http::HeaderValue {
@@ -244,6 +331,15 @@ fn net(n: Net) -> watch::Network {
         Net::Testnet => watch::Network::TESTNET,
         Net::Futurenet => watch::Network::FUTURENET,
         Net::Local => watch::Network::LOCAL,
+    }
+}
+
+fn breaking_net(n: Net) -> watch_breaking::Network {
+    match n {
+        Net::Mainnet => watch_breaking::Network::MAINNET,
+        Net::Testnet => watch_breaking::Network::TESTNET,
+        Net::Futurenet => watch_breaking::Network::FUTURENET,
+        Net::Local => watch_breaking::Network::LOCAL,
     }
 }
 

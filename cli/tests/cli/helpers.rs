@@ -240,3 +240,55 @@ pub fn json(s: &str) -> serde_json::Value {
 pub fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap() + "\n"
 }
+
+/// Writes `changes` on testnet in the ledger after the indexer's checkpoint, as the indexer
+/// writes a ledger (`n` makes its hash and close time); the ledger.
+pub async fn write_testnet(
+    pool: &sqlx::PgPool,
+    n: u8,
+    changes: Vec<registry_indexer::extract::Change>,
+) -> u32 {
+    use registry_indexer::store::{IndexedLedger, Target, write_batch};
+    let last: i64 =
+        sqlx::query_scalar("SELECT last_ledger FROM indexer_cursors WHERE network = 'testnet'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let seq = u32::try_from(last + 1).unwrap();
+    let ledger = IndexedLedger {
+        seq,
+        hash: [n; 32],
+        close_time: Utc.timestamp_opt(1_768_478_400 + i64::from(n), 0).unwrap(),
+        changes,
+    };
+    write_batch(
+        pool,
+        registry_core::Network::Testnet,
+        &[ledger],
+        &Default::default(),
+        &Default::default(),
+        Target::Live {
+            network_latest: seq,
+        },
+    )
+    .await
+    .unwrap();
+    seq
+}
+
+/// The deployment of contract `[n; 32]` running `wasm`, by account `[1; 32]`.
+pub fn deployment(n: u8, wasm: registry_core::WasmHash) -> registry_indexer::extract::Change {
+    use registry_indexer::extract::{At, Change, Executable};
+    Change::ContractDeployed {
+        contract: registry_core::ContractId([n; 32]),
+        executable: Executable::wasm(wasm),
+        asset: None,
+        deployer: Some(registry_core::AccountId([1; 32]).to_string()),
+        at: At {
+            tx: [n; 32],
+            tx_index: 1,
+            op_index: 0,
+        },
+        constructor_args: None,
+    }
+}

@@ -4,65 +4,28 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
-use registry_core::{ContractId, Network, WasmHash};
-use registry_indexer::extract::{At, Change, Executable};
-use registry_indexer::store::{IndexedLedger, Target, write_batch};
+use registry_core::{ContractId, WasmHash};
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
 
-use crate::helpers::{Cli, Options, Server, json, seeded};
+use crate::helpers::{Cli, Options, Server, deployment, json, seeded, write_testnet};
 
 /// Deploys contract `[n; 32]` (running WASM `[n; 32]`) on testnet in the ledger after the
 /// indexer's checkpoint, as the indexer writes it; its id and ledger.
 async fn deploy(pool: &PgPool, n: u8) -> (String, u32) {
-    let last: i64 =
-        sqlx::query_scalar("SELECT last_ledger FROM indexer_cursors WHERE network = 'testnet'")
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    let seq = u32::try_from(last + 1).unwrap();
     let contract = ContractId([n; 32]);
-    let ledger = IndexedLedger {
-        seq,
-        hash: [n; 32],
-        close_time: Utc.timestamp_opt(1_768_478_400 + i64::from(n), 0).unwrap(),
-        changes: vec![Change::ContractDeployed {
-            contract,
-            executable: Executable::wasm(WasmHash([n; 32])),
-            asset: None,
-            deployer: Some(registry_core::AccountId([1; 32]).to_string()),
-            at: At {
-                tx: [n; 32],
-                tx_index: 1,
-                op_index: 0,
-            },
-            constructor_args: None,
-        }],
-    };
-    write_batch(
-        pool,
-        Network::Testnet,
-        &[ledger],
-        &Default::default(),
-        &Default::default(),
-        Target::Live {
-            network_latest: seq,
-        },
-    )
-    .await
-    .unwrap();
+    let seq = write_testnet(pool, n, vec![deployment(n, WasmHash([n; 32]))]).await;
     (contract.to_string(), seq)
 }
 
-struct Watch {
+pub struct Watch {
     child: Child,
     lines: Lines<BufReader<ChildStdout>>,
 }
 
 impl Watch {
-    async fn start(cli: &Cli, args: &[&str]) -> Watch {
+    pub async fn start(cli: &Cli, args: &[&str]) -> Watch {
         let mut child = cli
             .command(args)
             .stdout(Stdio::piped())
@@ -76,14 +39,14 @@ impl Watch {
     }
 
     /// The next line, within `secs` seconds.
-    async fn line(&mut self, secs: u64) -> Option<String> {
+    pub async fn line(&mut self, secs: u64) -> Option<String> {
         tokio::time::timeout(Duration::from_secs(secs), self.lines.next_line())
             .await
             .ok()
             .and_then(|l| l.unwrap())
     }
 
-    async fn stop(mut self) {
+    pub async fn stop(mut self) {
         self.child.kill().await.unwrap();
     }
 }
