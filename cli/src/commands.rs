@@ -84,7 +84,10 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             .await
         }
         Command::Status => status(&client, json).await,
-        Command::Login { secret_file } => login(&client, json, secret_file.as_deref()).await,
+        Command::Login {
+            secret_file,
+            identity,
+        } => login(&client, json, secret_file.as_deref(), identity.as_deref()).await,
         Command::Logout => logout(&client, json),
         Command::Claim(c) => claim(client, json, c).await,
         Command::Release(c) => release(client, json, c).await,
@@ -633,8 +636,16 @@ async fn login(
     client: &Client,
     json: bool,
     secret_file: Option<&std::path::Path>,
+    identity: Option<&str>,
 ) -> Result<(), Error> {
-    let key = crate::auth::secret_key(secret_file)?;
+    let key = match identity {
+        Some(name) => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::Other(format!("no current directory: {e}")))?;
+            crate::identity::key_of(&crate::identity::locate(name, &cwd)?)?
+        }
+        None => crate::auth::secret_key(secret_file)?,
+    };
     let account = crate::auth::account_of(&key);
     let token = crate::auth::sign_in(client, &key).await?;
     crate::config::store_credential(

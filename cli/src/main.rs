@@ -9,6 +9,7 @@ mod auth;
 mod commands;
 mod config;
 mod error;
+mod identity;
 mod render;
 mod watch;
 
@@ -282,14 +283,20 @@ enum Command {
     Status,
     /// Sign in with a Stellar account (SEP-10) and keep the token.
     ///
-    /// The secret key (S…) comes from --secret-file or REGISTRY_SECRET_KEY; it never leaves
-    /// this machine: the server's challenge is checked (it can do nothing) and signed here.
+    /// The secret key (S…) comes from --identity (a `stellar keys` identity), --secret-file or
+    /// REGISTRY_SECRET_KEY; it never leaves this machine: the server's challenge is checked
+    /// (it can do nothing) and signed here.
     /// The token is stored in the configuration directory (credentials.json, mode 0600),
     /// per registry URL. JSON: {url, account}.
     Login {
         /// A file holding the secret key (instead of REGISTRY_SECRET_KEY).
         #[arg(long, value_name = "PATH")]
         secret_file: Option<PathBuf>,
+        /// A `stellar keys` identity: `.stellar/identity/NAME.toml` here or in a directory
+        /// above, else in the Stellar CLI's configuration directory (STELLAR_CONFIG_HOME, else
+        /// <config dir>/stellar); its secret_key, or account 0 of its seed_phrase (SEP-5).
+        #[arg(long, value_name = "NAME", conflicts_with = "secret_file")]
+        identity: Option<String>,
     },
     /// Forget the token of this registry.
     ///

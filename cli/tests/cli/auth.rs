@@ -173,4 +173,27 @@ async fn login_claim_tag_release_and_logout() {
     assert_eq!(out, serde_json::json!({ "url": url, "account": me }));
     let out = json(&cli.ok(&["--json", "logout"]).await);
     assert_eq!(out, serde_json::json!({ "url": url, "signedOut": true }));
+
+    // Sign in with a `stellar keys` identity of the project the command runs in (the
+    // global one is elsewhere, so only the project's can be found).
+    cli.env.clear();
+    let project = cli.config.0.join("project");
+    std::fs::create_dir_all(project.join(".stellar/identity")).unwrap();
+    std::fs::write(
+        project.join(".stellar/identity/deployer.toml"),
+        format!("secret_key = \"{}\"\n", secret(21)),
+    )
+    .unwrap();
+    let out = cli
+        .command(&["--json", "login", "--identity", "deployer"])
+        .current_dir(&project)
+        .env("STELLAR_CONFIG_HOME", cli.config.0.join("no-global"))
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        json(std::str::from_utf8(&out.stdout).unwrap()),
+        serde_json::json!({ "url": url, "account": me })
+    );
 }
