@@ -12,14 +12,16 @@
 //! - Functions: adding one is compatible; removing one, changing the number of parameters or
 //!   a parameter's type so that a value of the old type is no longer accepted, or changing the
 //!   result so that it no longer decodes as the old type, is breaking. Renaming a parameter
-//!   is compatible (arguments travel by position).
+//!   is compatible (arguments travel by position). The constructor is the exception: the host
+//!   calls it only when a contract is deployed, so any change to it is compatible.
 //! - Which way a value travels decides what a type may gain or lose. A value the caller sends
-//!   (a parameter) may gain union cases and enum values, never lose them; a value the caller
-//!   or a consumer receives (a result, an event) may lose them, never gain them. Struct fields
+//!   (a parameter) may gain union cases and enum numbers, never lose them; a value the caller
+//!   or a consumer receives (a result, an event) may lose them, never gain them. Integer enums
+//!   travel as their numbers, so renaming a case changes nothing on the wire. Struct fields
 //!   travel as a map with exactly the declared keys, so adding, removing or renaming a field
 //!   is breaking either way; tuple structs and case payloads are positional.
 //! - Error enums: codes may be added or removed (a caller sees an unknown code as a number);
-//!   a code whose number changed is breaking.
+//!   an error whose number changed, or a number that now names another error, is breaking.
 //! - User-defined types on their own: adding or removing one is compatible (what uses it
 //!   changes, and is reported); changing one is breaking when some function or event kept by
 //!   the new interface reaches it in a direction the change breaks.
@@ -132,6 +134,11 @@ impl AbiDiff {
     }
 }
 
+/// The constructor: the host calls it once, when a contract is deployed (never on an upgrade,
+/// never from a caller), so no user of a deployed contract's interface depends on it.
+const CONSTRUCTOR: &str = "__constructor";
+const CONSTRUCTOR_NOTE: &str = "a constructor runs only when a contract is deployed: no caller of a deployed contract calls it";
+
 /// Which way a value travels: sent by the caller, received by the caller or a consumer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Way {
@@ -230,12 +237,17 @@ impl Cx<'_> {
         let mut out = Vec::new();
         for f in &self.old.functions {
             let Some(g) = self.new.function(&f.name) else {
+                let (severity, why) = if f.name == CONSTRUCTOR {
+                    (Severity::Compatible, CONSTRUCTOR_NOTE)
+                } else {
+                    (Severity::Breaking, "removed: callers of it fail")
+                };
                 out.push(change(
                     Subject::Function,
                     &f.name,
                     ChangeKind::Removed,
-                    Severity::Breaking,
-                    vec!["removed: callers of it fail".into()],
+                    severity,
+                    vec![why.into()],
                     Some(f.signature()),
                     None,
                 ));
@@ -278,6 +290,10 @@ impl Cx<'_> {
                 &mut details,
                 &mut severity,
             );
+            if !details.is_empty() && f.name == CONSTRUCTOR {
+                severity = Severity::Compatible;
+                details.push(CONSTRUCTOR_NOTE.into());
+            }
             if !details.is_empty() {
                 out.push(change(
                     Subject::Function,
@@ -438,38 +454,25 @@ impl Cx<'_> {
                 }
             }
             (Udt::Enum(e), Udt::Enum(f)) => {
-                let values = |d: &EnumDef| {
-                    d.cases
-                        .iter()
-                        .map(|c| (c.name.clone(), c.value))
-                        .collect::<HashSet<_>>()
-                };
-                let (a, b) = (values(e), values(f));
+                // Integer enums travel as their numbers: names do not matter on the wire.
+                let numbers = |d: &EnumDef| d.cases.iter().map(|c| c.value).collect::<HashSet<_>>();
+                let (a, b) = (numbers(e), numbers(f));
                 match way {
-                    None => a == b,
+                    None => cases_of(e) == cases_of(f),
                     Some(Way::Sent) => a.is_subset(&b),
                     Some(Way::Received) => b.is_subset(&a),
                 }
             }
-            (Udt::Error(e), Udt::Error(f)) => {
-                let renumbered = e.cases.iter().any(|c| {
+            (Udt::Error(e), Udt::Error(f)) => match way {
+                None => cases_of(e) == cases_of(f),
+                // A code may come or go; an error whose number changed, or a number that now
+                // names another error, misleads whoever handles it.
+                Some(_) => !e.cases.iter().any(|c| {
                     f.cases
                         .iter()
-                        .any(|d| d.name == c.name && d.value != c.value)
-                });
-                match way {
-                    None => {
-                        let codes = |d: &EnumDef| {
-                            d.cases
-                                .iter()
-                                .map(|c| (c.name.clone(), c.value))
-                                .collect::<HashSet<_>>()
-                        };
-                        codes(e) == codes(f)
-                    }
-                    Some(_) => !renumbered,
-                }
-            }
+                        .any(|d| (d.name == c.name) != (d.value == c.value))
+                }),
+            },
             _ => false,
         }
     }
@@ -479,7 +482,7 @@ impl Cx<'_> {
     fn reached(&self) -> BTreeMap<&str, HashSet<Way>> {
         let mut roots: Vec<(&TypeDef, Way)> = Vec::new();
         for f in &self.old.functions {
-            if self.new.function(&f.name).is_none() {
+            if f.name == CONSTRUCTOR || self.new.function(&f.name).is_none() {
                 continue;
             }
             roots.extend(f.inputs.iter().map(|i| (&i.type_, Way::Sent)));
@@ -533,7 +536,7 @@ impl Cx<'_> {
                     ways.contains(w) && !self.relate_udt(p, q, Some(*w), &mut HashSet::new())
                 })
                 .collect();
-            let mut details = udt_details(p, q);
+            let mut details = udt_details(self, p, q);
             for w in &broken {
                 details.push(match w {
                     Way::Sent => "breaks callers that send it".to_owned(),
@@ -675,6 +678,11 @@ fn change(
     }
 }
 
+/// An enum's cases as (name, number) pairs.
+fn cases_of(d: &EnumDef) -> HashSet<(String, u32)> {
+    d.cases.iter().map(|c| (c.name.clone(), c.value)).collect()
+}
+
 /// Whether two declarations say the same, docs aside (types they name compared by name).
 /// Order does not matter: struct fields travel as a map, union cases by name, enum cases by
 /// value.
@@ -715,8 +723,9 @@ fn declared_same(p: Udt<'_>, q: Udt<'_>) -> bool {
     }
 }
 
-/// What changed inside a user-defined type, one line each.
-fn udt_details(p: Udt<'_>, q: Udt<'_>) -> Vec<String> {
+/// What changed inside a user-defined type, one line each (`cx` compares the types its
+/// fields and cases carry).
+fn udt_details(cx: &Cx<'_>, p: Udt<'_>, q: Udt<'_>) -> Vec<String> {
     let mut out = Vec::new();
     match (p, q) {
         (Udt::Struct(s), Udt::Struct(t)) => {
@@ -726,8 +735,10 @@ fn udt_details(p: Udt<'_>, q: Udt<'_>) -> Vec<String> {
                     Some(g) if g.type_ != f.type_ => {
                         out.push(format!("field {}: {} became {}", f.name, f.type_, g.type_))
                     }
-                    Some(g) if g.type_.udt_names().is_empty() => {}
-                    Some(_) => out.push(format!("field {}: type {} changed", f.name, f.type_)),
+                    Some(g) if !cx.same(&f.type_, &g.type_, &mut HashSet::new()) => {
+                        out.push(format!("field {}: type {} changed", f.name, f.type_))
+                    }
+                    Some(_) => {}
                 }
             }
             for g in &t.fields {
@@ -746,7 +757,12 @@ fn udt_details(p: Udt<'_>, q: Udt<'_>) -> Vec<String> {
                         tuple(&c.types),
                         tuple(&d.types)
                     )),
-                    Some(d) if d.types.iter().any(|t| !t.udt_names().is_empty()) => {
+                    Some(d)
+                        if c.types
+                            .iter()
+                            .zip(&d.types)
+                            .any(|(x, y)| !cx.same(x, y, &mut HashSet::new())) =>
+                    {
                         out.push(format!("case {}: a type it carries changed", c.name))
                     }
                     Some(_) => {}

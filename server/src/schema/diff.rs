@@ -72,13 +72,15 @@ pub struct AbiDiffView {
 /// - Functions: adding one is compatible. Removing one, changing the number of parameters,
 ///   changing a parameter's type so that a value of the old type is no longer accepted, or
 ///   changing the result so that it no longer decodes as the old type is breaking. Renaming a
-///   parameter is compatible (arguments travel by position).
-/// - A value a caller sends (a parameter) may gain union cases and enum values but not lose
+///   parameter is compatible (arguments travel by position). Any change to `__constructor` is
+///   compatible: the host calls it only when a contract is deployed.
+/// - A value a caller sends (a parameter) may gain union cases and enum numbers but not lose
 ///   them; a value a caller or consumer receives (a result, an event value) may lose them but
-///   not gain them. Struct fields travel as a map with exactly the declared keys: adding,
-///   removing or renaming one is breaking either way; tuple structs and case payloads are
-///   positional.
-/// - Error enums: codes may be added or removed; a code whose number changed is breaking.
+///   not gain them. Integer enums travel as numbers: renaming a case changes nothing. Struct
+///   fields travel as a map with exactly the declared keys: adding, removing or renaming one
+///   is breaking either way; tuple structs and case payloads are positional.
+/// - Error enums: codes may be added or removed; an error whose number changed, or a number
+///   that now names another error, is breaking.
 /// - User-defined types: adding or removing one is compatible (what uses it is reported);
 ///   changing one is breaking when a function or event kept by the new interface reaches it
 ///   in a direction the change breaks.
@@ -132,6 +134,7 @@ pub struct DiffQuery;
 impl DiffQuery {
     /// What changed from the interface of WASM `from` to that of `to` (hex hashes). Null
     /// when either WASM is unknown or its interface could not be read.
+    #[graphql(complexity = "super::pagination::SPEC_COST + child_complexity")]
     async fn abi_diff(
         &self,
         ctx: &Context<'_>,

@@ -35,14 +35,16 @@ fn writer(ctx: &Context<'_>) -> Result<AccountId, Error> {
     Ok(account)
 }
 
-/// A field a publisher sets: trimmed, empty clears it, control characters refused.
+/// A field a publisher sets: trimmed, empty clears it, control characters and bidi overrides
+/// refused.
 fn text(name: &str, value: Option<String>, max: usize) -> Result<Option<String>, Error> {
     let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    if v.chars().count() > max || v.chars().any(char::is_control) {
+    // Control characters and the bidi overrides that reorder text on a page or a terminal.
+    if v.chars().count() > max || registry_core::text::escape_untrusted(&v) != v {
         return Err(Error::BadInput(format!(
-            "`{name}` must be at most {max} characters, without control characters"
+            "`{name}` must be at most {max} characters, without control characters or bidi overrides"
         )));
     }
     Ok(Some(v))

@@ -112,6 +112,7 @@ impl ContractUpgradedEvent {
     /// Whether the upgrade can break a caller or an event consumer of the old interface
     /// (`abiChanges.breaking`); true when the two interfaces cannot be compared (either side
     /// has no readable interface), since nothing then says it is safe.
+    #[graphql(complexity = "super::pagination::SPEC_COST")]
     async fn breaking(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let (from, to) = upgrade_hashes(&self.0);
         super::diff::upgrade_breaks(ctx.db(), ctx.caches(), from, to)
@@ -355,7 +356,12 @@ impl SubscriptionRoot {
                     match super::diff::upgrade_breaks(&db, &caches, from, to).await {
                         Ok(false) => return None,
                         Ok(true) => {}
-                        Err(e) => return Some(Err(e).gql()),
+                        // Not known to be safe: delivered (its `breaking` field says why). An
+                        // error here must not end the stream, or a resumed subscription would
+                        // meet it again.
+                        Err(e) => {
+                            tracing::warn!(event = event.id.0, error = %e, "the breaking filter could not compare upgrade event {}: {e}", event.id.0);
+                        }
                     }
                 }
                 Some(Ok(ContractUpgradedEvent(event)))

@@ -224,4 +224,13 @@ async fn upgrade_events_say_whether_they_break_and_a_feed_can_carry_only_breakin
         next["data"]["contractUpgraded"]["contract"]["contractId"],
         registry_core::ContractId([7; 32]).to_string()
     );
+    // An upgrade to a WASM whose interface is unknown cannot be shown safe: it is breaking,
+    // without changes.
+    upgrade(pool, Network::Local, 14, 8, 10, 11).await;
+    let unknown = breaking.next_data("b").await;
+    assert_eq!(unknown["data"]["contractUpgraded"]["breaking"], true);
+    assert_eq!(
+        unknown["data"]["contractUpgraded"]["abiChanges"],
+        Value::Null
+    );
 }

@@ -95,6 +95,8 @@ async fn a_publisher_sets_its_profile_and_every_change_is_audited_for_good() {
         (json!({ "w": "javascript:alert(1)" }), "website"),
         (json!({ "g": "-acme" }), "github"),
         (json!({ "d": "a\u{0}b" }), "displayName"),
+        // A right-to-left override would show another name than the one stored.
+        (json!({ "d": "Acme\u{202e}dlroW" }), "displayName"),
     ] {
         let body = as_(&app, Some(&token), UPDATE, vars).await;
         assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");

@@ -30,7 +30,8 @@ fn a_real_wallets_two_releases_differ_in_its_constructor_and_its_upgrade_functio
     assert_eq!(
         summary(&d),
         [
-            (S::Function, "__constructor", Changed, Breaking),
+            // Only deployments call it.
+            (S::Function, "__constructor", Changed, Compatible),
             (S::Function, "rotate_signer", Added, Compatible),
             (S::Function, "upgrade", Removed, Breaking),
             // A storage key type no function takes or returns.
@@ -365,6 +366,34 @@ fn every_kind_of_change_is_classified_by_the_rule() {
             ],
         ),
         (
+            "a constructor added",
+            with(|s| {
+                s.functions
+                    .push(func("__constructor", &[("admin", T::Address)], None));
+            }),
+            &[(S::Function, "__constructor", Added, Compatible)],
+        ),
+        (
+            "an enum a function takes renamed a case (numbers travel, not names)",
+            with(|s| {
+                s.functions
+                    .push(func("by_kind", &[("k", udt("Kind"))], None));
+                s.enums[0].cases[0].name = "Alpha".into();
+            }),
+            &[
+                (S::Function, "by_kind", Added, Compatible),
+                (S::Enum, "Kind", Changed, Compatible),
+            ],
+        ),
+        (
+            "an error code that now names another error",
+            with(|s| s.error_enums[0].cases[1].name = "Overflow".into()),
+            &[
+                (S::Function, "pay", Changed, Breaking),
+                (S::ErrorEnum, "Error", Changed, Breaking),
+            ],
+        ),
+        (
             "an enum value added, the enum unused",
             with(|s| {
                 s.enums[0]
@@ -476,6 +505,34 @@ fn every_kind_of_change_is_classified_by_the_rule() {
     ];
     let old = base();
     assert_eq!(diff(&old, &old), AbiDiff::default());
+    // The constructor's own changes, against an interface that has one.
+    let with_ctor = with(|s| {
+        s.functions
+            .push(func("__constructor", &[("admin", T::Address)], None))
+    });
+    for (what, new) in [
+        (
+            "a parameter added",
+            with(|s| {
+                s.functions.push(func(
+                    "__constructor",
+                    &[("admin", T::Address), ("x", T::U32)],
+                    None,
+                ))
+            }),
+        ),
+        ("removed", base()),
+    ] {
+        let d = diff(&with_ctor, &new);
+        assert_eq!(d.changes.len(), 1, "{what}: {d:?}");
+        assert_eq!(d.changes[0].severity, Compatible, "the constructor {what}");
+        assert!(
+            d.changes[0]
+                .details
+                .iter()
+                .any(|l| l.contains("only when a contract is deployed"))
+        );
+    }
     for (what, new, expected) in cases {
         let d = diff(&old, &new);
         assert_eq!(summary(&d), expected, "{what}: {d:#?}");
@@ -488,6 +545,27 @@ fn every_kind_of_change_is_classified_by_the_rule() {
             assert!(!c.details.is_empty(), "{what}: {c:?}");
         }
     }
+}
+
+#[test]
+fn a_field_whose_type_did_not_change_is_not_reported() {
+    use TypeDef as T;
+    let d = diff(
+        &base(),
+        &with(|s| {
+            s.structs[0]
+                .fields
+                .push(strukt("", &[("n", T::U32)]).fields[0].clone())
+        }),
+    );
+    let receipt = d.changes.iter().find(|c| c.name == "Receipt").unwrap();
+    assert_eq!(
+        receipt.details,
+        [
+            "field n added",
+            "breaks callers and consumers that receive it"
+        ]
+    );
 }
 
 #[test]
