@@ -70,7 +70,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             } else {
                 crate::watch::Feed::Deployments { tag }
             };
-            let path = crate::watch::cursor_path(network.network, &feed)?;
+            let path = crate::watch::cursor_path(&client.base, network.network, &feed)?;
             let cursor = crate::watch::saved_cursor(&path, fresh)?;
             crate::watch::Watcher {
                 client: &client,
@@ -346,7 +346,7 @@ async fn abi(
     });
     match format {
         AbiFormat::Rust => {
-            emit(&crate::abi::rust(&abi));
+            emit(&crate::render::safe(&crate::abi::rust(&abi)));
             Ok(())
         }
         AbiFormat::Json => {
@@ -450,7 +450,10 @@ async fn diff(
     } else {
         "compatible"
     };
-    let mut out = format!("{} -> {}: {verdict}\n", d.from_wasm_hash, d.to_wasm_hash);
+    let mut out = crate::render::safe(&format!(
+        "{} -> {}: {verdict}\n",
+        d.from_wasm_hash, d.to_wasm_hash
+    ));
     if !d.changes.is_empty() {
         let mut t = Table::new(&["SEVERITY", "CHANGE", "ITEM", "NAME", "DETAILS"]);
         for ch in &d.changes {

@@ -31,9 +31,14 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), Error> {
         .ok_or_else(|| Error::Other(format!("{} has no parent directory", path.display())))?;
     std::fs::create_dir_all(parent)
         .map_err(|e| Error::Other(format!("cannot create {}: {e}", parent.display())))?;
-    let tmp = path.with_extension("tmp");
+    // A new file of our own (never one that exists, nor a link someone left there), made
+    // private when created, then renamed over the old one.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = path.with_extension(format!("{}-{nanos}.tmp", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -45,7 +50,10 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), Error> {
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     };
-    write().map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())))
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Other(format!("cannot write {}: {e}", path.display()))
+    })
 }
 
 /// A sign-in token for one registry.

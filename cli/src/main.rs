@@ -256,7 +256,8 @@ enum Command {
     /// One line per contract (--json: one JSON object per line, {cursor, network, ledger,
     /// contract: {contractId, kind, name, wasmHash, tags: [{name}]}}). The cursor of the last
     /// event is kept in the configuration directory (REGISTRY_CONFIG_DIR, else
-    /// <config dir>/soroban-registry, file watch-cursor-<network|all>[-tag-<tag>]), and the
+    /// <config dir>/soroban-registry, file cursors/<registry URL>/watch-cursor-<network|all>
+    /// [-tag-<tag>]), and the
     /// next watch with the same filters resumes after it; when the server goes away the watch
     /// reconnects (with exponential backoff, up to 30 s) and resumes likewise, so nothing is
     /// lost or printed twice.
@@ -270,7 +271,9 @@ enum Command {
         #[arg(long)]
         fresh: bool,
         /// Print breaking upgrades instead of new contracts: upgrades that can break a caller
-        /// or an event consumer of the old interface (--json: {cursor, network, ledger,
+        /// or an event consumer of the old interface, and those whose interfaces cannot be
+        /// compared (a WASM the registry has no readable interface for: nothing shows they are
+        /// safe) (--json: {cursor, network, ledger,
         /// oldWasmHash, newWasmHash, breaking, abiChanges: {changes: [{subject, name, kind,
         /// severity, details}]}, contract: {contractId, name}}).
         #[arg(long, conflicts_with = "tag")]
@@ -371,7 +374,7 @@ fn main() {
     let code = match rt.block_on(commands::run(cli)) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", render::safe(&e.to_string()));
             e.exit_code()
         }
     };

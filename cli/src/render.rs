@@ -3,6 +3,13 @@
 
 use std::io::IsTerminal;
 
+/// Text from the registry made safe for a terminal: control characters (ANSI and OSC escape
+/// sequences) and the bidi overrides that reorder a line are shown as `\u{…}` escapes; newlines
+/// and tabs are kept. A registry is a remote party: what it sends is printed, never obeyed.
+pub fn safe(s: &str) -> String {
+    registry_core::text::from_untrusted_bytes(s.as_bytes(), true)
+}
+
 /// Whether to colour stdout.
 pub fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -31,7 +38,7 @@ impl Table {
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(cells.iter().map(|c| safe(c)).collect());
     }
 
     /// The table as text, one line per row, each ending in a newline.
@@ -79,7 +86,7 @@ impl Fields {
     }
 
     pub fn add(&mut self, key: &'static str, value: impl Into<String>) {
-        self.rows.push((key, value.into()));
+        self.rows.push((key, safe(&value.into())));
     }
 
     pub fn opt(&mut self, key: &'static str, value: Option<impl Into<String>>) {

@@ -29,12 +29,24 @@ pub enum Feed {
     BreakingUpgrades,
 }
 
-/// Where the cursor of a watch of this feed with these filters is kept.
-pub fn cursor_path(network: Option<Net>, feed: &Feed) -> Result<PathBuf, Error> {
+/// Where the cursor of a watch of this feed with these filters is kept: under
+/// `cursors/<registry URL>/` (a cursor means something to one registry only).
+pub fn cursor_path(base_url: &str, network: Option<Net>, feed: &Feed) -> Result<PathBuf, Error> {
+    let registry: String = base_url
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let dir = crate::config::dir()?.join("cursors").join(registry);
     let network = network.map_or("all", |n| n.as_str());
     let tag = match feed {
         Feed::BreakingUpgrades => {
-            return Ok(crate::config::dir()?.join(format!("watch-cursor-breaking-{network}")));
+            return Ok(dir.join(format!("watch-cursor-breaking-{network}")));
         }
         Feed::Deployments { tag } => tag,
     };
@@ -52,7 +64,7 @@ pub fn cursor_path(network: Option<Net>, feed: &Feed) -> Result<PathBuf, Error> 
             .collect();
         name.push_str(&format!("-tag-{safe}"));
     }
-    Ok(crate::config::dir()?.join(name))
+    Ok(dir.join(name))
 }
 
 fn read_cursor(path: &Path) -> Result<Option<String>, Error> {
@@ -185,11 +197,15 @@ impl Watcher<'_> {
                         return lost(acked, transport_reason(&e));
                     }
                 }
-                "next" => {
-                    if let Err(e) = self.event(&v["payload"]) {
-                        return End::Fatal(e);
+                "next" => match self.event(&v["payload"]) {
+                    Ok(()) => {}
+                    // An error in one event (the server could not load it, say) may pass:
+                    // reconnect and resume from the last event printed.
+                    Err(e @ Error::Api { .. }) => {
+                        return lost(acked, format!("the server sent an error: {e}"));
                     }
-                }
+                    Err(e) => return End::Fatal(e),
+                },
                 "error" => {
                     let e = &v["payload"][0];
                     return End::Fatal(Error::Api {
@@ -240,7 +256,7 @@ impl Watcher<'_> {
         if self.json {
             serde_json::to_string(ev).map_err(|e| Error::Other(format!("cannot encode JSON: {e}")))
         } else {
-            Ok(text().trim_end().to_owned())
+            Ok(crate::render::safe(text().trim_end()))
         }
     }
 }

@@ -6,7 +6,8 @@ use registry_indexer::extract::{At, Change, Executable};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Cli, Options, Server, deployment, json as parse, pretty, seeded, snapshot, write_testnet,
+    Cli, Options, Server, cursor_file, deployment, json as parse, pretty, seeded, snapshot,
+    write_testnet,
 };
 use crate::watch::Watch;
 
@@ -82,8 +83,9 @@ async fn breaking_upgrades_are_watched_and_diffed() {
         &["--json", "watch", "--breaking", "--network", "testnet"],
     )
     .await;
-    write_testnet(&db.pool, 0xd3, vec![upgrade(0xd1, data_v1, data_v2)]).await;
-    write_testnet(&db.pool, 0xd4, vec![upgrade(0xd2, hello, custom)]).await;
+    // The breaking upgrade first: what follows it (the compatible one) must not be printed.
+    write_testnet(&db.pool, 0xd3, vec![upgrade(0xd2, hello, custom)]).await;
+    write_testnet(&db.pool, 0xd4, vec![upgrade(0xd1, data_v1, data_v2)]).await;
     let line = parse(
         &watch
             .line(20)
@@ -108,7 +110,7 @@ async fn breaking_upgrades_are_watched_and_diffed() {
         "the compatible upgrade is not printed"
     );
     watch.stop().await;
-    assert!(cli.config.0.join("watch-cursor-breaking-testnet").exists());
+    assert!(cursor_file(&cli, "watch-cursor-breaking-testnet").exists());
 
     // `diff` of the latest upgrade is the API's diff of its two WASMs.
     let latest = parse(&cli.ok(&["--json", "diff", &breaking]).await);

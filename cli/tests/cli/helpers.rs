@@ -292,3 +292,20 @@ pub fn deployment(n: u8, wasm: registry_core::WasmHash) -> registry_indexer::ext
         constructor_args: None,
     }
 }
+
+/// Where the CLI keeps the watch cursor `name` for its registry (`cursors/<URL>/`, the URL's
+/// characters other than letters, digits, `.` and `-` made `_`).
+pub fn cursor_file(cli: &Cli, name: &str) -> PathBuf {
+    let registry: String = cli
+        .url
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    cli.config.0.join("cursors").join(registry).join(name)
+}

@@ -215,3 +215,28 @@ async fn completions_for_each_shell() {
     let out = cli.run(&["completions", "tcsh"]).await;
     assert_eq!(out.code, 2, "{out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_from_the_registry_cannot_drive_the_terminal() {
+    let (db, _server, cli) = setup("escapes").await;
+    let (_, id) = contract_where(&db, "c.kind = 'wasm'").await;
+    // What a hostile registry could send: an OSC 52 clipboard write and a right-to-left
+    // override (written here past the server's own sanitising).
+    sqlx::query("UPDATE contracts SET name = $1 WHERE contract_id = $2")
+        .bind("Evil\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{202e}kcatta")
+        .bind(&id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for args in [vec!["show", id.as_str()], vec!["search", "--limit", "100"]] {
+        let out = cli.ok(&args).await;
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'),
+            "{args:?}: {out:?}"
+        );
+        assert!(
+            out.contains("Evil\\u{1b}]52;c;cm0gLXJmIH4=\\u{7}\\u{202e}kcatta"),
+            "{args:?}: {out}"
+        );
+    }
+}

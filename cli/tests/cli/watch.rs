@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
 
-use crate::helpers::{Cli, Options, Server, deployment, json, seeded, write_testnet};
+use crate::helpers::{Cli, Options, Server, cursor_file, deployment, json, seeded, write_testnet};
 
 /// Deploys contract `[n; 32]` (running WASM `[n; 32]`) on testnet in the ledger after the
 /// indexer's checkpoint, as the indexer writes it; its id and ledger.
@@ -83,7 +83,7 @@ async fn watch_prints_deployments_live_and_resumes_after_restarts() {
     let mut server = Server::start(&db.url, 0, Options::default());
     let port = server.port;
     let cli = Cli::new(&server.url, "watch");
-    let cursor_file = cli.config.0.join("watch-cursor-testnet");
+    let cursor_file = cursor_file(&cli, "watch-cursor-testnet");
 
     let mut watch = Watch::start(&cli, &["--json", "watch", "--network", "testnet"]).await;
     let (a, ledger_a) = deploy(&db.pool, 0xa1).await;
