@@ -102,15 +102,20 @@ impl App {
         .map_err(StartError::Feed)?;
         let home_domains = crate::home_domain::HomeDomains::new(&config.home_domain)
             .map_err(StartError::HomeDomain)?;
-        let schema = crate::schema::build(
-            db.clone(),
-            caches.clone(),
-            config.limits.clone(),
-            config.introspection,
-            hub.clone(),
-            config.feed.retention_days,
-            home_domains,
-        );
+        let build = |check| {
+            crate::schema::build(
+                db.clone(),
+                caches.clone(),
+                config.limits.clone(),
+                config.introspection,
+                hub.clone(),
+                config.feed.retention_days,
+                home_domains.clone(),
+                check,
+            )
+        };
+        let schema = build(crate::schema::ComplexityCheck::Extension);
+        let single = build(crate::schema::ComplexityCheck::Engine);
         match &config.web_dir {
             Some(dir) if !crate::http::web::is_built(dir) => tracing::warn!(
                 "no web explorer at WEB_DIR={} (build it with `make web`); serving the API only",
@@ -155,6 +160,7 @@ impl App {
         let state = AppState {
             db,
             schema,
+            single,
             caches,
             documents: Arc::new(documents),
             limiter: Limiter::new(&config.rate_limit, redis.clone()),

@@ -17,6 +17,9 @@ pub struct AppState {
     pub db: Db,
     /// The GraphQL schema (holds its own handles to `db` and `caches`).
     pub schema: AppSchema,
+    /// The same schema for single requests over HTTP: the engine's own complexity check and
+    /// no extension, so fields resolve on the engine's fast path (`ComplexityCheck`).
+    pub single: AppSchema,
     /// Cross-request caches.
     pub caches: Arc<Caches>,
     /// The documents the server runs by id (and, in `persisted` mode, the only ones).

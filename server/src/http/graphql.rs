@@ -364,6 +364,9 @@ async fn execute(
     )
 }
 
+/// The engine's own refusal of an operation over `limit_complexity` (async-graphql's text).
+const ENGINE_TOO_COMPLEX: &str = "Query is too complex.";
+
 /// The name of an operation's span, after the OpenTelemetry GraphQL conventions: its type
 /// and name (`query Contracts`), the name bounded like the metric label; `graphql` when the
 /// document has no such operation.
@@ -441,9 +444,39 @@ async fn run(
             request = request.data(viewer.clone()).data(state.auth.clone());
         }
         let span = tracing::info_span!("graphql", otel.name = %name);
+        let viewer = viewer.clone();
         async move {
             if let Err(err) = verdict {
                 return async_graphql::Response::from_errors(vec![err]);
+            }
+            if !single {
+                return state
+                    .schema
+                    .execute(request.data(Loaders::new(&db)).data(db))
+                    .await;
+            }
+            // Kept to measure a refusal again, for a message that names the cost.
+            let again = (
+                request.query.clone(),
+                request.operation_name.clone(),
+                request.variables.clone(),
+            );
+            let response = state
+                .single
+                .execute(request.data(Loaders::new(&db)).data(db.clone()))
+                .await;
+            if !response
+                .errors
+                .iter()
+                .any(|e| e.message == ENGINE_TOO_COMPLEX)
+            {
+                return response;
+            }
+            let (query, operation, variables) = again;
+            let mut request = Request::new(query).variables(variables);
+            request.operation_name = operation;
+            if let Some(viewer) = &viewer {
+                request = request.data(viewer.clone()).data(state.auth.clone());
             }
             state
                 .schema

@@ -167,8 +167,22 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
+/// How a schema holds an operation to `GRAPHQL_MAX_COMPLEXITY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComplexityCheck {
+    /// The [`crate::guard::Complexity`] extension: its refusal names the cost, and it draws a
+    /// batch's operations from one budget. Any extension makes the engine wrap every field's
+    /// resolution in the extension chain (a boxed future per field).
+    Extension,
+    /// The engine's own check (`limit_complexity`): the same limit, no extension, so fields
+    /// resolve on the engine's fast path. For single requests; a refusal is measured again
+    /// through an `Extension` schema for its message.
+    Engine,
+}
+
 /// Builds the schema with the engine-enforced limits. Per-request data (`Loaders`) is added
 /// by the HTTP layer.
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     db: Db,
     caches: Arc<Caches>,
@@ -177,6 +191,7 @@ pub fn build(
     hub: crate::feed::Hub,
     retention_days: u32,
     home_domains: crate::home_domain::HomeDomains,
+    complexity: ComplexityCheck,
 ) -> AppSchema {
     let mut builder: SchemaBuilder<
         Query,
@@ -192,11 +207,14 @@ pub fn build(
     .data(subscriptions::EventRetention(retention_days))
     .data(db)
     .data(caches)
-    .limit_depth(limits.max_depth)
-    .extension(crate::guard::Complexity {
-        max: limits.max_complexity,
-    })
-    .data(limits);
+    .limit_depth(limits.max_depth);
+    builder = match complexity {
+        ComplexityCheck::Extension => builder.extension(crate::guard::Complexity {
+            max: limits.max_complexity,
+        }),
+        ComplexityCheck::Engine => builder.limit_complexity(limits.max_complexity),
+    };
+    builder = builder.data(limits);
     if !introspection {
         builder = builder.disable_introspection();
     }

@@ -167,3 +167,30 @@ async fn an_id_a_row_holds_is_checked_as_it_is_read() {
     assert_eq!(first_error(&body).0, "INTERNAL_SERVER_ERROR");
     assert!(!body.to_string().contains(&corrupt), "{body}");
 }
+
+/// Connections in steady use are not pinged before each statement; one that sat idle is, so
+/// a connection PostgreSQL closed meanwhile (a restart, an idle timeout) is replaced, not
+/// handed to a request.
+#[tokio::test]
+async fn connections_closed_by_the_database_while_idle_are_replaced_before_use() {
+    let app = TestApp::spawn().await;
+    known(&app.db).await;
+    let query = "{ contracts(first: 2) { totalCount } }";
+    let body = app.graphql(query, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let closed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'registry-server' AND datname = current_database()",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(!closed.is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    for _ in 0..3 {
+        let body = app
+            .graphql("{ again: contracts(first: 2) { totalCount } }", json!({}))
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+}
