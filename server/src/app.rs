@@ -15,6 +15,10 @@ use crate::db::Db;
 use crate::http::rate_limit::Limiter;
 use crate::state::AppState;
 
+/// The text the guard keeps of documents it parsed (each weighed at eight times its size):
+/// a few thousand documents of the size clients send.
+const PREPARED_DOCUMENT_BYTES: u64 = 16 << 20;
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -161,6 +165,7 @@ impl App {
             db,
             schema,
             single,
+            prepared: Arc::new(crate::guard::Prepared::new(PREPARED_DOCUMENT_BYTES)),
             caches,
             documents: Arc::new(documents),
             limiter: Limiter::new(&config.rate_limit, redis.clone()),

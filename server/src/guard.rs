@@ -352,10 +352,48 @@ fn too_complex(message: String) -> ServerError {
     err
 }
 
+/// Documents already parsed and measured, by their text and the depth they were measured to:
+/// a client sends the same few documents again and again, and parsing is the dearest part of
+/// admitting one. Bounded in bytes; only admitted documents are kept.
+pub struct Prepared {
+    cache: moka::sync::Cache<DocumentKey, std::sync::Arc<(ExecutableDocument, Work)>>,
+}
+
+/// A document's text and the depth limit it was measured to.
+type DocumentKey = (std::sync::Arc<str>, usize);
+
+impl Prepared {
+    /// A cache of up to `max_bytes` of document text (each entry weighed at eight times its
+    /// text, for the parsed tree).
+    pub fn new(max_bytes: u64) -> Prepared {
+        Prepared {
+            cache: moka::sync::Cache::builder()
+                .name("documents")
+                .weigher(|(text, _): &DocumentKey, _| {
+                    u32::try_from(text.len().saturating_mul(8)).unwrap_or(u32::MAX)
+                })
+                .max_capacity(max_bytes)
+                .time_to_idle(std::time::Duration::from_secs(3600))
+                .build(),
+        }
+    }
+
+    /// Documents kept.
+    pub fn count(&self) -> u64 {
+        self.cache.run_pending_tasks();
+        self.cache.entry_count()
+    }
+}
+
 /// Admits a request's document and returns its work, or says which cap it is past. A
 /// document that does not parse is admitted (as no work): the engine reports the syntax error
-/// the usual way.
-pub fn admit(limits: &Limits, request: &mut Request) -> Result<Work, ServerError> {
+/// the usual way. A document admitted before is not parsed again: the request gets the parsed
+/// tree from `prepared`.
+pub fn admit(
+    limits: &Limits,
+    prepared: &Prepared,
+    request: &mut Request,
+) -> Result<Work, ServerError> {
     if let Err(refusal) = scan(
         &request.query,
         limits.max_tokens,
@@ -377,10 +415,29 @@ pub fn admit(limits: &Limits, request: &mut Request) -> Result<Work, ServerError
             ),
         }));
     }
-    let Ok(doc) = request.parsed_query() else {
-        return Ok(Work::default());
+    let key = (
+        std::sync::Arc::<str>::from(request.query.as_str()),
+        limits.max_depth,
+    );
+    let cached = prepared.cache.get(&key);
+    let outcome = if let Some(entry) = &cached {
+        metrics::counter!("registry_server_cache_requests_total", "cache" => "documents", "result" => "hit").increment(1);
+        request.set_parsed_query(entry.0.clone());
+        Ok(entry.1)
+    } else {
+        metrics::counter!("registry_server_cache_requests_total", "cache" => "documents", "result" => "miss").increment(1);
+        let Ok(doc) = request.parsed_query() else {
+            return Ok(Work::default());
+        };
+        let measured = measure(doc, limits.max_depth as u64);
+        if let Ok(w) = &measured {
+            prepared
+                .cache
+                .insert(key, std::sync::Arc::new((doc.clone(), *w)));
+        }
+        measured
     };
-    let w = match measure(doc, limits.max_depth as u64) {
+    let w = match outcome {
         Ok(w) => w,
         Err(Refusal::Cycle(name)) => {
             return Err(too_complex(format!(
@@ -439,9 +496,15 @@ pub fn admit(limits: &Limits, request: &mut Request) -> Result<Work, ServerError
 
 /// Admits a batch as a whole: each operation on its own, then their fields together against
 /// `GRAPHQL_MAX_FIELDS`. Returns each operation's verdict, all refused when the sum is over.
-pub fn admit_batch(limits: &Limits, requests: &mut [Request]) -> Vec<Result<(), ServerError>> {
-    let verdicts: Vec<Result<Work, ServerError>> =
-        requests.iter_mut().map(|r| admit(limits, r)).collect();
+pub fn admit_batch(
+    limits: &Limits,
+    prepared: &Prepared,
+    requests: &mut [Request],
+) -> Vec<Result<(), ServerError>> {
+    let verdicts: Vec<Result<Work, ServerError>> = requests
+        .iter_mut()
+        .map(|r| admit(limits, prepared, r))
+        .collect();
     let fields = verdicts
         .iter()
         .filter_map(|v| v.as_ref().ok())
@@ -574,6 +637,36 @@ mod tests {
             "query($v: In = { a: { b: 1 } }) { a(x: { y: { z: 1 } }) { ... on T { ... { b } } } }";
         assert_eq!(scan(doc, 1000, 0, 2), Ok(()));
         assert_eq!(scan(doc, 1000, 0, 1), Err(TextRefusal::Depth(2)));
+    }
+
+    #[test]
+    fn admitted_documents_are_parsed_once_and_refused_ones_are_not_kept() {
+        use super::{Prepared, admit};
+        let limits = crate::config::Config::for_database("postgres://unused").limits;
+        let prepared = Prepared::new(1 << 20);
+        let text = include_str!("../../benches/queries/Q2_detail.graphql");
+        let first = admit(&limits, &prepared, &mut async_graphql::Request::new(text)).unwrap();
+        assert_eq!(prepared.count(), 1);
+        // Again: the same work, from the kept document (nothing new kept), and the request
+        // carries the parsed tree.
+        let mut again = async_graphql::Request::new(text);
+        assert_eq!(admit(&limits, &prepared, &mut again).unwrap(), first);
+        assert_eq!(prepared.count(), 1);
+        assert!(again.parsed_query().is_ok());
+        // Measured to another depth limit, it is kept apart.
+        let shallow = crate::config::Limits {
+            max_depth: 3,
+            ..limits.clone()
+        };
+        assert!(admit(&shallow, &prepared, &mut async_graphql::Request::new(text)).is_err());
+        assert_eq!(prepared.count(), 1, "a refused document is not kept");
+        // One that does not parse is admitted as no work, for the engine to report.
+        let broken = "{ contracts(first: 2) { ";
+        assert_eq!(
+            admit(&limits, &prepared, &mut async_graphql::Request::new(broken)).unwrap(),
+            super::Work::default()
+        );
+        assert_eq!(prepared.count(), 1);
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct AppState {
     pub single: AppSchema,
     /// Cross-request caches.
     pub caches: Arc<Caches>,
+    /// Documents already parsed and measured by the guard.
+    pub prepared: Arc<crate::guard::Prepared>,
     /// The documents the server runs by id (and, in `persisted` mode, the only ones).
     pub documents: Arc<crate::documents::Documents>,
     /// Per-IP request limiter.

@@ -413,10 +413,10 @@ async fn run(
     let verdicts: Vec<Result<(), async_graphql::ServerError>> = if single {
         requests
             .iter_mut()
-            .map(|r| crate::guard::admit(&state.limits, r).map(|_| ()))
+            .map(|r| crate::guard::admit(&state.limits, &state.prepared, r).map(|_| ()))
             .collect()
     } else {
-        crate::guard::admit_batch(&state.limits, &mut requests)
+        crate::guard::admit_batch(&state.limits, &state.prepared, &mut requests)
     };
     let verdicts: Vec<_> = named
         .into_iter()

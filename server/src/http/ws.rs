@@ -274,7 +274,7 @@ async fn serve(
                                 payload["query"] = Value::String(request.query.clone());
                                 bytes = serde_json::to_vec(&peek).unwrap_or(bytes);
                             }
-                            if let Err(err) = crate::guard::admit(&state_in.limits, &mut request) {
+                            if let Err(err) = crate::guard::admit(&state_in.limits, &state_in.prepared, &mut request) {
                                 conn_in.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
                                 let _ = inject_tx.send(error_message(proto, &id, &err.message, ErrorCode::QueryTooComplex)).await;
                                 continue;
@@ -572,7 +572,9 @@ pub async fn event_stream(
         .documents
         .resolve(&mut request)
         .map_err(async_graphql::ServerError::from)
-        .and_then(|()| crate::guard::admit(&state.limits, &mut request).map(|_| ()));
+        .and_then(|()| {
+            crate::guard::admit(&state.limits, &state.prepared, &mut request).map(|_| ())
+        });
     if let Err(err) = verdict {
         let body = async_graphql::Response::from_errors(vec![err]);
         let data = serde_json::to_string(&body).unwrap_or_else(|_| "{}".into());
