@@ -191,36 +191,25 @@ pub fn from_meta(
     network_id: [u8; 32],
 ) -> Result<Ledger, DecodeError> {
     let err = |message: String| DecodeError::Malformed { seq, message };
-    let (header, tx_set, processing): (_, TxSet, Vec<(TransactionResultPair, TransactionMeta)>) =
-        match meta {
-            LedgerCloseMeta::V0(m) => (
-                m.ledger_header,
-                TxSet::Classic(m.tx_set),
-                m.tx_processing
+    // Each version's processing entries have their own type, with the same two fields.
+    macro_rules! parts {
+        ($m:expr, $set:ident) => {
+            (
+                $m.ledger_header,
+                TxSet::$set($m.tx_set),
+                $m.tx_processing
                     .into_vec()
                     .into_iter()
                     .map(|p| (p.result, p.tx_apply_processing))
-                    .collect(),
-            ),
-            LedgerCloseMeta::V1(m) => (
-                m.ledger_header,
-                TxSet::Generalized(m.tx_set),
-                m.tx_processing
-                    .into_vec()
-                    .into_iter()
-                    .map(|p| (p.result, p.tx_apply_processing))
-                    .collect(),
-            ),
-            LedgerCloseMeta::V2(m) => (
-                m.ledger_header,
-                TxSet::Generalized(m.tx_set),
-                m.tx_processing
-                    .into_vec()
-                    .into_iter()
-                    .map(|p| (p.result, p.tx_apply_processing))
-                    .collect(),
-            ),
+                    .collect::<Vec<(TransactionResultPair, TransactionMeta)>>(),
+            )
         };
+    }
+    let (header, tx_set, processing) = match meta {
+        LedgerCloseMeta::V0(m) => parts!(m, Classic),
+        LedgerCloseMeta::V1(m) => parts!(m, Generalized),
+        LedgerCloseMeta::V2(m) => parts!(m, Generalized),
+    };
     let header = &header;
     let envs: Vec<&TransactionEnvelope> = match &tx_set {
         TxSet::Classic(set) => set.txs.iter().collect(),

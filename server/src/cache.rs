@@ -142,7 +142,7 @@ where
 {
     let name = cache.name().unwrap_or("unnamed").to_owned();
     if !caches.enabled {
-        metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => "bypass").increment(1);
+        count(name, "bypass");
         return init.await;
     }
     let missed = AtomicBool::new(false);
@@ -158,8 +158,7 @@ where
     } else {
         "hit"
     };
-    metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => outcome)
-        .increment(1);
+    count(name, outcome);
     result
 }
 
@@ -178,19 +177,23 @@ where
 {
     let name = cache.name().unwrap_or("unnamed").to_owned();
     if !caches.enabled {
-        metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => "bypass").increment(1);
+        count(name, "bypass");
         return init.await;
     }
     if let Some(v) = cache.get(&key).await {
-        metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => "hit")
-            .increment(1);
+        count(name, "hit");
         return Ok(Some(v));
     }
-    metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => "miss")
-        .increment(1);
+    count(name, "miss");
     let v = init.await?;
     if let Some(v) = &v {
         cache.insert(key, v.clone()).await;
     }
     Ok(v)
+}
+
+/// Counts a lookup of the cache `name`: a hit, a miss, or a bypass (caching off).
+pub fn count(name: String, result: &'static str) {
+    metrics::counter!("registry_server_cache_requests_total", "cache" => name, "result" => result)
+        .increment(1);
 }

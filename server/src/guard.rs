@@ -352,15 +352,12 @@ fn too_complex(message: String) -> ServerError {
     err
 }
 
-/// Documents already parsed and measured, by their text and the depth they were measured to:
-/// a client sends the same few documents again and again, and parsing is the dearest part of
-/// admitting one. Bounded in bytes; only admitted documents are kept.
+/// Documents already parsed and measured, by their text: a client sends the same few
+/// documents again and again, and parsing is the dearest part of admitting one. Bounded in
+/// bytes; only admitted documents are kept, and a kept one is held to the depth limit again.
 pub struct Prepared {
-    cache: moka::sync::Cache<DocumentKey, std::sync::Arc<(ExecutableDocument, Work)>>,
+    cache: moka::sync::Cache<std::sync::Arc<str>, std::sync::Arc<(ExecutableDocument, Work)>>,
 }
-
-/// A document's text and the depth limit it was measured to.
-type DocumentKey = (std::sync::Arc<str>, usize);
 
 impl Prepared {
     /// A cache of up to `max_bytes` of document text (each entry weighed at eight times its
@@ -369,7 +366,7 @@ impl Prepared {
         Prepared {
             cache: moka::sync::Cache::builder()
                 .name("documents")
-                .weigher(|(text, _): &DocumentKey, _| {
+                .weigher(|text: &std::sync::Arc<str>, _| {
                     u32::try_from(text.len().saturating_mul(8)).unwrap_or(u32::MAX)
                 })
                 .max_capacity(max_bytes)
@@ -415,27 +412,30 @@ pub fn admit(
             ),
         }));
     }
-    let key = (
-        std::sync::Arc::<str>::from(request.query.as_str()),
-        limits.max_depth,
-    );
-    let cached = prepared.cache.get(&key);
-    let outcome = if let Some(entry) = &cached {
-        metrics::counter!("registry_server_cache_requests_total", "cache" => "documents", "result" => "hit").increment(1);
-        request.set_parsed_query(entry.0.clone());
-        Ok(entry.1)
-    } else {
-        metrics::counter!("registry_server_cache_requests_total", "cache" => "documents", "result" => "miss").increment(1);
-        let Ok(doc) = request.parsed_query() else {
-            return Ok(Work::default());
-        };
-        let measured = measure(doc, limits.max_depth as u64);
-        if let Ok(w) = &measured {
-            prepared
-                .cache
-                .insert(key, std::sync::Arc::new((doc.clone(), *w)));
+    let outcome = match prepared.cache.get(request.query.as_str()) {
+        Some(entry) => {
+            crate::cache::count("documents".to_owned(), "hit");
+            request.set_parsed_query(entry.0.clone());
+            if entry.1.depth > limits.max_depth as u64 {
+                Err(Refusal::Depth(entry.1.depth))
+            } else {
+                Ok(entry.1)
+            }
         }
-        measured
+        None => {
+            crate::cache::count("documents".to_owned(), "miss");
+            let text = std::sync::Arc::<str>::from(request.query.as_str());
+            let Ok(doc) = request.parsed_query() else {
+                return Ok(Work::default());
+            };
+            let measured = measure(doc, limits.max_depth as u64);
+            if let Ok(w) = &measured {
+                prepared
+                    .cache
+                    .insert(text, std::sync::Arc::new((doc.clone(), *w)));
+            }
+            measured
+        }
     };
     let w = match outcome {
         Ok(w) => w,

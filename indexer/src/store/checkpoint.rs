@@ -42,14 +42,14 @@ pub(super) async fn lock(
 /// The last ledger of the network's newest backfill range, if any: the live indexer starts
 /// after it (the range's ledgers are the backfill's to write, done or not).
 pub async fn backfilled_through(
-    pool: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     network: Network,
 ) -> Result<Option<u32>, sqlx::Error> {
     let last: Option<i64> = sqlx::query_scalar!(
         "SELECT max(last_ledger) FROM backfill_ranges WHERE network = $1",
         network as Network,
     )
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(last.map(|l| l as u32))
 }
@@ -64,14 +64,9 @@ pub(super) async fn claim_start(
     first: u32,
 ) -> Result<(), sqlx::Error> {
     super::locks::ranges(tx, network).await?;
-    let through: Option<i64> = sqlx::query_scalar!(
-        "SELECT max(last_ledger) FROM backfill_ranges WHERE network = $1",
-        network as Network,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let through = backfilled_through(&mut *tx, network).await?;
     match through {
-        Some(through) if through >= i64::from(first) => Err(sqlx::Error::Configuration(
+        Some(through) if through >= first => Err(sqlx::Error::Configuration(
             format!(
                 "ledgers up to {through} of {network} are a backfill's range: the live \
                  indexer starts after them, not at {first}"

@@ -141,11 +141,10 @@ impl DiffQuery {
         #[graphql(validator(max_length = 64))] from: String,
         #[graphql(validator(max_length = 64))] to: String,
     ) -> async_graphql::Result<Option<AbiDiffView>> {
-        let parse = |s: &str| {
-            s.parse::<WasmHash>()
-                .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
-                .gql()
-        };
-        view(ctx, Some(parse(&from)?), Some(parse(&to)?)).await
+        let (from, to) = (
+            super::wasm_hash_arg(&from).gql()?,
+            super::wasm_hash_arg(&to).gql()?,
+        );
+        view(ctx, Some(from), Some(to)).await
     }
 }

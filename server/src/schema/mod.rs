@@ -66,6 +66,12 @@ pub fn contract_id_arg(id: &str) -> Result<ContractId, Error> {
         .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
 }
 
+/// A WASM hash argument (64 hex characters), or `BAD_USER_INPUT` with the reason.
+pub fn wasm_hash_arg(hash: &str) -> Result<WasmHash, Error> {
+    hash.parse()
+        .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
+}
+
 /// Builds a global id: `base64url("<Type>:<natural key>")`. Natural keys, not surrogate
 /// keys, so ids survive a re-index.
 pub fn global_id(type_name: &str, key: &str) -> ID {

@@ -328,10 +328,7 @@ impl WasmQuery {
         ctx: &Context<'_>,
         #[graphql(validator(max_length = 64))] hash: String,
     ) -> async_graphql::Result<Option<Wasm>> {
-        let hash: WasmHash = hash
-            .parse()
-            .map_err(|e: registry_core::ids::ParseIdError| Error::BadInput(e.to_string()))
-            .gql()?;
+        let hash = super::wasm_hash_arg(&hash).gql()?;
         Ok(crate::db::wasm::by_hash(ctx.db(), &hash)
             .await
             .gql()?
