@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod contracts;
+pub mod detail;
 pub mod events;
 pub mod publishers;
 pub mod stats;

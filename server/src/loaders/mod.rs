@@ -204,6 +204,15 @@ impl<F: BatchFn> Batcher<F> {
         Ok(Arc::new(map))
     }
 
+    /// Records a value read by another statement (one that read a parent and its relations
+    /// at once), so a later `load` of the key needs no statement. Does nothing for loaders
+    /// that keep nothing, or for a key already known.
+    pub fn prime(&self, key: F::Key, value: Option<F::Value>) {
+        if self.inner.cache {
+            self.state().cache.entry(key).or_insert(value);
+        }
+    }
+
     /// The value of a key that must exist (a foreign key): a missing row is a broken invariant.
     pub async fn load_required(&self, key: F::Key) -> async_graphql::Result<F::Value>
     where
@@ -316,6 +325,24 @@ mod tests {
         assert_eq!(b.load(7).await.unwrap(), Some(49));
         assert_eq!(b.load(0).await.unwrap(), None);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn primed_keys_are_served_without_a_batch_and_never_overwritten() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let b = Batcher::new(Squares(calls.clone()), lazy_db());
+        b.prime(3, Some(10));
+        b.prime(4, None);
+        b.prime(3, Some(11));
+        assert_eq!(b.load(3).await.unwrap(), Some(10));
+        assert_eq!(b.load(4).await.unwrap(), None);
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        assert_eq!(b.load(5).await.unwrap(), Some(25));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        let uncached = Batcher::with_cache(Squares(calls.clone()), lazy_db(), false);
+        uncached.prime(3, Some(10));
+        assert_eq!(uncached.load(3).await.unwrap(), Some(9));
     }
 
     #[tokio::test]

@@ -888,9 +888,7 @@ impl ContractQuery {
         let row = match (contract_id, name) {
             (Some(id), None) => {
                 let id = super::contract_id_arg(&id).gql()?;
-                crate::db::contracts::by_key(ctx.db(), network, &id)
-                    .await
-                    .gql()?
+                return detail(ctx, network, &id).await;
             }
             (None, Some(name)) => {
                 let name = name.trim().to_lowercase();
@@ -913,4 +911,77 @@ impl ContractQuery {
         };
         Ok(row.map(Contract::from))
     }
+}
+
+/// A contract by key, read with the relations the request selects on it in one statement,
+/// which are handed to the request's loaders (see `db::detail`).
+async fn detail(
+    ctx: &Context<'_>,
+    network: Network,
+    id: &registry_core::ContractId,
+) -> async_graphql::Result<Option<Contract>> {
+    let related = related(&ctx.look_ahead());
+    let Some(d) = crate::db::detail::by_key(ctx.db(), network, id, related)
+        .await
+        .gql()?
+    else {
+        return Ok(None);
+    };
+    let loaders = ctx.loaders();
+    let pk = d.contract.pk;
+    if let Some(rows) = d.versions {
+        loaders.versions.prime(pk, Some(rows));
+    }
+    if let Some(rows) = d.tags {
+        loaders.tags.prime(pk, Some(rows));
+    }
+    if let (Some(wasm), Some(wasm_pk)) = (d.wasm, d.contract.wasm_pk) {
+        loaders.wasm.prime(wasm_pk, wasm);
+    }
+    if let (Some(rows), Some((from, to))) = (d.daily, related.daily) {
+        loaders
+            .daily
+            .prime((pk, StatsRange { from, to }), Some(rows));
+    }
+    Ok(Some(Contract::from(d.contract)))
+}
+
+/// The relations of a contract that the selection reads through loaders. `dailyStats` is
+/// read along only when the selection asks for it once and its range is valid; otherwise
+/// its resolver reads it (and reports a bad range).
+fn related(look: &async_graphql::Lookahead<'_>) -> crate::db::detail::Related {
+    let wasm = look.field("wasm");
+    let daily = look.field("dailyStats");
+    let fields = daily.selection_fields();
+    let daily = match fields.as_slice() {
+        [field] => field.arguments().ok().and_then(|args| daily_range(&args)),
+        _ => None,
+    };
+    crate::db::detail::Related {
+        versions: look.field("versions").exists(),
+        tags: look.field("tags").exists(),
+        // The contract row carries the WASM's hash and size; anything else is the WASM's row.
+        wasm: wasm.selection_fields().iter().any(|w| {
+            w.selection_set()
+                .any(|f| !matches!(f.name(), "hash" | "sizeBytes" | "__typename"))
+        }) || look.field("implementedSeps").exists(),
+        daily: daily.map(|r| (r.from, r.to)),
+    }
+}
+
+/// The range of a `dailyStats` selection's arguments, as its resolver computes it.
+fn daily_range(args: &[(async_graphql::Name, async_graphql::Value)]) -> Option<StatsRange> {
+    use async_graphql::Value;
+    let mut days = 30;
+    let (mut from, mut to) = (None, None);
+    for (name, value) in args {
+        match (name.as_str(), value) {
+            ("days", Value::Number(n)) => days = i32::try_from(n.as_i64()?).ok()?,
+            ("from", Value::String(s)) => from = Some(Date(s.parse().ok()?)),
+            ("to", Value::String(s)) => to = Some(Date(s.parse().ok()?)),
+            (_, Value::Null) => {}
+            _ => return None,
+        }
+    }
+    stats_range(days, from, to).ok()
 }

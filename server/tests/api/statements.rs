@@ -130,3 +130,119 @@ async fn answers_with_errors_are_not_kept() {
         0
     );
 }
+
+/// Everything a detail page reads through loaders, on a contract that has all of it.
+const DETAIL: &str = r#"
+query Detail($id: String, $name: String) {
+  contract(network: MAINNET, contractId: $id, name: $name) {
+    contractId name registeredName implementedSeps
+    publisher { address displayName }
+    wasm {
+      hash sizeBytes firstSeenNetwork firstSeenLedger firstSeenAt specError sdkVersion metaError
+      functionNames meta { key value } registryReleases { network name version author ledger }
+    }
+    versions { kind ledger transactionIndex operationIndex changedAt txHash oldWasmHash newWasmHash }
+    tags { name source }
+    dailyStats(days: 7) { day invocations failedInvocations subInvocations distinctCallers eventsEmitted }
+  }
+}"#;
+
+#[tokio::test]
+async fn a_contract_and_its_relations_are_read_in_one_statement_and_answer_as_the_loaders_do() {
+    let app = TestApp::spawn_with(|c| c.cache.enabled = false).await;
+    let k = crate::helpers::known(&app.db).await;
+    sqlx::query("UPDATE contracts SET registered_name = 'custom-types' WHERE contract_id = $1")
+        .bind(&k.custom)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE contract_versions SET tx_hash = decode(repeat('ab', 32), 'hex') WHERE kind = 'upgraded'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO registry_releases (network, name, version, wasm_pk, author, ledger)
+         SELECT 'mainnet', 'custom-types', '1.0.0', wasm_pk, 'GAUTHOR', 50000200 FROM contracts WHERE contract_id = $1",
+    )
+    .bind(&k.custom)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+
+    let before = app.statements();
+    let by_key = app.graphql(DETAIL, json!({ "id": k.custom })).await;
+    assert_eq!(
+        app.statements() - before,
+        1,
+        "the contract and every relation in one statement"
+    );
+    let before = app.statements();
+    let by_name = app.graphql(DETAIL, json!({ "name": "custom-types" })).await;
+    assert!(
+        app.statements() - before >= 5,
+        "the lookup by name reads each relation through its loader"
+    );
+    let contract = &data(&by_key)["contract"];
+    assert_eq!(contract, &data(&by_name)["contract"]);
+    // The answer holds what was written, not empty lists that happen to agree.
+    assert_eq!(contract["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(contract["versions"][1]["txHash"], "ab".repeat(32));
+    assert_eq!(contract["versions"][1]["oldWasmHash"], k.hello_hash);
+    assert_eq!(
+        contract["tags"],
+        json!([{ "name": "example", "source": "MANUAL" }, { "name": "testing", "source": "MANUAL" }])
+    );
+    assert_eq!(contract["dailyStats"].as_array().unwrap().len(), 2);
+    assert_eq!(contract["dailyStats"][1]["invocations"], 10);
+    assert_eq!(contract["wasm"]["registryReleases"][0]["version"], "1.0.0");
+    assert!(
+        !contract["wasm"]["functionNames"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // A contract without WASM, and one that does not exist.
+    let sac = app
+        .graphql(
+            "query($id: String!) { contract(network: TESTNET, contractId: $id) { wasm { firstSeenLedger } versions { ledger } tags { name } } }",
+            json!({ "id": k.sac }),
+        )
+        .await;
+    assert_eq!(
+        data(&sac)["contract"],
+        json!({ "wasm": null, "versions": [], "tags": [{ "name": "sep-41" }, { "name": "stellar-asset" }] })
+    );
+    let missing = app
+        .graphql(DETAIL, json!({ "id": crate::helpers::contract_id(99) }))
+        .await;
+    assert_eq!(data(&missing)["contract"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn statistics_asked_for_twice_or_with_a_bad_range_are_still_answered_by_their_resolver() {
+    let app = TestApp::spawn_with(|c| c.cache.enabled = false).await;
+    let k = crate::helpers::known(&app.db).await;
+    let body = app
+        .graphql(
+            "query($id: String!) { contract(network: MAINNET, contractId: $id) {
+               week: dailyStats(days: 7) { invocations } today: dailyStats(days: 1) { invocations } } }",
+            json!({ "id": k.custom }),
+        )
+        .await;
+    assert_eq!(
+        data(&body)["contract"],
+        json!({ "week": [{ "invocations": 5 }, { "invocations": 10 }], "today": [] })
+    );
+    let body = app
+        .graphql(
+            "query($id: String!) { contract(network: MAINNET, contractId: $id) { dailyStats(days: 0) { day } } }",
+            json!({ "id": k.custom }),
+        )
+        .await;
+    let (code, message) = crate::helpers::first_error(&body);
+    assert_eq!(code, "BAD_USER_INPUT");
+    assert!(message.contains("`days`"), "{message}");
+}
