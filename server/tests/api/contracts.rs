@@ -315,3 +315,17 @@ async fn oldest_and_name_orderings_sort_as_named() {
         ]
     );
 }
+
+#[tokio::test]
+async fn new_contracts_go_straight_into_the_search_index() {
+    // A pending list of unsorted new documents would be read in full by every search until a
+    // vacuum merged it; cleaning it reports how many pages it held.
+    let app = TestApp::spawn().await;
+    seeded(&app.db, 300).await;
+    let pending: i64 =
+        sqlx::query_scalar("SELECT gin_clean_pending_list('contracts_search_idx'::regclass)")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(pending, 0, "pages of documents waiting outside the index");
+}
