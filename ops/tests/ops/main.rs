@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alertmanager;
 mod backup;
 mod compose;
 mod dashboards;
