@@ -165,6 +165,36 @@ impl Env {
         self.raw(name).unwrap_or(default).to_owned()
     }
 
+    /// The `service.name` traces are exported under: `OTEL_SERVICE_NAME`, else the
+    /// `service.name` of `OTEL_RESOURCE_ATTRIBUTES` (comma-separated `key=value` pairs, values
+    /// percent-encoded), else `default`; an empty value counts as unset. The OpenTelemetry
+    /// specification's order: `OTEL_SERVICE_NAME` wins.
+    pub fn service_name(&mut self, default: &str) -> String {
+        if let Some(name) = self.raw("OTEL_SERVICE_NAME").map(str::trim)
+            && !name.is_empty()
+        {
+            return name.to_owned();
+        }
+        let from_attributes = self.raw("OTEL_RESOURCE_ATTRIBUTES").and_then(|attrs| {
+            attrs
+                .split(',')
+                .filter_map(|pair| pair.split_once('='))
+                .filter(|(key, _)| key.trim() == "service.name")
+                .map(|(_, value)| percent_decode(value.trim()))
+                .next_back()
+        });
+        match from_attributes {
+            Some(Ok(name)) if !name.is_empty() => name,
+            Some(Err(())) => {
+                self.problem(
+                    "OTEL_RESOURCE_ATTRIBUTES: service.name is not valid percent-encoded UTF-8",
+                );
+                default.to_owned()
+            }
+            _ => default.to_owned(),
+        }
+    }
+
     /// Ends the pass: `Ok` when no problem was recorded.
     pub fn finish(self) -> Result<(), ConfigError> {
         if self.problems.is_empty() {
@@ -173,6 +203,24 @@ impl Env {
             Err(ConfigError(self.problems))
         }
     }
+}
+
+/// `%XX` sequences decoded (W3C Baggage's encoding of `OTEL_RESOURCE_ATTRIBUTES` values).
+fn percent_decode(s: &str) -> Result<String, ()> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3).ok_or(())?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| ())?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| ())
 }
 
 /// An endpoint URL as it may be logged or shown: scheme, host and port. Credentials become
@@ -233,6 +281,45 @@ impl fmt::Debug for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_service_name_comes_from_otel_service_name_then_resource_attributes() {
+        let name = |pairs: &[(&str, &str)]| {
+            let mut env = Env::from_pairs(pairs.iter().copied());
+            let name = env.service_name("soroban-registry-api");
+            (name, env.finish().map_err(|e| e.to_string()))
+        };
+        let ok = |s: &str| (s.to_owned(), Ok(()));
+        assert_eq!(name(&[]), ok("soroban-registry-api"));
+        assert_eq!(
+            name(&[("OTEL_SERVICE_NAME", "")]),
+            ok("soroban-registry-api")
+        );
+        assert_eq!(name(&[("OTEL_SERVICE_NAME", " api-eu ")]), ok("api-eu"));
+        let attrs = "deployment.environment=prod, service.name = api%20eu%2C1";
+        assert_eq!(name(&[("OTEL_RESOURCE_ATTRIBUTES", attrs)]), ok("api eu,1"));
+        assert_eq!(
+            name(&[
+                ("OTEL_RESOURCE_ATTRIBUTES", attrs),
+                ("OTEL_SERVICE_NAME", "wins")
+            ]),
+            ok("wins")
+        );
+        assert_eq!(
+            name(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=")]),
+            ok("soroban-registry-api")
+        );
+        assert_eq!(
+            name(&[("OTEL_RESOURCE_ATTRIBUTES", "service.namespace=x")]),
+            ok("soroban-registry-api")
+        );
+        let (fallback, problems) = name(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=a%zz")]);
+        assert_eq!(fallback, "soroban-registry-api");
+        assert!(
+            problems.unwrap_err().contains("OTEL_RESOURCE_ATTRIBUTES"),
+            "a bad value is reported"
+        );
+    }
 
     #[test]
     fn endpoints_are_shown_without_credentials_or_keys() {

@@ -1,6 +1,7 @@
-//! One tracing setup for both binaries: `RUST_LOG` filters the log lines, `LOG_FORMAT` picks
+//! One tracing setup for every binary: `RUST_LOG` filters the log lines, `LOG_FORMAT` picks
 //! `text` (the default, for people) or `json` (one object per line, for log shippers), and
-//! with `OTLP_ENDPOINT` set, spans are exported as OpenTelemetry traces over OTLP/HTTP.
+//! with `OTLP_ENDPOINT` set, spans are exported as OpenTelemetry traces over OTLP/HTTP, under
+//! the binary's `service.name` (`OTEL_SERVICE_NAME` overrides its default).
 //!
 //! Two layers on one registry, each with its own filter:
 //!
@@ -60,8 +61,10 @@ pub struct Options<'a> {
     pub format: LogFormat,
     /// `RUST_LOG` (or the binary's default).
     pub filter: &'a str,
-    /// The `service.name` of the exported spans: `registry-server`, `registry-indexer`.
-    pub service: &'static str,
+    /// The `service.name` of the exported spans: `soroban-registry-api`,
+    /// `soroban-registry-indexer`, `soroban-registry-verifier` unless `OTEL_SERVICE_NAME` says
+    /// otherwise (each binary's `Config` reads it: see [`crate::env::Env::service_name`]).
+    pub service: &'a str,
     /// `OTLP_ENDPOINT`: the collector's OTLP/HTTP base URL (`http://jaeger:4318`), or its
     /// full traces URL (ending in `/v1/traces`). None: no traces are exported.
     pub otlp_endpoint: Option<&'a str>,
@@ -148,10 +151,11 @@ pub fn install(opts: Options<'_>) -> Result<Telemetry, TelemetryError> {
     let mut telemetry = Telemetry::default();
     if let Some(endpoint) = opts.otlp_endpoint.filter(|e| !e.is_empty()) {
         let provider = provider(endpoint, opts.service)?;
-        let tracer = provider.tracer(opts.service);
+        let tracer = provider.tracer(opts.service.to_owned());
         let ours = Targets::new()
             .with_target("registry_server", Level::DEBUG)
             .with_target("registry_indexer", Level::DEBUG)
+            .with_target("registry_verifier", Level::DEBUG)
             .with_target("registry_core", Level::DEBUG);
         layers.push(
             tracing_opentelemetry::layer()
@@ -191,7 +195,7 @@ fn ids_of(id: &tracing::span::Id, dispatch: &Dispatch) -> Option<(String, String
         .then(|| (sc.trace_id().to_string(), sc.span_id().to_string()))
 }
 
-fn provider(endpoint: &str, service: &'static str) -> Result<SdkTracerProvider, TelemetryError> {
+fn provider(endpoint: &str, service: &str) -> Result<SdkTracerProvider, TelemetryError> {
     use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 
     let runtime = tokio::runtime::Handle::try_current().map_err(|_| TelemetryError::NoRuntime)?;
@@ -215,8 +219,10 @@ fn provider(endpoint: &str, service: &'static str) -> Result<SdkTracerProvider, 
         .with_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
+    // The builder's detectors add OTEL_RESOURCE_ATTRIBUTES' other attributes; the name is the
+    // one the binary's configuration resolved (which already honours both variables).
     let resource = opentelemetry_sdk::Resource::builder()
-        .with_service_name(service)
+        .with_service_name(service.to_owned())
         .build();
     Ok(SdkTracerProvider::builder()
         .with_batch_exporter(exporter)

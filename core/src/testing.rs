@@ -150,12 +150,26 @@ impl TestDb {
         let template = template_name();
         let mut admin = admin_connection(&admin_url).await;
         ensure_template(&mut admin, &admin_url, &template).await;
+        Self::create(
+            admin,
+            admin_url,
+            &format!("TEMPLATE \"{template}\" STRATEGY FILE_COPY"),
+        )
+        .await
+    }
+
+    /// A fresh database with no migration applied (not even `_sqlx_migrations`): what a new
+    /// deployment starts from.
+    pub async fn empty() -> TestDb {
+        let admin_url = server_url();
+        let admin = admin_connection(&admin_url).await;
+        Self::create(admin, admin_url, "").await
+    }
+
+    async fn create(mut admin: PgConnection, admin_url: String, clause: &str) -> TestDb {
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());
         admin
-            .execute(
-                format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\" STRATEGY FILE_COPY")
-                    .as_str(),
-            )
+            .execute(format!("CREATE DATABASE \"{name}\" {clause}").as_str())
             .await
             .expect("create test database");
         let _ = admin.close().await;

@@ -48,9 +48,15 @@ pub struct Config {
     /// `OTLP_ENDPOINT` (optional): the OTLP/HTTP collector that receives traces
     /// (`http://jaeger:4318`); unset, no traces are exported.
     pub otlp_endpoint: Option<String>,
+    /// `OTEL_SERVICE_NAME` (default [`Config::SERVICE_NAME`]; else the `service.name` of
+    /// `OTEL_RESOURCE_ATTRIBUTES`): the `service.name` of the exported traces.
+    pub service_name: String,
 }
 
 impl Config {
+    /// The `service.name` of the indexer's traces unless `OTEL_SERVICE_NAME` says otherwise.
+    pub const SERVICE_NAME: &'static str = "soroban-registry-indexer";
+
     /// Every variable the indexer reads.
     pub const VARS: &'static [&'static str] = &[
         "DATABASE_URL",
@@ -73,6 +79,8 @@ impl Config {
         "RUST_LOG",
         "LOG_FORMAT",
         "OTLP_ENDPOINT",
+        "OTEL_SERVICE_NAME",
+        "OTEL_RESOURCE_ATTRIBUTES",
     ];
 
     /// Reads the configuration, recording every problem in `env`.
@@ -116,6 +124,7 @@ impl Config {
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),
             otlp_endpoint: env.http_url("OTLP_ENDPOINT", "an OTLP/HTTP collector"),
+            service_name: env.service_name(Config::SERVICE_NAME),
         };
         if !matches!(config.log_format.as_str(), "text" | "json") {
             env.problem(format!(
@@ -130,6 +139,30 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn traces_are_named_after_the_service_unless_otel_service_name_says_otherwise() {
+        let name = |pairs: &[(&str, &str)]| {
+            let mut env = Env::from_pairs(
+                [("DATABASE_URL", "postgres://x/y")]
+                    .into_iter()
+                    .chain(pairs.iter().copied()),
+            );
+            let config = Config::from_env(&mut env).unwrap();
+            env.finish().unwrap();
+            config.service_name
+        };
+        assert_eq!(name(&[]), "soroban-registry-indexer");
+        assert_eq!(
+            name(&[("OTEL_SERVICE_NAME", "")]),
+            "soroban-registry-indexer"
+        );
+        assert_eq!(name(&[("OTEL_SERVICE_NAME", "indexer-eu")]), "indexer-eu");
+        assert_eq!(
+            name(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=indexer-attr")]),
+            "indexer-attr"
+        );
+    }
 
     #[test]
     fn poll_interval_outside_1_to_300_is_refused_with_a_clear_message() {

@@ -1,7 +1,8 @@
 //! `registry-indexer`: follows one Stellar network through its RPC and fills the registry.
 //!
 //! Run: `registry-indexer` (or `registry-indexer run`) with `DATABASE_URL` and
-//! `STELLAR_NETWORK` set (see `.env.example`). Other commands: `migrate`, `retag`,
+//! `STELLAR_NETWORK` set (see `.env.example`). Other commands: `migrate` (`migrate status`
+//! reports the schema's history without changing it), `retag`,
 //! `spec FILE.wasm [--abi]`, `inspect-tx` / `inspect-ledger` (what the registry makes of a
 //! transaction or a ledger).
 
@@ -25,8 +26,11 @@ struct Cli {
 enum Command {
     /// Follow the network and index it (the default).
     Run,
-    /// Apply pending database migrations to DATABASE_URL.
-    Migrate,
+    /// Apply pending database migrations to DATABASE_URL (`migrate status` reports them).
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateCommand>,
+    },
     /// Re-apply the auto-tag rules to every contract.
     Retag,
     /// Write the history before the live indexer's first ledger from a SEP-54 ledger archive
@@ -94,6 +98,55 @@ enum Command {
         /// The file, or - for stdin.
         file: PathBuf,
     },
+}
+
+/// `registry-indexer migrate …`; without one, the migrations are applied.
+#[derive(Subcommand)]
+enum MigrateCommand {
+    /// Report every migration of this binary and of DATABASE_URL's `_sqlx_migrations`:
+    /// applied (and when), pending, checksum_mismatch, dirty (failed) or unknown (applied by a
+    /// newer binary). Reads only: it works with the read-only role and creates nothing.
+    #[command(after_help = "\
+Exit status:
+  0  every migration is applied and matches its file
+  1  the database could not be reached or read
+  2  DATABASE_URL is not set, or bad arguments
+  3  migrations are pending (and nothing else is wrong): `registry-indexer migrate` applies them
+  4  problems: a checksum mismatch, a dirty (failed) migration, or one unknown to this binary;
+     `registry-indexer migrate` refuses to run until they are resolved (wins over 3)")]
+    Status {
+        /// Print JSON instead of a table: {"status": "current"|"pending"|"problems",
+        /// "exit_code", "counts": {state: n}, "migrations": [{"version", "description",
+        /// "state", "known", "applied_at"}]}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `registry-indexer migrate status`: prints the report and exits with its status.
+async fn migrate_status(json: bool) -> ! {
+    use registry_indexer::migrate;
+    let url = database_url();
+    let mut conn = match migrate::connect_read_only(&url).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("registry-indexer migrate status: cannot connect to the database: {e}");
+            std::process::exit(1);
+        }
+    };
+    let status = match migrate::status(&mut conn).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("registry-indexer migrate status: cannot read _sqlx_migrations: {e}");
+            std::process::exit(1);
+        }
+    };
+    if json {
+        println!("{:#}", status.to_json());
+    } else {
+        print!("{}", status.to_table());
+    }
+    std::process::exit(status.exit_code());
 }
 
 /// The bytes of FILE, or of stdin for `-`.
@@ -211,7 +264,7 @@ async fn main() -> anyhow::Result<()> {
             let telemetry = telemetry::install(telemetry::Options {
                 format,
                 filter: &config.log_filter,
-                service: "registry-indexer",
+                service: &config.service_name,
                 otlp_endpoint: config.otlp_endpoint.as_deref(),
             })?;
             let metrics_addr = registry_indexer::metrics::serve(config.metrics_addr).await?;
@@ -232,7 +285,13 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
-        Command::Migrate => {
+        Command::Migrate {
+            action: Some(MigrateCommand::Status { json }),
+        } => {
+            telemetry::init(format, &filter);
+            migrate_status(json).await;
+        }
+        Command::Migrate { action: None } => {
             telemetry::init(format, &filter);
             let pool = registry_indexer::migrate::connect(&database_url(), 2).await?;
             let applied = registry_indexer::migrate::run(&pool).await?;

@@ -37,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
     let telemetry = telemetry::install(telemetry::Options {
         format: config.log_format.parse().unwrap_or(LogFormat::Text),
         filter: &config.log_filter,
-        service: "registry-server",
+        service: &config.service_name,
         otlp_endpoint: config.otlp_endpoint.as_deref(),
     })?;
     tracing::info!(database = %config.database_url.redacted_url(), listen = %config.listen, traces = telemetry.exporting(), "starting registry-server");

@@ -42,9 +42,15 @@ pub struct Config {
     pub log_format: String,
     /// `OTLP_ENDPOINT` (optional): the OTLP/HTTP collector that receives traces.
     pub otlp_endpoint: Option<String>,
+    /// `OTEL_SERVICE_NAME` (default [`Config::SERVICE_NAME`]; else the `service.name` of
+    /// `OTEL_RESOURCE_ATTRIBUTES`): the `service.name` of the exported traces.
+    pub service_name: String,
 }
 
 impl Config {
+    /// The `service.name` of the verifier's traces unless `OTEL_SERVICE_NAME` says otherwise.
+    pub const SERVICE_NAME: &'static str = "soroban-registry-verifier";
+
     /// Every variable the verifier reads.
     pub const VARS: &'static [&'static str] = &[
         "DATABASE_URL",
@@ -60,6 +66,8 @@ impl Config {
         "RUST_LOG",
         "LOG_FORMAT",
         "OTLP_ENDPOINT",
+        "OTEL_SERVICE_NAME",
+        "OTEL_RESOURCE_ATTRIBUTES",
     ];
 
     /// Reads the configuration, recording every problem in `env`.
@@ -105,6 +113,7 @@ impl Config {
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),
             otlp_endpoint: env.http_url("OTLP_ENDPOINT", "an OTLP/HTTP collector"),
+            service_name: env.service_name(Config::SERVICE_NAME),
         };
         if !matches!(config.log_format.as_str(), "text" | "json") {
             env.problem(format!(
@@ -135,6 +144,30 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn traces_are_named_after_the_service_unless_otel_service_name_says_otherwise() {
+        let name = |pairs: &[(&str, &str)]| {
+            let mut env = Env::from_pairs(
+                [("DATABASE_URL", "postgres://x/y")]
+                    .into_iter()
+                    .chain(pairs.iter().copied()),
+            );
+            let config = Config::from_env(&mut env).unwrap();
+            env.finish().unwrap();
+            config.service_name
+        };
+        assert_eq!(name(&[]), "soroban-registry-verifier");
+        assert_eq!(
+            name(&[("OTEL_SERVICE_NAME", "")]),
+            "soroban-registry-verifier"
+        );
+        assert_eq!(name(&[("OTEL_SERVICE_NAME", "verifier-eu")]), "verifier-eu");
+        assert_eq!(
+            name(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=verifier-attr")]),
+            "verifier-attr"
+        );
+    }
 
     #[test]
     fn bad_values_are_each_reported() {

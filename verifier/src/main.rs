@@ -34,7 +34,7 @@ async fn main() -> anyhow::Result<()> {
     let telemetry = telemetry::install(telemetry::Options {
         format,
         filter: &config.log_filter,
-        service: "registry-verifier",
+        service: &config.service_name,
         otlp_endpoint: config.otlp_endpoint.as_deref(),
     })?;
     let metrics = registry_core::metrics_endpoint::serve(config.metrics_addr).await?;

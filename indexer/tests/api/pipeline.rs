@@ -27,6 +27,7 @@ pub fn config(db: &TestDb, rpc: &SimRpc, network: Network) -> Config {
         log_filter: "info".into(),
         log_format: "text".into(),
         otlp_endpoint: None,
+        service_name: Config::SERVICE_NAME.into(),
     }
 }
 

@@ -1,18 +1,20 @@
 //! With `OTLP_ENDPOINT`, the indexer binary exports a span per batch (`index batch`) with the
-//! RPC fetch, the decoding and the database write below it.
+//! RPC fetch, the decoding and the database write below it, under the `service.name`
+//! `soroban-registry-indexer` unless `OTEL_SERVICE_NAME` says otherwise.
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use registry_core::Network;
-use registry_core::otlp_receiver::OtlpReceiver;
+use registry_core::otlp_receiver::{OtlpReceiver, ReceivedSpan};
 use registry_core::testing::TestDb;
 use registry_devtools::sim::chain::Profile;
 
 use crate::pipeline::{checkpoint, sim};
 
-#[tokio::test]
-async fn the_indexer_exports_a_span_per_batch_with_its_steps_below_it() {
+/// Runs `registry-indexer run` (with `env` added) over a simulated chain until it has caught
+/// up, stops it with SIGTERM, and returns the spans it exported.
+async fn exported_spans(env: &[(&str, &str)]) -> Vec<ReceivedSpan> {
     let receiver = OtlpReceiver::start().await;
     let db = TestDb::new().await;
     let rpc = sim(Profile::test(), 3, 12).await;
@@ -27,6 +29,9 @@ async fn the_indexer_exports_a_span_per_batch_with_its_steps_below_it() {
         .env("STELLAR_POLL_INTERVAL_SECS", "1")
         .env("RUST_LOG", "error")
         .env("OTLP_ENDPOINT", &receiver.url)
+        .env_remove("OTEL_SERVICE_NAME")
+        .env_remove("OTEL_RESOURCE_ATTRIBUTES")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -51,11 +56,17 @@ async fn the_indexer_exports_a_span_per_batch_with_its_steps_below_it() {
         .expect("the indexer exits within 30 s of SIGTERM")
         .unwrap();
     assert!(status.success(), "{status}");
+    receiver.spans()
+}
 
-    let spans = receiver.spans();
+#[tokio::test]
+async fn the_indexer_exports_a_span_per_batch_with_its_steps_below_it() {
+    let spans = exported_spans(&[]).await;
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
     assert!(
-        spans.iter().all(|s| s.service == "registry-indexer"),
+        spans
+            .iter()
+            .all(|s| s.service == "soroban-registry-indexer"),
         "{spans:?}"
     );
     let batches: Vec<_> = spans.iter().filter(|s| s.name == "index batch").collect();
@@ -85,4 +96,19 @@ async fn the_indexer_exports_a_span_per_batch_with_its_steps_below_it() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn otel_service_name_names_the_indexers_traces() {
+    let spans = exported_spans(&[("OTEL_SERVICE_NAME", "registry-indexer-testnet")]).await;
+    assert!(
+        spans.iter().any(|s| s.name == "index batch"),
+        "no batch was exported: {spans:?}"
+    );
+    assert!(
+        spans
+            .iter()
+            .all(|s| s.service == "registry-indexer-testnet"),
+        "{spans:?}"
+    );
 }

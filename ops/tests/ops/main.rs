@@ -1,5 +1,5 @@
-//! Checks of the deployment files (docker/) against the code, the Prometheus and
-//! Alertmanager tools' own checks, and the backup drill on real PostgreSQL.
+//! Checks of the deployment files (docker/) and of migrations/ against the code, the
+//! Prometheus and Alertmanager tools' own checks, and the backup drill on real PostgreSQL.
 //!
 //! Run: `cargo nextest run -p registry-ops-tests` (part of `make test`, which installs
 //! promtool and amtool first through `scripts/ensure-tools`).
@@ -13,6 +13,7 @@ mod dashboards;
 mod docs;
 mod images;
 mod k8s;
+mod migrations;
 mod prometheus;
 mod scripts;
 

@@ -1,6 +1,7 @@
 //! With `OTLP_ENDPOINT`, the server binary exports its spans: one per GraphQL operation named
 //! after it, under the HTTP request's span, with the loaders and SQL statements below it; the
-//! `x-trace-id` a client gets is the trace's id, and JSON log lines carry it.
+//! `x-trace-id` a client gets is the trace's id, and JSON log lines carry it. The spans'
+//! `service.name` is `soroban-registry-api` unless `OTEL_SERVICE_NAME` says otherwise.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -17,24 +18,46 @@ fn ancestors<'a>(spans: &'a [ReceivedSpan], span: &ReceivedSpan) -> Vec<&'a Rece
     OtlpReceiver::ancestors(spans, span)
 }
 
+/// The server binary on `db`, exporting to `receiver`, logging JSON to a piped stderr.
+fn server(db: &TestDb, receiver: &OtlpReceiver) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_registry-server"));
+    cmd.env("DATABASE_URL", &db.url)
+        .env("HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("LOG_FORMAT", "json")
+        .env("OTLP_ENDPOINT", &receiver.url)
+        .env("RESPONSE_CACHE_TTL_MS", "0")
+        .env("WEB_DIR", "")
+        .env_remove("OTEL_SERVICE_NAME")
+        .env_remove("OTEL_RESOURCE_ATTRIBUTES")
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// SIGTERM: the server drains and flushes its last spans before it exits.
+async fn stop(server: &mut tokio::process::Child) {
+    let pid = server.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), server.wait())
+        .await
+        .expect("the server exits within 30 s of SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
 #[tokio::test]
 async fn the_server_exports_an_operation_span_with_loader_and_sql_children() {
     let receiver = OtlpReceiver::start().await;
     let db = TestDb::new().await;
     seeded(&db, 30).await;
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_registry-server"))
-        .env("DATABASE_URL", &db.url)
-        .env("HOST", "127.0.0.1")
-        .env("PORT", "0")
-        .env("LOG_FORMAT", "json")
+    let mut server = server(&db, &receiver)
         // sqlx logs each statement at TRACE inside the statement's span.
         .env("RUST_LOG", "info,sqlx::query=trace")
-        .env("OTLP_ENDPOINT", &receiver.url)
-        .env("RESPONSE_CACHE_TTL_MS", "0")
-        .env("WEB_DIR", "")
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .expect("registry-server starts");
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
@@ -88,23 +111,13 @@ async fn the_server_exports_an_operation_span_with_loader_and_sql_children() {
         .unwrap();
     assert_eq!(health.status(), 200);
 
-    // SIGTERM: the server drains and flushes its last spans before it exits.
-    let pid = server.id().unwrap().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    let status = tokio::time::timeout(Duration::from_secs(30), server.wait())
-        .await
-        .expect("the server exits within 30 s of SIGTERM")
-        .unwrap();
-    assert!(status.success(), "{status}");
+    stop(&mut server).await;
     logs.extend(rest.await.unwrap());
 
     let spans = receiver.spans();
     let names = || spans.iter().map(|s| s.name.as_str()).collect::<Vec<_>>();
     assert!(
-        spans.iter().all(|s| s.service == "registry-server"),
+        spans.iter().all(|s| s.service == "soroban-registry-api"),
         "{spans:?}"
     );
     assert!(
@@ -182,5 +195,54 @@ async fn the_server_exports_an_operation_span_with_loader_and_sql_children() {
         traced
             .iter()
             .all(|l| l["span_id"].as_str().is_some_and(|s| s.len() == 16))
+    );
+}
+
+#[tokio::test]
+async fn otel_service_name_names_the_servers_traces() {
+    let receiver = OtlpReceiver::start().await;
+    let db = TestDb::new().await;
+    let mut server = server(&db, &receiver)
+        .env("RUST_LOG", "info")
+        .env("OTEL_SERVICE_NAME", "registry-api-eu")
+        // OTEL_SERVICE_NAME wins over the resource attributes' service.name.
+        .env(
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "service.name=from-attributes,deployment.environment=test",
+        )
+        .spawn()
+        .expect("registry-server starts");
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let port = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(p) = serde_json::from_str::<Value>(&line)
+                .ok()
+                .and_then(|v| v["port"].as_u64())
+            {
+                return p;
+            }
+        }
+        panic!("the server exited before listening");
+    })
+    .await
+    .expect("the server listens within 30 s");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&json!({ "query": "query Named { contracts(first: 1) { edges { cursor } } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    stop(&mut server).await;
+
+    let spans = receiver.spans();
+    assert!(
+        spans.iter().any(|s| s.name == "query Named"),
+        "the operation was not exported: {spans:?}"
+    );
+    assert!(
+        spans.iter().all(|s| s.service == "registry-api-eu"),
+        "{spans:?}"
     );
 }

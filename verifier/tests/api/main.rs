@@ -5,4 +5,5 @@
 
 mod github;
 mod queue;
+mod traces;
 mod verdicts;
