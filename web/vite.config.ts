@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { ApiConfigError, resolveEndpoints } from './src/lib/api';
 
 // The API server the dev server forwards /graphql to (HTTP and WebSocket).
 const api = process.env.REGISTRY_API ?? 'http://127.0.0.1:3001';
@@ -24,7 +25,30 @@ function documentsManifest(): Plugin {
   };
 }
 
-/** Writes .br and .gz beside every text asset; the server sends them to clients that accept them. */
+/** Stops a build given a malformed VITE_API_URL or VITE_API_WS_URL (the API's URL, see
+ * src/lib/api.ts), rather than shipping an explorer that cannot start. */
+function apiUrlCheck(): Plugin {
+  return {
+    name: 'registry-api-url-check',
+    apply: 'build',
+    configResolved(config) {
+      try {
+        resolveEndpoints(
+          undefined,
+          { apiUrl: config.env.VITE_API_URL, wsUrl: config.env.VITE_API_WS_URL },
+          { protocol: 'http:', host: 'localhost' },
+        );
+      } catch (e) {
+        if (e instanceof ApiConfigError) throw new Error(e.message);
+        throw e;
+      }
+    },
+  };
+}
+
+/** Writes .br and .gz beside every text asset; the server sends them to clients that accept them.
+ * Not for config.js, which is edited where the explorer is deployed: a stale compressed twin
+ * would be served instead of the edit. */
 function precompress(): Plugin {
   let outDir = 'dist';
   return {
@@ -41,6 +65,7 @@ function precompress(): Plugin {
         });
       for (const file of walk(outDir)) {
         if (!/\.(js|css|html|svg|json)$/.test(file)) continue;
+        if (file === join(outDir, 'config.js')) continue;
         const bytes = readFileSync(file);
         writeFileSync(`${file}.gz`, gzipSync(bytes, { level: 9 }));
         writeFileSync(
@@ -53,7 +78,7 @@ function precompress(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), documentsManifest(), precompress()],
+  plugins: [react(), apiUrlCheck(), documentsManifest(), precompress()],
   build: {
     target: 'es2022',
     sourcemap: false,
@@ -66,7 +91,10 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/graphql': { target: api, ws: true, changeOrigin: true },
+      // The server sees the API's own origin: it refuses WebSockets from pages of an origin it
+      // does not know (CORS_ALLOWED_ORIGINS), and this dev server's is not one.
+      '/graphql': { target: api, ws: true, changeOrigin: true, headers: { origin: new URL(api).origin } },
+      '/auth': { target: api, changeOrigin: true },
     },
   },
   test: {

@@ -177,6 +177,7 @@ impl App {
             limits: config.limits.clone(),
             graphiql: config.graphiql,
             web_dir: config.web_dir.clone(),
+            cors: Arc::new(config.cors_allowed_origins.clone()),
             hub,
             feed: config.feed.clone(),
             ws_connections: crate::http::ws::ConnectionCounts::new(redis.clone()),

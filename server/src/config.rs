@@ -133,6 +133,103 @@ impl std::str::FromStr for IpNet {
     }
 }
 
+/// `CORS_ALLOWED_ORIGINS`: the sites whose pages may use `/graphql` from another origin (the
+/// explorer hosted on its own site). Empty: none (the explorer served by the server itself is
+/// same-origin and needs nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedOrigins {
+    /// `*`: every origin.
+    any: bool,
+    /// Each origin as browsers send it in `Origin` (`https://explorer.example.org`).
+    origins: Vec<String>,
+}
+
+impl AllowedOrigins {
+    /// Every origin (`*`).
+    pub fn any() -> AllowedOrigins {
+        AllowedOrigins {
+            any: true,
+            origins: Vec::new(),
+        }
+    }
+
+    /// Parses a comma-separated list of origins (`scheme://host[:port]`, http or https, no
+    /// path, no trailing slash), or `*` alone. An error says which entry is wrong and why.
+    pub fn parse(raw: &str) -> Result<AllowedOrigins, String> {
+        let entries: Vec<&str> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .collect();
+        if entries.contains(&"*") {
+            return if entries.len() == 1 {
+                Ok(AllowedOrigins::any())
+            } else {
+                Err(
+                    "`*` (every origin) stands alone: it cannot be combined with other origins"
+                        .into(),
+                )
+            };
+        }
+        let mut origins = Vec::new();
+        for entry in entries {
+            let origin = parse_origin(entry).map_err(|why| {
+                format!("{entry:?} is not an origin: {why} (expected scheme://host[:port], like https://explorer.example.org)")
+            })?;
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        Ok(AllowedOrigins {
+            any: false,
+            origins,
+        })
+    }
+
+    /// Whether no origin is allowed.
+    pub fn is_empty(&self) -> bool {
+        !self.any && self.origins.is_empty()
+    }
+
+    /// Whether every origin is (`*`).
+    pub fn is_any(&self) -> bool {
+        self.any
+    }
+
+    /// Whether a page of `origin` (an `Origin` header's value) may use the API.
+    pub fn allows(&self, origin: &str) -> bool {
+        self.any || self.origins.iter().any(|o| o == origin)
+    }
+}
+
+/// One origin, serialized as browsers send it: scheme and host in lowercase, the scheme's
+/// default port left out, an international domain name in its ASCII form.
+fn parse_origin(entry: &str) -> Result<String, &'static str> {
+    let Some((scheme, rest)) = entry.split_once("://") else {
+        return Err("it has no scheme");
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err("only http and https pages are served to browsers");
+    }
+    if rest.contains('*') {
+        return Err("wildcards are not supported: list each origin, or `*` alone for every origin");
+    }
+    if rest.ends_with('/') {
+        return Err("it ends with a slash");
+    }
+    if rest.contains(['/', '?', '#']) {
+        return Err("an origin has no path, query or fragment");
+    }
+    if rest.contains('@') {
+        return Err("an origin has no user name or password");
+    }
+    let url = reqwest::Url::parse(entry).map_err(|_| "its host or port is not valid")?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host");
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
 /// Cache settings (moka).
 #[derive(Debug, Clone)]
 pub struct CacheConfig {
@@ -231,6 +328,9 @@ pub struct Config {
     pub graphiql: bool,
     /// `WEB_DIR` (default `web/dist`; empty turns it off): the built web explorer, served at `/`.
     pub web_dir: Option<PathBuf>,
+    /// `CORS_ALLOWED_ORIGINS` (default empty): the origins whose pages may call `/graphql` from
+    /// another site (HTTP with CORS, and the WebSocket's `Origin` check).
+    pub cors_allowed_origins: AllowedOrigins,
     /// `SHUTDOWN_TIMEOUT_SECS` (default 10): how long in-flight requests may finish after a
     /// shutdown signal.
     pub shutdown_timeout: Duration,
@@ -241,6 +341,9 @@ pub struct Config {
     /// `OTLP_ENDPOINT` (optional): the OTLP/HTTP collector that receives traces
     /// (`http://jaeger:4318`); unset, no traces are exported.
     pub otlp_endpoint: Option<String>,
+    /// `OTEL_SERVICE_NAME` (default [`Config::SERVICE_NAME`]; else the `service.name` of
+    /// `OTEL_RESOURCE_ATTRIBUTES`): the `service.name` of the exported traces.
+    pub service_name: String,
     /// Sign-in (SEP-10).
     pub auth: crate::auth::AuthConfig,
     /// How contracts' home domains are asked which accounts may claim them.
@@ -248,6 +351,9 @@ pub struct Config {
 }
 
 impl Config {
+    /// The `service.name` of the server's traces unless `OTEL_SERVICE_NAME` says otherwise.
+    pub const SERVICE_NAME: &'static str = "soroban-registry-api";
+
     /// Every variable the server reads.
     pub const VARS: &'static [&'static str] = &[
         "DATABASE_URL",
@@ -279,6 +385,7 @@ impl Config {
         "GRAPHQL_DOCUMENTS_FILE",
         "GRAPHIQL",
         "WEB_DIR",
+        "CORS_ALLOWED_ORIGINS",
         "RATE_LIMIT_PER_SECOND",
         "RATE_LIMIT_BURST",
         "RATE_LIMIT_IPV6_PREFIX",
@@ -304,6 +411,8 @@ impl Config {
         "RUST_LOG",
         "LOG_FORMAT",
         "OTLP_ENDPOINT",
+        "OTEL_SERVICE_NAME",
+        "OTEL_RESOURCE_ATTRIBUTES",
         "REGISTRY_MODE",
         "AUTH_SIGNING_KEY",
         "AUTH_JWT_SECRET",
@@ -424,6 +533,14 @@ impl Config {
                 timeout: Duration::from_millis(env.int("REDIS_TIMEOUT_MS", 100, 1, 60_000)),
             }
         });
+        let cors_allowed_origins =
+            match AllowedOrigins::parse(&env.string("CORS_ALLOWED_ORIGINS", "")) {
+                Ok(o) => o,
+                Err(e) => {
+                    env.problem(format!("CORS_ALLOWED_ORIGINS: {e}"));
+                    AllowedOrigins::default()
+                }
+            };
         let cache = CacheConfig {
             enabled: env.bool("CACHE_ENABLED", true),
             max_capacity: env.int("CACHE_MAX_CAPACITY", 10_000, 1, 100_000_000),
@@ -490,10 +607,12 @@ impl Config {
             web_dir: Some(env.string("WEB_DIR", "web/dist"))
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
+            cors_allowed_origins,
             shutdown_timeout: Duration::from_secs(env.int("SHUTDOWN_TIMEOUT_SECS", 10, 0, 3600)),
             log_filter: env.string("RUST_LOG", "info"),
             log_format: env.string("LOG_FORMAT", "text"),
             otlp_endpoint: env.http_url("OTLP_ENDPOINT", "an OTLP/HTTP collector"),
+            service_name: env.service_name(Config::SERVICE_NAME),
             auth: crate::auth::AuthConfig::from_env(env, port),
             home_domain: crate::home_domain::HomeDomainConfig {
                 timeout: Duration::from_secs(env.int("HOME_DOMAIN_TIMEOUT_SECS", 5, 1, 60)),
@@ -537,6 +656,27 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn traces_are_named_after_the_service_unless_otel_service_name_says_otherwise() {
+        let name = |pairs: &[(&str, &str)]| {
+            let mut env = Env::from_pairs(
+                [("DATABASE_URL", "postgres://x/y")]
+                    .into_iter()
+                    .chain(pairs.iter().copied()),
+            );
+            let config = Config::from_env(&mut env).unwrap();
+            env.finish().unwrap();
+            config.service_name
+        };
+        assert_eq!(name(&[]), "soroban-registry-api");
+        assert_eq!(name(&[("OTEL_SERVICE_NAME", "")]), "soroban-registry-api");
+        assert_eq!(name(&[("OTEL_SERVICE_NAME", "api-eu")]), "api-eu");
+        assert_eq!(
+            name(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=api-attr")]),
+            "api-attr"
+        );
+    }
 
     #[test]
     fn bad_values_are_all_reported_by_name() {
@@ -594,6 +734,56 @@ mod tests {
             err.contains("AUTH_JWT_SECRET: expected at least 32 bytes"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn allowed_origins_are_exact_origins_or_every_one() {
+        let parsed = AllowedOrigins::parse(
+            " https://Explorer.Example.org , http://127.0.0.1:8080,https://explorer.example.org:443,",
+        )
+        .unwrap();
+        // As browsers send them: lowercase, no default port; duplicates once.
+        assert!(parsed.allows("https://explorer.example.org"));
+        assert!(parsed.allows("http://127.0.0.1:8080"));
+        assert!(!parsed.allows("http://explorer.example.org"));
+        assert!(!parsed.allows("https://explorer.example.org.evil.example"));
+        assert!(!parsed.allows("null"));
+        assert_eq!(parsed.origins.len(), 2);
+        let empty = AllowedOrigins::parse("").unwrap();
+        assert!(empty.is_empty() && !empty.allows("https://explorer.example.org"));
+        let any = AllowedOrigins::parse("*").unwrap();
+        assert!(any.is_any() && any.allows("https://anything.example"));
+    }
+
+    #[test]
+    fn bad_allowed_origins_are_refused_at_start_with_the_reason() {
+        for (raw, why) in [
+            ("https://explorer.example.org/", "ends with a slash"),
+            ("https://explorer.example.org/app", "no path"),
+            ("https://explorer.example.org?x=1", "no path, query"),
+            ("explorer.example.org", "no scheme"),
+            ("ftp://explorer.example.org", "only http and https"),
+            ("https://*.example.org", "wildcards are not supported"),
+            ("https://user@explorer.example.org", "no user name"),
+            (
+                "https://explorer.example.org:99999",
+                "host or port is not valid",
+            ),
+            ("null", "no scheme"),
+            (
+                "*,https://explorer.example.org",
+                "`*` (every origin) stands alone",
+            ),
+        ] {
+            let mut env = Env::from_pairs([
+                ("DATABASE_URL", "postgres://x/y"),
+                ("CORS_ALLOWED_ORIGINS", raw),
+            ]);
+            let _ = Config::from_env(&mut env);
+            let err = env.finish().unwrap_err().to_string();
+            assert!(err.starts_with("CORS_ALLOWED_ORIGINS: "), "{raw}: {err}");
+            assert!(err.contains(why), "{raw}: {err}");
+        }
     }
 
     #[test]

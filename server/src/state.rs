@@ -38,6 +38,8 @@ pub struct AppState {
     pub graphiql: bool,
     /// The built web explorer served at `/`, when there is one.
     pub web_dir: Option<std::path::PathBuf>,
+    /// The origins whose pages may use `/graphql` from another site (`CORS_ALLOWED_ORIGINS`).
+    pub cors: Arc<crate::config::AllowedOrigins>,
     /// The live feed's hub (one LISTEN connection for the process).
     pub hub: Hub,
     /// Subscription limits and timings.

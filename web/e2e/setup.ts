@@ -22,6 +22,8 @@ declare module 'vitest' {
     adminUrl: string;
     databaseUrl: string;
     binDir: string;
+    /** The simulated network's RPC (sign-in reads accounts there). */
+    rpcUrl: string;
   }
 }
 
@@ -125,6 +127,7 @@ export default async function setup(project: TestProject) {
   project.provide('adminUrl', adminUrl);
   project.provide('databaseUrl', databaseUrl);
   project.provide('binDir', binDir);
+  project.provide('rpcUrl', rpcUrl);
   return async () => {
     for (const child of [explorer.server, open.server, sim]) await stop(child);
   };

@@ -3,6 +3,13 @@
 //! errors have the shapes SEP-10 gives them (`{transaction, network_passphrase}`, `{token}`,
 //! `{error}`); sign-in has its own, stricter rate limit (`AUTH_RATE_LIMIT_PER_MINUTE`). Every
 //! answer allows any origin, as SEP-10 asks, so that wallets in browsers can sign in.
+//!
+//! `CORS_ALLOWED_ORIGINS` (which `/graphql` follows) does not apply here, on purpose: SEP-10
+//! requires `Access-Control-Allow-Origin: *` on these endpoints, and an open origin costs
+//! nothing: nothing is sent with the request that a page could borrow (no cookie; the token is
+//! in the answer's body, and only for a challenge the account's own key signed). The explorer
+//! on a site of its own signs in here unchanged; what it then does with the token goes through
+//! `/graphql`, which only listed origins may use.
 
 use std::net::SocketAddr;
 

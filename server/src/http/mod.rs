@@ -5,9 +5,11 @@
 //! (sign-in), `/health` (the process is up) and the web explorer (`web/`'s built files) at every other path. Operators'
 //! routes (`ADMIN_PORT`): `/ready` (the database answers and its schema is current),
 //! `/metrics` (Prometheus) and `/health`. The rate limit, the concurrency limit and the request
-//! timeout guard `/graphql` only.
+//! timeout guard `/graphql` only. Pages of another origin may use `/graphql` only when
+//! `CORS_ALLOWED_ORIGINS` lists it (`cors`), WebSocket included.
 
 pub mod auth;
+pub mod cors;
 pub mod graphql;
 pub mod health;
 pub mod load;
@@ -38,6 +40,12 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             rate_limit::middleware,
+        ))
+        // Outermost: refusals of the limits carry the CORS headers too (a page can read them),
+        // and preflights and refused origins cost no request of the client's rate.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            cors::middleware,
         ));
     Router::new()
         .merge(graphql)

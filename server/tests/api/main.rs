@@ -7,6 +7,7 @@ mod attacks;
 mod auth;
 mod chain_facts;
 mod contracts;
+mod cors;
 mod diffs;
 mod documents;
 mod errors;

@@ -7,6 +7,7 @@ import type { Network } from '../gql/graphql';
 import { Account } from './Account';
 import { ErrorBoundary } from './ErrorBoundary';
 import { IndexerStatusQuery } from './IndexerStatus';
+import { endpoints } from '../lib/api';
 import {
   DEFAULT_NETWORK,
   NETWORKS,
@@ -167,7 +168,7 @@ export function Layout() {
       <footer className="site-footer">
         <p>
           Every Soroban contract on Stellar, read from the chain. The same data is served as a
-          GraphQL API at <a href="/graphql">/graphql</a>.
+          GraphQL API at <a href={endpoints().graphql}>{endpoints().graphql}</a>.
         </p>
       </footer>
     </NetworkContext.Provider>

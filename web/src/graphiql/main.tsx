@@ -6,14 +6,22 @@ import { GraphiQL } from 'graphiql';
 import { createRoot } from 'react-dom/client';
 import 'graphiql/style.css';
 import './graphiql.css';
-
-const http = new URL('/graphql', window.location.href);
-const ws = new URL(http);
-ws.protocol = http.protocol === 'https:' ? 'wss:' : 'ws:';
-
-const fetcher = createGraphiQLFetcher({ url: http.href, subscriptionUrl: ws.href });
+import { Misconfigured } from '../components/States';
+import { ApiConfigError, endpoints } from '../lib/api';
 
 const root = document.getElementById('graphiql');
 if (root) {
-  createRoot(root).render(<GraphiQL fetcher={fetcher} defaultQuery={'{\n  contracts(first: 5) {\n    nodes { contractId name network }\n  }\n}\n'} />);
+  try {
+    // The explorer's API (lib/api.ts): this origin, unless config.js or the build names another.
+    const api = endpoints();
+    const fetcher = createGraphiQLFetcher({
+      url: new URL(api.graphql, window.location.href).href,
+      subscriptionUrl: api.graphqlWs,
+    });
+    createRoot(root).render(<GraphiQL fetcher={fetcher} defaultQuery={'{\n  contracts(first: 5) {\n    nodes { contractId name network }\n  }\n}\n'} />);
+  } catch (e) {
+    if (!(e instanceof ApiConfigError)) throw e;
+    console.error(`GraphiQL cannot start: ${e.message}`);
+    createRoot(root).render(<Misconfigured message={e.message} />);
+  }
 }

@@ -1,7 +1,8 @@
 // The GraphQL client: queries over HTTP POST, subscriptions over one WebSocket
-// (graphql-transport-ws), both to /graphql on this origin. Every operation is sent by the
-// sha256 the build embedded in it (its id in persisted-documents.json), never as text, so a
-// server that runs only trusted documents (GRAPHQL_DOCUMENTS=persisted) serves the explorer.
+// (graphql-transport-ws), both to /graphql on this origin or at the API's configured URL
+// (lib/api.ts). Every operation is sent by the sha256 the build embedded in it (its id in
+// persisted-documents.json), never as text, so a server that runs only trusted documents
+// (GRAPHQL_DOCUMENTS=persisted) serves the explorer.
 // When someone is signed in (lib/session.ts), every request carries the token: as
 // `Authorization: Bearer` over HTTP, in `connection_init`'s payload over the WebSocket.
 import {
@@ -13,6 +14,7 @@ import {
   subscriptionExchange,
 } from 'urql';
 import { createClient as createWsClient } from 'graphql-ws';
+import { type Endpoints, endpoints } from './api';
 import { authorization, setSession, subscribeSession } from './session';
 
 type Listener = () => void;
@@ -81,8 +83,8 @@ async function backoff(retries: number) {
   await new Promise((r) => setTimeout(r, wait));
 }
 
-export function makeClient(location: Location = window.location): Client {
-  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+export function makeClient(api: Endpoints = endpoints()): Client {
+  const wsUrl = api.graphqlWs;
   // Set when the socket is closed because the session changed: it reconnects at once.
   let signedInOrOut = false;
   const ws = createWsClient({
@@ -124,7 +126,7 @@ export function makeClient(location: Location = window.location): Client {
     ws.terminate();
   });
   return new Client({
-    url: '/graphql',
+    url: api.graphql,
     // A page seen before shows at once from the cache and is then read again: the registry
     // changes every few seconds.
     requestPolicy: 'cache-and-network',

@@ -11,6 +11,7 @@
 //     };
 //
 // - else Freighter (freighter.app), through @stellar/freighter-api, loaded only when used.
+import { endpoints } from './api';
 import { sessionFromToken, type Session } from './session';
 
 /** A wallet that can sign the challenge. */
@@ -93,10 +94,15 @@ async function authAnswer<T>(res: Response, step: string): Promise<T> {
 }
 
 /**
- * Signs in with `signer`: asks `/auth` for a challenge for its account, has the signer sign
- * it, and exchanges it for a token. Every failure is a SignInError that says which step failed.
+ * Signs in with `signer`: asks `/auth` (on the API's server, `auth`) for a challenge for its
+ * account, has the signer sign it, and exchanges it for a token. Every failure is a SignInError
+ * that says which step failed.
  */
-export async function signIn(signer: Signer, fetcher: typeof fetch = fetch): Promise<Session> {
+export async function signIn(
+  signer: Signer,
+  fetcher: typeof fetch = fetch,
+  auth: string = endpoints().auth,
+): Promise<Session> {
   const who = signer.name ?? 'The wallet';
   let address: string;
   try {
@@ -109,7 +115,7 @@ export async function signIn(signer: Signer, fetcher: typeof fetch = fetch): Pro
   }
   let res: Response;
   try {
-    res = await fetcher(`/auth?account=${encodeURIComponent(address)}`, { headers: { accept: 'application/json' } });
+    res = await fetcher(`${auth}?account=${encodeURIComponent(address)}`, { headers: { accept: 'application/json' } });
   } catch (e) {
     throw new SignInError(`The registry could not be reached: ${message(e)}`);
   }
@@ -124,7 +130,7 @@ export async function signIn(signer: Signer, fetcher: typeof fetch = fetch): Pro
     throw e instanceof SignInError ? e : new SignInError(`${who} did not sign: ${message(e)}`);
   }
   try {
-    res = await fetcher('/auth', {
+    res = await fetcher(auth, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ transaction: signed }),
