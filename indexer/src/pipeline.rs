@@ -144,7 +144,7 @@ impl Indexer {
                 }
             }
         };
-        crate::migrate::run(&pool)
+        crate::migrate::run_at_start(&pool)
             .await
             .map_err(|e| Fatal::Setup(format!("migrations failed: {e}")))?;
         let lock = locks::acquire(&url, config.network).await?;

@@ -36,6 +36,19 @@ pub async fn run(pool: &PgPool) -> Result<usize, sqlx::migrate::MigrateError> {
         .saturating_sub(before as usize))
 }
 
+/// Applies every pending migration as `registry-indexer run` does at start: like [`run`], but a
+/// migration applied by a newer release is accepted. Migrations are expand/contract, so the
+/// previous release runs on the newer schema; without this, rolling the indexer back after a
+/// release that added a migration would stop it at start.
+pub async fn run_at_start(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    let migrator = sqlx::migrate::Migrator {
+        migrations: registry_core::db::MIGRATOR.migrations.clone(),
+        ignore_missing: true,
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    migrator.run(pool).await
+}
+
 /// `registry-indexer migrate status`: 0, every migration is applied and matches its file.
 pub const EXIT_CURRENT: i32 = 0;
 /// `registry-indexer migrate status`: migrations are pending (`registry-indexer migrate`

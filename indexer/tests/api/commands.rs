@@ -472,3 +472,27 @@ fn migrate_status_fails_clearly_without_a_database_and_documents_its_exit_codes(
         assert!(help.contains(&code), "{code:?} is not explained:\n{help}");
     }
 }
+
+#[tokio::test]
+async fn the_indexer_starts_on_a_schema_a_newer_release_extended_and_migrate_does_not() {
+    // A rollback: a newer release applied a migration this binary does not know.
+    let db = TestDb::new().await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (29991231000000, 'added by a newer release', true, '\\x00', 0)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    registry_indexer::migrate::run_at_start(&db.pool)
+        .await
+        .expect("`run` goes on: migrations are expand/contract");
+    // (Last: a refused run leaves its migration lock held by the pooled connection.)
+    let refused = registry_indexer::migrate::run(&db.pool).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("29991231000000")),
+        "`migrate` refuses a history it does not know: {refused:?}"
+    );
+}
