@@ -192,21 +192,39 @@ fn sort_expr(order: Order) -> (&'static str, bool, &'static str) {
         Order::Oldest => ("c.created_at", false, "sort_at"),
         Order::Name => ("lower(coalesce(c.name, c.contract_id))", false, "sort_text"),
         Order::MostInvoked { .. } => ("coalesce(inv.n, 0)", true, "sort_num"),
-        Order::Relevance => (
-            "ts_rank(c.search, websearch_to_tsquery('english', ",
-            true,
-            "sort_rank",
-        ),
+        Order::Relevance => ("ts_rank(c.search, ", true, "sort_rank"),
     }
 }
 
-fn push_sort_expr(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery) {
+/// Where a page's rows come from. A relevance page of a one-word search reads the word's ranks
+/// (`contract_search_ranks`: `ts_rank` of the word in each contract's document, kept by a
+/// trigger) in rank order and stops after the page; any other search ranks every match.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Contracts,
+    WordRanks,
+}
+
+fn push_sort_expr(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, source: Source) {
+    if source == Source::WordRanks {
+        qb.push("r.rank");
+        return;
+    }
     let (expr, _, _) = sort_expr(q.order);
     qb.push(expr);
     if q.order == Order::Relevance {
-        qb.push_bind(q.filter.search.clone().unwrap_or_default())
-            .push("))");
+        push_query(qb, q).push(")");
     }
+}
+
+/// `websearch_to_tsquery('english', <the search>)`.
+fn push_query<'a, 'q>(
+    qb: &'q mut QueryBuilder<'a, Postgres>,
+    q: &PageQuery,
+) -> &'q mut QueryBuilder<'a, Postgres> {
+    qb.push("websearch_to_tsquery('english', ")
+        .push_bind(q.filter.search.clone().unwrap_or_default())
+        .push(")")
 }
 
 /// The contract columns of `ContractRow`, as selected from `contracts c`.
@@ -228,20 +246,58 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<S
     if scope.is_some() {
         qb.push(", q.key AS scope_key");
     }
-    qb.push(" FROM (SELECT ").push(CONTRACT_COLUMNS).push(", ");
-    push_sort_expr(qb, q);
-    qb.push(" AS sort_value FROM contracts c");
-    if let Order::MostInvoked { .. } = q.order {
-        qb.push(" LEFT JOIN inv ON inv.contract_pk = c.pk");
+    qb.push(" FROM (");
+    if q.order == Order::Relevance {
+        // PostgreSQL runs only the branch whose condition on the search holds.
+        push_candidates(qb, q, scope, Source::WordRanks, dir);
+        qb.push(" UNION ALL ");
     }
-    qb.push(" WHERE true");
+    push_candidates(qb, q, scope, Source::Contracts, dir);
+    qb.push(") x LEFT JOIN wasm_codes w ON w.pk = x.wasm_pk LEFT JOIN publishers p ON p.pk = x.publisher_pk ORDER BY x.sort_value")
+        .push(dir)
+        .push(", x.pk")
+        .push(dir);
+}
+
+/// One `(SELECT … LIMIT n)` of a page's rows with their sort value.
+fn push_candidates(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    q: &PageQuery,
+    scope: Option<Scope>,
+    source: Source,
+    dir: &str,
+) {
+    qb.push("(SELECT ").push(CONTRACT_COLUMNS).push(", ");
+    push_sort_expr(qb, q, source);
+    qb.push(" AS sort_value FROM ");
+    match source {
+        Source::WordRanks => {
+            qb.push(
+                "contract_search_ranks r JOIN contracts c ON c.pk = r.contract_pk WHERE numnode(",
+            );
+            push_query(qb, q).push(") = 1 AND r.term = ");
+            push_query(qb, q).push("::text");
+        }
+        Source::Contracts => {
+            qb.push("contracts c");
+            if let Order::MostInvoked { .. } = q.order {
+                qb.push(" LEFT JOIN inv ON inv.contract_pk = c.pk");
+            }
+            qb.push(" WHERE true");
+            if q.order == Order::Relevance {
+                qb.push(" AND numnode(");
+                push_query(qb, q).push(") <> 1");
+            }
+        }
+    }
     if let Some(scope) = scope {
         qb.push(" AND ").push(scope.condition());
     }
     push_filter(qb, &q.filter);
+    let descending = dir == " DESC";
     if let Some((value, pk)) = &q.seek {
         qb.push(" AND (");
-        push_sort_expr(qb, q);
+        push_sort_expr(qb, q, source);
         qb.push(", c.pk) ")
             .push(if descending { "<" } else { ">" })
             .push(" (");
@@ -254,16 +310,13 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<S
         qb.push(", ").push_bind(*pk).push(")");
     }
     qb.push(" ORDER BY ");
-    push_sort_expr(qb, q);
+    push_sort_expr(qb, q, source);
     qb.push(dir)
         .push(", c.pk")
         .push(dir)
         .push(" LIMIT ")
-        .push_bind(q.limit);
-    qb.push(") x LEFT JOIN wasm_codes w ON w.pk = x.wasm_pk LEFT JOIN publishers p ON p.pk = x.publisher_pk ORDER BY x.sort_value")
-        .push(dir)
-        .push(", x.pk")
-        .push(dir);
+        .push_bind(q.limit)
+        .push(")");
 }
 
 fn push_invocations_cte(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery) {

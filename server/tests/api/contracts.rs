@@ -329,3 +329,111 @@ async fn new_contracts_go_straight_into_the_search_index() {
             .unwrap();
     assert_eq!(pending, 0, "pages of documents waiting outside the index");
 }
+
+/// The contracts a search matches, best first, ranked by PostgreSQL over every match: the
+/// order the API must give whichever way it reads them.
+async fn ranked_in_sql(app: &TestApp, q: &str, network: Option<&str>) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT contract_id FROM contracts WHERE search @@ websearch_to_tsquery('english', $1)
+           AND ($2::text IS NULL OR network::text = $2)
+         ORDER BY ts_rank(search, websearch_to_tsquery('english', $1)) DESC, pk DESC",
+    )
+    .bind(q)
+    .bind(network)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// Every page of a relevance search through the API, forwards.
+async fn ranked_by_api(app: &TestApp, q: &str, filter: Value, page: i64) -> Vec<String> {
+    let mut filter = filter;
+    filter["search"] = json!(q);
+    let mut got = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let body = app
+            .graphql(
+                PAGE,
+                json!({ "first": page, "after": after, "order": "RELEVANCE", "filter": filter }),
+            )
+            .await;
+        got.extend(ids(&body));
+        let info = &data(&body)["contracts"]["pageInfo"];
+        if info["hasNextPage"] != json!(true) {
+            return got;
+        }
+        after = info["endCursor"].as_str().map(str::to_owned);
+    }
+}
+
+#[tokio::test]
+async fn one_word_searches_read_kept_ranks_in_the_order_ranking_every_match_gives() {
+    let app = TestApp::spawn_with(|c| c.cache.enabled = false).await;
+    seeded(&app.db, 600).await;
+    // Names, tags and descriptions change after insertion: the kept ranks follow.
+    sqlx::query("UPDATE contracts SET name = 'Token Oracle Token' WHERE pk IN (SELECT pk FROM contracts ORDER BY pk LIMIT 3)")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO tags (name) VALUES ('oracle-token') ON CONFLICT DO NOTHING")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO contract_tags (contract_pk, tag_pk, source) SELECT c.pk, t.pk, 'manual' FROM contracts c, tags t WHERE t.name = 'oracle-token' AND c.pk % 7 = 0 ON CONFLICT DO NOTHING")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    for (q, filter, page) in [
+        ("token", json!({}), 25),
+        ("oracle", json!({}), 40),
+        ("oracle", json!({ "network": "MAINNET" }), 10),
+        ("royalties", json!({}), 7),
+        // Several words: every match is ranked, as before.
+        ("fungible token", json!({}), 30),
+    ] {
+        let expected = ranked_in_sql(
+            &app,
+            q,
+            filter["network"]
+                .as_str()
+                .map(|n| n.to_lowercase())
+                .as_deref(),
+        )
+        .await;
+        assert!(
+            expected.len() > page as usize,
+            "{q}: more than one page ({})",
+            expected.len()
+        );
+        assert_eq!(
+            ranked_by_api(&app, q, filter.clone(), page).await,
+            expected,
+            "{q} {filter}"
+        );
+    }
+    // Backwards from the end gives the same order.
+    let expected = ranked_in_sql(&app, "token", None).await;
+    let body = app
+        .graphql(
+            PAGE,
+            json!({ "last": 5, "order": "RELEVANCE", "filter": { "search": "token" } }),
+        )
+        .await;
+    assert_eq!(ids(&body), expected[expected.len() - 5..].to_vec());
+
+    // The one-word search reads the kept ranks: a rank changed there moves its contract.
+    let last = expected.last().unwrap().clone();
+    sqlx::query("UPDATE contract_search_ranks SET rank = 1000 WHERE term = '''token''' AND contract_pk = (SELECT pk FROM contracts WHERE contract_id = $1)")
+        .bind(&last)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let body = app
+        .graphql(
+            PAGE,
+            json!({ "first": 1, "order": "RELEVANCE", "filter": { "search": "token" } }),
+        )
+        .await;
+    assert_eq!(ids(&body), vec![last]);
+}
