@@ -90,6 +90,16 @@ fn rss_mb(pid: Option<u32>) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU seconds a process has used (user + system), from `/proc/PID/stat` (`self` for this one).
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces) start after its last ')'.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    // utime and stime are fields 14 and 15 of stat(5), in USER_HZ (100 per second on Linux).
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
 struct Shared {
     start: Instant,
     ids: HashMap<String, u32>,
@@ -218,6 +228,11 @@ async fn main() -> anyhow::Result<()> {
     // Let every subscription register before the first event.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_connected = rss_mb(args.server_pid);
+    let server_pid = args.server_pid.map(|p| p.to_string());
+    let cpu_at_start = (
+        server_pid.as_deref().and_then(cpu_seconds),
+        cpu_seconds("self"),
+    );
 
     // The writer: one deployment per tick, each its own batch (transaction + NOTIFY).
     let mut rss_max = rss_connected.unwrap_or(0.0);
@@ -275,6 +290,10 @@ async fn main() -> anyhow::Result<()> {
         }
         rss_max = rss_max.max(rss_mb(args.server_pid).unwrap_or(0.0));
     }
+    let cpu = (
+        server_pid.as_deref().and_then(cpu_seconds),
+        cpu_seconds("self"),
+    );
     let _ = stop_tx.send(true);
     let mut latencies: Vec<u64> = Vec::with_capacity(expected as usize);
     let mut lost = 0u64;
@@ -320,6 +339,17 @@ async fn main() -> anyhow::Result<()> {
         "latency_ms": { "p50": percentile(&latencies, 0.5), "p99": percentile(&latencies, 0.99), "max": percentile(&latencies, 1.0) },
         "connect_seconds": connect_secs,
         "server_rss_mb": { "idle": rss_idle, "connected": rss_connected, "max": rss_max },
+        // From the first event until the last delivery (or the drain's end): the server's CPU
+        // and this client's (its writer, its sockets and its bookkeeping).
+        "cpu_seconds": {
+            "server": cpu.0.zip(cpu_at_start.0).map(|(b, a)| b - a),
+            "client": cpu.1.zip(cpu_at_start.1).map(|(b, a)| b - a),
+        },
+        "cpu_ms_per_1000_deliveries": {
+            "server": cpu.0.zip(cpu_at_start.0).filter(|_| delivered > 0).map(|(b, a)| (b - a) * 1e6 / delivered as f64),
+            "client": cpu.1.zip(cpu_at_start.1).filter(|_| delivered > 0).map(|(b, a)| (b - a) * 1e6 / delivered as f64),
+        },
+        "pinning": std::env::var("FEED_PINNING").unwrap_or_else(|_| "none".into()),
     });
     println!("{report}");
     Ok(())
