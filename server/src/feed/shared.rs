@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex, Weak};
 
 use async_graphql::http::WebSocketProtocols;
 use async_graphql::{Request, ServerError};
-use axum::extract::ws::Utf8Bytes;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
@@ -37,45 +36,9 @@ pub enum Frame {
     Complete,
 }
 
-/// One result of a group, with its WebSocket text frames as members need them: a frame's text
-/// depends only on the protocol and the subscription id, and most clients of a group use the
-/// same ones (`"1"`), so it is written once and each member sends a shared copy.
-pub struct Delivery {
-    pub frame: Frame,
-    texts: Mutex<Vec<(WebSocketProtocols, Box<str>, Utf8Bytes)>>,
-}
-
-/// Distinct (protocol, id) texts kept per delivery; members with other ids get their own.
-const TEXTS_KEPT: usize = 8;
-
-impl Delivery {
-    fn new(frame: Frame) -> Delivery {
-        Delivery {
-            frame,
-            texts: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// The text frame of this result for subscription `id` over `protocol`.
-    pub fn text(&self, protocol: WebSocketProtocols, id: &str) -> Utf8Bytes {
-        let mut texts = self.texts.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, _, text)) = texts
-            .iter()
-            .find(|(p, i, _)| *p == protocol && i.as_ref() == id)
-        {
-            return text.clone();
-        }
-        let text = Utf8Bytes::from(frame_text(protocol, id, &self.frame));
-        if texts.len() < TEXTS_KEPT {
-            texts.push((protocol, id.into(), text.clone()));
-        }
-        text
-    }
-}
-
 /// A running shared subscription.
 pub struct Group {
-    tx: broadcast::Sender<Arc<Delivery>>,
+    tx: broadcast::Sender<Arc<Frame>>,
     task: tokio::task::JoinHandle<()>,
     key: ShareKey,
     registry: Weak<Registry>,
@@ -120,7 +83,7 @@ impl Registry {
 /// A member's handle: keeps its group alive and receives its frames.
 pub struct Membership {
     pub group: Arc<Group>,
-    pub rx: broadcast::Receiver<Arc<Delivery>>,
+    pub rx: broadcast::Receiver<Arc<Frame>>,
 }
 
 /// What makes two subscriptions the same: the whole request (document, variables,
@@ -235,12 +198,12 @@ pub fn join(state: &AppState, key: ShareKey, payload: &Value) -> Option<Membersh
                 }
             };
             let stop = matches!(frame, Frame::Error { .. });
-            let _ = sender.send(Arc::new(Delivery::new(frame)));
+            let _ = sender.send(Arc::new(frame));
             if stop {
                 return;
             }
         }
-        let _ = sender.send(Arc::new(Delivery::new(Frame::Complete)));
+        let _ = sender.send(Arc::new(Frame::Complete));
     });
     let group = Arc::new(Group {
         tx,
@@ -304,33 +267,8 @@ pub fn lagged_text(
 
 #[cfg(test)]
 mod tests {
-    use super::{Delivery, Frame, TEXTS_KEPT, frame_text, share_key};
-    use async_graphql::http::WebSocketProtocols;
+    use super::share_key;
     use serde_json::json;
-
-    #[test]
-    fn a_delivery_writes_each_protocol_and_id_once_and_every_member_gets_its_own_id() {
-        let d = Delivery::new(Frame::Next {
-            payload: r#"{"data":{"x":1}}"#.into(),
-            cursor: None,
-        });
-        let ws = WebSocketProtocols::GraphQLWS;
-        let old = WebSocketProtocols::SubscriptionsTransportWS;
-        let a = d.text(ws, "1");
-        let b = d.text(ws, "1");
-        assert_eq!(a.as_str(), frame_text(ws, "1", &d.frame));
-        // The second member shares the first one's bytes.
-        assert_eq!(a.as_str().as_ptr(), b.as_str().as_ptr());
-        assert_eq!(d.text(old, "1").as_str(), frame_text(old, "1", &d.frame));
-        assert_ne!(d.text(old, "1").as_str(), a.as_str());
-        // Past the kept ones, ids are still answered, each with its own.
-        for n in 0..3 * TEXTS_KEPT {
-            let id = format!("sub-{n}");
-            let v: serde_json::Value = serde_json::from_str(&d.text(ws, &id)).unwrap();
-            assert_eq!(v["id"], id.as_str());
-            assert_eq!(v["payload"]["data"]["x"], 1);
-        }
-    }
 
     const DOC: &str = "subscription ($n: Network, $after: String) { contractDeployed(network: $n, after: $after) { cursor } }";
 

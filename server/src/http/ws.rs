@@ -18,7 +18,7 @@ use async_graphql::http::{
     WsMessage,
 };
 use async_graphql::{Data, Request};
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -364,16 +364,16 @@ async fn serve(
                 let _ = sink.send(Message::Close(Some(CloseFrame { code: 4403, reason: "the token has expired: sign in again".into() }))).await;
                 break;
             }
-            Some((text, done)) = members.next(), if !members.is_empty() => {
-                if let Some(id) = done {
+            Some((id, text, done)) = members.next(), if !members.is_empty() => {
+                if done {
                     if let Some(flag) = cancelled.remove(&id) {
                         flag.store(true, Ordering::Relaxed);
                     }
                     conn.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
                 }
-                match send_within(&mut sink, Message::Text(text), feed.send_timeout).await {
-                    Ok(()) => {}
-                    Err(()) => {
+                match tokio::time::timeout(feed.send_timeout, sink.send(Message::Text(text.into()))).await {
+                    Ok(Ok(())) => {}
+                    _ => {
                         metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
                         break;
                     }
@@ -474,26 +474,7 @@ enum Cmd {
     Close(u16, String),
 }
 
-/// A member's frames, each with the subscription's id when it is the last.
-type MemberStream =
-    std::pin::Pin<Box<dyn futures::Stream<Item = (Utf8Bytes, Option<String>)> + Send>>;
-
-/// Sends `message`, failing if the socket does not take it within `limit`. A socket with room
-/// takes it at once, and then no timer is set: with thousands of subscribers, a timer per
-/// delivery costs more than the write.
-async fn send_within<S>(sink: &mut S, message: Message, limit: Duration) -> Result<(), ()>
-where
-    S: futures::Sink<Message> + Unpin,
-{
-    let mut send = std::pin::pin!(sink.send(message));
-    match futures::poll!(send.as_mut()) {
-        std::task::Poll::Ready(sent) => sent.map_err(|_| ()),
-        std::task::Poll::Pending => match tokio::time::timeout(limit, send).await {
-            Ok(sent) => sent.map_err(|_| ()),
-            Err(_) => Err(()),
-        },
-    }
-}
+type MemberStream = std::pin::Pin<Box<dyn futures::Stream<Item = (String, String, bool)> + Send>>;
 
 /// The framed messages of one shared subscription for one member, with whether each is its
 /// last, until it ends or the member leaves. The stream holds the membership, so the group
@@ -509,28 +490,28 @@ fn member_stream(
     Box::pin(async_stream::stream! {
         let _group = group;
         let mut rx = BroadcastStream::new(rx);
-        let mut last: Option<Arc<shared::Delivery>> = None;
+        let mut last: Option<Arc<shared::Frame>> = None;
         while let Some(item) = rx.next().await {
             if cancelled.load(Ordering::Relaxed) {
                 break;
             }
             match item {
-                Ok(delivery) => {
-                    let end = !matches!(delivery.frame, shared::Frame::Next { .. });
-                    yield (delivery.text(proto, &id), end.then(|| id.clone()));
+                Ok(frame) => {
+                    let end = !matches!(frame.as_ref(), shared::Frame::Next { .. });
+                    yield (id.clone(), shared::frame_text(proto, &id, &frame), end);
                     if end {
                         break;
                     }
-                    last = Some(delivery);
+                    last = Some(frame);
                 }
                 Err(BroadcastStreamRecvError::Lagged(n)) => {
                     metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
-                    let cursor = match last.as_deref().map(|d| &d.frame) {
+                    let cursor = match last.as_deref() {
                         Some(shared::Frame::Next { cursor, .. }) => cursor.as_deref(),
                         _ => None,
                     };
-                    yield (shared::lagged_text(proto, &id, n, cursor).into(), None);
-                    yield (shared::frame_text(proto, &id, &shared::Frame::Complete).into(), Some(id.clone()));
+                    yield (id.clone(), shared::lagged_text(proto, &id, n, cursor), false);
+                    yield (id.clone(), shared::frame_text(proto, &id, &shared::Frame::Complete), true);
                     break;
                 }
             }
