@@ -3,7 +3,8 @@
 -- (a common word matches thousands of contracts). `rank` is `ts_rank(search, term::tsquery)`,
 -- the very value a one-word search ranks by, so both give the same order; searches of several
 -- words still rank their matches. `term` is the word as a one-word query's text ('token'),
--- which is what `websearch_to_tsquery(…)::text` gives for a one-word search.
+-- which is what `websearch_to_tsquery(…)::text` gives for a one-word search (the word is
+-- quoted for tsquery's input, backslashes and quotes escaped, so it reads back as itself).
 CREATE TABLE contract_search_ranks (
     contract_pk bigint NOT NULL REFERENCES contracts (pk) ON DELETE CASCADE,
     term        text NOT NULL,
@@ -16,7 +17,8 @@ CREATE INDEX contract_search_ranks_term_rank_idx ON contract_search_ranks (term,
 CREATE FUNCTION contract_search_terms(doc tsvector)
 RETURNS TABLE (term text, rank real) LANGUAGE sql IMMUTABLE AS $$
     SELECT t.term, ts_rank(doc, t.term::tsquery)
-    FROM (SELECT DISTINCT quote_literal(w)::tsquery::text AS term FROM unnest(tsvector_to_array(doc)) AS w) t
+    FROM (SELECT DISTINCT ('''' || replace(replace(w, '\', '\\'), '''', '''''') || '''')::tsquery::text AS term
+          FROM unnest(tsvector_to_array(doc)) AS w) t
 $$;
 
 -- Kept with the document: on insert, and whenever an update changes it (a name, a

@@ -112,8 +112,9 @@ Exit status:
   1  the database could not be reached or read
   2  DATABASE_URL is not set, or bad arguments
   3  migrations are pending (and nothing else is wrong): `registry-indexer migrate` applies them
-  4  problems: a checksum mismatch, a dirty (failed) migration, or one unknown to this binary;
-     `registry-indexer migrate` refuses to run until they are resolved (wins over 3)")]
+  4  problems: a checksum mismatch, a dirty (failed) migration, or one unknown to this binary
+     (applied by a newer release; `migrate` and `run` leave those and go on, the others stop
+     them until resolved) (wins over 3)")]
     Status {
         /// Print JSON instead of a table: {"status": "current"|"pending"|"problems",
         /// "exit_code", "counts": {state: n}, "migrations": [{"version", "description",
@@ -295,6 +296,7 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(format, &filter);
             let pool = registry_indexer::migrate::connect(&database_url(), 2).await?;
             let applied = registry_indexer::migrate::run(&pool).await?;
+            registry_indexer::pipeline::warn_of_newer_migrations(&pool).await;
             tracing::info!(applied, "migrations applied: {applied} new, schema current");
         }
         Command::Backfill {

@@ -21,32 +21,41 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Er
         .await
 }
 
-/// Applies every pending migration; returns how many were applied.
+/// Applies every pending migration of this binary; returns how many were applied.
+///
+/// Migrations applied by a newer release (versions this binary does not know) are left as
+/// they are: migrations are expand/contract, so the previous release runs on the newer schema,
+/// and rolling back is a rollout of the previous image, its migrate step included.
+/// [`unknown_versions`] names them. A changed or failed migration still stops it.
 pub async fn run(pool: &PgPool) -> Result<usize, sqlx::migrate::MigrateError> {
-    let before: i64 = sqlx::query_scalar!(
-        r#"SELECT CASE WHEN to_regclass('_sqlx_migrations') IS NULL THEN 0 ELSE (SELECT count(*) FROM _sqlx_migrations) END AS "applied!""#,
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap_or(0);
-    registry_core::db::MIGRATOR.run(pool).await?;
-    Ok(registry_core::db::MIGRATOR
-        .iter()
-        .count()
-        .saturating_sub(before as usize))
-}
-
-/// Applies every pending migration as `registry-indexer run` does at start: like [`run`], but a
-/// migration applied by a newer release is accepted. Migrations are expand/contract, so the
-/// previous release runs on the newer schema; without this, rolling the indexer back after a
-/// release that added a migration would stop it at start.
-pub async fn run_at_start(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    let applied = applied_versions(pool).await;
     let migrator = sqlx::migrate::Migrator {
         migrations: registry_core::db::MIGRATOR.migrations.clone(),
         ignore_missing: true,
         ..sqlx::migrate::Migrator::DEFAULT
     };
-    migrator.run(pool).await
+    migrator.run(pool).await?;
+    Ok(registry_core::db::MIGRATOR
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .count())
+}
+
+/// The versions recorded in the database's `_sqlx_migrations` that this binary does not have.
+pub async fn unknown_versions(pool: &PgPool) -> Vec<i64> {
+    applied_versions(pool)
+        .await
+        .into_iter()
+        .filter(|v| registry_core::db::MIGRATOR.iter().all(|m| m.version != *v))
+        .collect()
+}
+
+/// The versions recorded in `_sqlx_migrations` (none when the table does not exist yet).
+async fn applied_versions(pool: &PgPool) -> Vec<i64> {
+    sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default()
 }
 
 /// `registry-indexer migrate status`: 0, every migration is applied and matches its file.

@@ -969,6 +969,11 @@ fn related(look: &async_graphql::Lookahead<'_>) -> crate::db::detail::Related {
     }
 }
 
+/// A `Date` argument as the scalar reads it (so a date it refuses is not read along).
+fn date_arg(value: &async_graphql::Value) -> Option<Date> {
+    <Date as async_graphql::ScalarType>::parse(value.clone()).ok()
+}
+
 /// The range of a `dailyStats` selection's arguments, as its resolver computes it.
 fn daily_range(args: &[(async_graphql::Name, async_graphql::Value)]) -> Option<StatsRange> {
     use async_graphql::Value;
@@ -977,8 +982,8 @@ fn daily_range(args: &[(async_graphql::Name, async_graphql::Value)]) -> Option<S
     for (name, value) in args {
         match (name.as_str(), value) {
             ("days", Value::Number(n)) => days = i32::try_from(n.as_i64()?).ok()?,
-            ("from", Value::String(s)) => from = Some(Date(s.parse().ok()?)),
-            ("to", Value::String(s)) => to = Some(Date(s.parse().ok()?)),
+            ("from", v @ Value::String(_)) => from = Some(date_arg(v)?),
+            ("to", v @ Value::String(_)) => to = Some(date_arg(v)?),
             (_, Value::Null) => {}
             _ => return None,
         }

@@ -245,4 +245,15 @@ async fn statistics_asked_for_twice_or_with_a_bad_range_are_still_answered_by_th
     let (code, message) = crate::helpers::first_error(&body);
     assert_eq!(code, "BAD_USER_INPUT");
     assert!(message.contains("`days`"), "{message}");
+    // A day the Date scalar refuses (and PostgreSQL cannot store) is not read along: the
+    // argument is refused, not the statement.
+    let body = app
+        .graphql(
+            "query($id: String!) { contract(network: MAINNET, contractId: $id) {
+               dailyStats(from: \"-5000-01-01\", to: \"-5000-01-02\") { day } } }",
+            json!({ "id": k.custom }),
+        )
+        .await;
+    let (code, message) = crate::helpers::first_error(&body);
+    assert_eq!(code, "BAD_USER_INPUT", "{message}");
 }
