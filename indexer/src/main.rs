@@ -296,7 +296,7 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(format, &filter);
             let pool = registry_indexer::migrate::connect(&database_url(), 2).await?;
             let applied = registry_indexer::migrate::run(&pool).await?;
-            registry_indexer::pipeline::warn_of_newer_migrations(&pool).await;
+            registry_indexer::migrate::warn_of_newer_migrations(&pool).await;
             tracing::info!(applied, "migrations applied: {applied} new, schema current");
         }
         Command::Backfill {

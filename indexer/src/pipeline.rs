@@ -147,7 +147,7 @@ impl Indexer {
         crate::migrate::run(&pool)
             .await
             .map_err(|e| Fatal::Setup(format!("migrations failed: {e}")))?;
-        warn_of_newer_migrations(&pool).await;
+        crate::migrate::warn_of_newer_migrations(&pool).await;
         let lock = locks::acquire(&url, config.network).await?;
         let retry = Retry {
             attempts: config.rpc_attempts,
@@ -767,15 +767,4 @@ pub(crate) async fn observe(
     };
     seen.present.extend(proven);
     Ok(seen)
-}
-
-/// Logs the migrations a newer release applied, which this one leaves as they are.
-pub async fn warn_of_newer_migrations(pool: &sqlx::PgPool) {
-    let unknown = crate::migrate::unknown_versions(pool).await;
-    if !unknown.is_empty() {
-        tracing::warn!(
-            ?unknown,
-            "the database has migrations this release does not know ({unknown:?}): a newer release applied them, and this one runs on that schema (roll forward to migrate further)"
-        );
-    }
 }

@@ -28,34 +28,42 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Er
 /// and rolling back is a rollout of the previous image, its migrate step included.
 /// [`unknown_versions`] names them. A changed or failed migration still stops it.
 pub async fn run(pool: &PgPool) -> Result<usize, sqlx::migrate::MigrateError> {
-    let applied = applied_versions(pool).await;
+    let pending = status_of(pool).await.map_or(0, |s| s.count(State::Pending));
     let migrator = sqlx::migrate::Migrator {
         migrations: registry_core::db::MIGRATOR.migrations.clone(),
         ignore_missing: true,
         ..sqlx::migrate::Migrator::DEFAULT
     };
     migrator.run(pool).await?;
-    Ok(registry_core::db::MIGRATOR
-        .iter()
-        .filter(|m| !applied.contains(&m.version))
-        .count())
+    Ok(pending)
 }
 
 /// The versions recorded in the database's `_sqlx_migrations` that this binary does not have.
 pub async fn unknown_versions(pool: &PgPool) -> Vec<i64> {
-    applied_versions(pool)
-        .await
-        .into_iter()
-        .filter(|v| registry_core::db::MIGRATOR.iter().all(|m| m.version != *v))
-        .collect()
+    status_of(pool).await.map_or_else(Vec::new, |s| {
+        s.migrations
+            .into_iter()
+            .filter(|m| m.state == State::Unknown)
+            .map(|m| m.version)
+            .collect()
+    })
 }
 
-/// The versions recorded in `_sqlx_migrations` (none when the table does not exist yet).
-async fn applied_versions(pool: &PgPool) -> Vec<i64> {
-    sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(pool)
-        .await
-        .unwrap_or_default()
+/// Logs the migrations a newer release applied, which this one leaves as they are.
+pub async fn warn_of_newer_migrations(pool: &PgPool) {
+    let unknown = unknown_versions(pool).await;
+    if !unknown.is_empty() {
+        tracing::warn!(
+            ?unknown,
+            "the database has migrations this release does not know ({unknown:?}): a newer release applied them, and this one runs on that schema (roll forward to migrate further)"
+        );
+    }
+}
+
+/// [`status`] on a connection of `pool` (None when the database cannot be read).
+async fn status_of(pool: &PgPool) -> Option<Status> {
+    let mut conn = pool.acquire().await.ok()?;
+    status(&mut conn).await.ok()
 }
 
 /// `registry-indexer migrate status`: 0, every migration is applied and matches its file.
@@ -63,9 +71,9 @@ pub const EXIT_CURRENT: i32 = 0;
 /// `registry-indexer migrate status`: migrations are pending (`registry-indexer migrate`
 /// applies them), nothing is wrong otherwise.
 pub const EXIT_PENDING: i32 = 3;
-/// `registry-indexer migrate status`: a problem `registry-indexer migrate` refuses to run over:
-/// a checksum mismatch, a failed (dirty) migration, or one this binary does not know. Wins over
-/// pending.
+/// `registry-indexer migrate status`: a problem: a checksum mismatch or a failed (dirty)
+/// migration, which stop `registry-indexer migrate`, or one this binary does not know (a newer
+/// release's, which it leaves as it is). Wins over pending.
 pub const EXIT_PROBLEMS: i32 = 4;
 
 /// The state of one migration, as `migrate status` reports it.
@@ -86,6 +94,15 @@ pub enum State {
 }
 
 impl State {
+    /// Every state, in the order `migrate status` counts them.
+    pub const ALL: [State; 5] = [
+        State::Applied,
+        State::Pending,
+        State::ChecksumMismatch,
+        State::Dirty,
+        State::Unknown,
+    ];
+
     /// The word `migrate status` prints.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -97,7 +114,8 @@ impl State {
         }
     }
 
-    /// Whether `registry-indexer migrate` would refuse to run because of it.
+    /// Whether `migrate status` reports it as a problem (exit 4): all but `unknown` also stop
+    /// `registry-indexer migrate`.
     pub fn is_problem(self) -> bool {
         matches!(
             self,
@@ -207,16 +225,10 @@ impl Status {
 
     /// The `--json` form: `{"status", "exit_code", "counts": {state: n}, "migrations": [...]}`.
     pub fn to_json(&self) -> serde_json::Value {
-        let counts: serde_json::Map<String, serde_json::Value> = [
-            State::Applied,
-            State::Pending,
-            State::ChecksumMismatch,
-            State::Dirty,
-            State::Unknown,
-        ]
-        .into_iter()
-        .map(|s| (s.as_str().to_owned(), self.count(s).into()))
-        .collect();
+        let counts: serde_json::Map<String, serde_json::Value> = State::ALL
+            .into_iter()
+            .map(|s| (s.as_str().to_owned(), self.count(s).into()))
+            .collect();
         serde_json::json!({
             "status": self.summary(),
             "exit_code": self.exit_code(),
@@ -254,17 +266,11 @@ impl Status {
             );
         }
         let known = self.migrations.iter().filter(|m| m.known).count();
-        let counts: Vec<String> = [
-            State::Applied,
-            State::Pending,
-            State::ChecksumMismatch,
-            State::Dirty,
-            State::Unknown,
-        ]
-        .into_iter()
-        .filter(|s| self.count(*s) > 0)
-        .map(|s| format!("{} {}", self.count(s), s.as_str()))
-        .collect();
+        let counts: Vec<String> = State::ALL
+            .into_iter()
+            .filter(|s| self.count(*s) > 0)
+            .map(|s| format!("{} {}", self.count(s), s.as_str()))
+            .collect();
         let _ = writeln!(
             out,
             "\n{known} migrations known to this binary; {}.",

@@ -249,10 +249,10 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<S
     qb.push(" FROM (");
     if q.order == Order::Relevance {
         // PostgreSQL runs only the branch whose condition on the search holds.
-        push_candidates(qb, q, scope, Source::WordRanks, dir);
+        push_candidates(qb, q, scope, Source::WordRanks, descending);
         qb.push(" UNION ALL ");
     }
-    push_candidates(qb, q, scope, Source::Contracts, dir);
+    push_candidates(qb, q, scope, Source::Contracts, descending);
     qb.push(") x LEFT JOIN wasm_codes w ON w.pk = x.wasm_pk LEFT JOIN publishers p ON p.pk = x.publisher_pk ORDER BY x.sort_value")
         .push(dir)
         .push(", x.pk")
@@ -265,8 +265,9 @@ fn push_candidates(
     q: &PageQuery,
     scope: Option<Scope>,
     source: Source,
-    dir: &str,
+    descending: bool,
 ) {
+    let dir = if descending { " DESC" } else { " ASC" };
     qb.push("(SELECT ").push(CONTRACT_COLUMNS).push(", ");
     push_sort_expr(qb, q, source);
     qb.push(" AS sort_value FROM ");
@@ -294,7 +295,6 @@ fn push_candidates(
         qb.push(" AND ").push(scope.condition());
     }
     push_filter(qb, &q.filter);
-    let descending = dir == " DESC";
     if let Some((value, pk)) = &q.seek {
         qb.push(" AND (");
         push_sort_expr(qb, q, source);
