@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use futures::stream::SelectAll;
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
@@ -140,7 +140,9 @@ pub async fn upgrade(
     ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
         // Small buffers: a subscriber needs little, and there may be tens of thousands.
         .read_buffer_size(4 << 10)
-        .write_buffer_size(0)
+        // Frames are written when flushed, so the deliveries a connection has waiting go out
+        // in one write; what is buffered stays under `BATCH_BYTES` and one frame.
+        .write_buffer_size(256 << 10)
         .max_write_buffer_size(1 << 20)
         .max_message_size(256 << 10)
         // A frame is capped like a message: no single frame may ask for more memory.
@@ -148,6 +150,10 @@ pub async fn upgrade(
         .on_upgrade(move |socket| serve(state, socket, protocol, slot, ip))
         .into_response()
 }
+
+/// At most this many waiting deliveries, or about this many bytes, go out in one write.
+const BATCH_FRAMES: usize = 64;
+const BATCH_BYTES: usize = 16 << 10;
 
 /// What the wrapper learns from the client's messages.
 struct ConnState {
@@ -364,19 +370,20 @@ async fn serve(
                 let _ = sink.send(Message::Close(Some(CloseFrame { code: 4403, reason: "the token has expired: sign in again".into() }))).await;
                 break;
             }
-            Some((id, text, done)) = members.next(), if !members.is_empty() => {
-                if done {
-                    if let Some(flag) = cancelled.remove(&id) {
-                        flag.store(true, Ordering::Relaxed);
-                    }
-                    conn.lock().unwrap_or_else(|p| p.into_inner()).active.remove(&id);
-                }
-                match tokio::time::timeout(feed.send_timeout, sink.send(Message::Text(text.into()))).await {
-                    Ok(Ok(())) => {}
-                    _ => {
-                        metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
-                        break;
-                    }
+            Some(first) = members.next(), if !members.is_empty() => {
+                let sent = tokio::time::timeout(
+                    feed.send_timeout,
+                    send_waiting(&mut sink, first, &mut members, |id| {
+                        if let Some(flag) = cancelled.remove(id) {
+                            flag.store(true, Ordering::Relaxed);
+                        }
+                        conn.lock().unwrap_or_else(|p| p.into_inner()).active.remove(id);
+                    }),
+                )
+                .await;
+                if !matches!(sent, Ok(Ok(()))) {
+                    metrics::counter!("registry_server_feed_slow_subscribers_total").increment(1);
+                    break;
                 }
                 continue;
             }
@@ -474,7 +481,38 @@ enum Cmd {
     Close(u16, String),
 }
 
-type MemberStream = std::pin::Pin<Box<dyn futures::Stream<Item = (String, String, bool)> + Send>>;
+/// A subscription's id, a framed message for it, and whether it is the last.
+type Delivery = (String, String, bool);
+type MemberStream = std::pin::Pin<Box<dyn futures::Stream<Item = Delivery> + Send>>;
+
+/// Sends `first` and the deliveries already waiting behind it (up to `BATCH_FRAMES` frames or
+/// about `BATCH_BYTES`) with one flush, so a connection that fell behind catches up with one
+/// write for several events rather than one each; `ended` is told each subscription whose
+/// last message went.
+async fn send_waiting<S>(
+    sink: &mut S,
+    first: Delivery,
+    members: &mut SelectAll<MemberStream>,
+    mut ended: impl FnMut(&str),
+) -> Result<(), S::Error>
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    let mut next = Some(first);
+    let (mut frames, mut bytes) = (0, 0);
+    while let Some((id, text, done)) = next.take() {
+        if done {
+            ended(&id);
+        }
+        frames += 1;
+        bytes += text.len();
+        sink.feed(Message::Text(text.into())).await?;
+        if frames < BATCH_FRAMES && bytes < BATCH_BYTES {
+            next = members.next().now_or_never().flatten();
+        }
+    }
+    sink.flush().await
+}
 
 /// The framed messages of one shared subscription for one member, with whether each is its
 /// last, until it ends or the member leaves. The stream holds the membership, so the group
@@ -633,4 +671,120 @@ pub async fn event_stream(
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(state.feed.keepalive))
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// Records what is fed and when it is flushed.
+    #[derive(Default)]
+    struct Recorder {
+        pending: Vec<String>,
+        writes: Vec<Vec<String>>,
+    }
+
+    impl futures::Sink<Message> for Recorder {
+        type Error = std::convert::Infallible;
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+        fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+            if let Message::Text(t) = item {
+                self.pending.push(t.to_string());
+            }
+            Ok(())
+        }
+        fn poll_flush(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Result<(), Self::Error>> {
+            let batch = std::mem::take(&mut self.pending);
+            if !batch.is_empty() {
+                self.writes.push(batch);
+            }
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            self.poll_flush(cx)
+        }
+    }
+
+    fn member(id: &str, frames: Vec<String>, last: bool) -> MemberStream {
+        let id = id.to_owned();
+        let n = frames.len();
+        Box::pin(futures::stream::iter(
+            frames
+                .into_iter()
+                .enumerate()
+                .map(move |(i, f)| (id.clone(), f, last && i + 1 == n)),
+        ))
+    }
+
+    fn next_delivery(members: &mut SelectAll<MemberStream>) -> Delivery {
+        members
+            .next()
+            .now_or_never()
+            .flatten()
+            .expect("a delivery is waiting")
+    }
+
+    #[tokio::test]
+    async fn deliveries_waiting_on_a_connection_go_out_in_one_write_in_order() {
+        let mut members = SelectAll::new();
+        members.push(member("a", (0..5).map(|i| format!("a{i}")).collect(), true));
+        let mut sink = Recorder::default();
+        let mut ended = Vec::new();
+        let first = next_delivery(&mut members);
+        send_waiting(&mut sink, first, &mut members, |id| {
+            ended.push(id.to_owned())
+        })
+        .await
+        .unwrap();
+        assert_eq!(sink.writes, vec![vec!["a0", "a1", "a2", "a3", "a4"]]);
+        assert_eq!(
+            ended,
+            vec!["a"],
+            "the last message of a subscription is reported once"
+        );
+
+        // Nothing else waiting: a delivery is written alone, at once.
+        members.push(member("b", vec!["b0".into()], false));
+        let first = next_delivery(&mut members);
+        send_waiting(&mut sink, first, &mut members, |_| panic!("b did not end"))
+            .await
+            .unwrap();
+        assert_eq!(sink.writes.last().unwrap(), &vec!["b0"]);
+    }
+
+    #[tokio::test]
+    async fn a_write_holds_at_most_the_batch_and_the_rest_waits_for_the_next() {
+        let mut members = SelectAll::new();
+        let n = BATCH_FRAMES + 6;
+        members.push(member("a", (0..n).map(|i| format!("{i}")).collect(), false));
+        let mut sink = Recorder::default();
+        while let Some(first) = members.next().now_or_never().flatten() {
+            send_waiting(&mut sink, first, &mut members, |_| {})
+                .await
+                .unwrap();
+        }
+        let sizes: Vec<usize> = sink.writes.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![BATCH_FRAMES, 6]);
+        let all: Vec<String> = sink.writes.concat();
+        assert_eq!(all, (0..n).map(|i| format!("{i}")).collect::<Vec<_>>());
+
+        // Large frames: a write stops once it passes about BATCH_BYTES.
+        let big = "x".repeat(BATCH_BYTES / 4);
+        members.push(member("b", vec![big; 10], false));
+        sink.writes.clear();
+        while let Some(first) = members.next().now_or_never().flatten() {
+            send_waiting(&mut sink, first, &mut members, |_| {})
+                .await
+                .unwrap();
+        }
+        let sizes: Vec<usize> = sink.writes.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![4, 4, 2]);
+    }
 }
