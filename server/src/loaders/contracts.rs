@@ -1,6 +1,7 @@
 //! Loaders of contracts and the rows hanging off them (wasm, publisher, tags, nested pages).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use registry_core::{ContractPk, PublisherPk, WasmPk};
 
@@ -112,26 +113,31 @@ pub struct ScopedPages;
 
 impl BatchFn for ScopedPages {
     type Key = (Scope, i64, PageQuery);
-    type Value = Vec<ContractRow>;
+    /// Shared rows: the batch's result, the request's cache and the page's resolver each hold
+    /// the page without copying it.
+    type Value = Vec<Arc<ContractRow>>;
 
     async fn load(
         &self,
         db: &Db,
         keys: Vec<Self::Key>,
-    ) -> Result<HashMap<Self::Key, Vec<ContractRow>>> {
+    ) -> Result<HashMap<Self::Key, Vec<Arc<ContractRow>>>> {
         let pairs: Vec<(i64, (Scope, PageQuery))> =
             keys.into_iter().map(|(s, k, q)| (k, (s, q))).collect();
         let mut out = HashMap::new();
         for ((scope, query), parents) in group_by_args(&pairs) {
-            for p in &parents {
-                out.insert((scope, *p, query.clone()), Vec::new());
-            }
+            // Rows are grouped by parent first: a key holds the whole query, so it is built
+            // (cloned and hashed) once per parent, not once per row.
+            let mut pages: HashMap<i64, Vec<Arc<ContractRow>>> =
+                HashMap::with_capacity(parents.len());
             for row in db::contracts::pages_scoped(db, &query, scope, &parents).await? {
                 if let Some(key) = row.scope_key {
-                    out.entry((scope, key, query.clone()))
-                        .or_insert_with(Vec::new)
-                        .push(row);
+                    pages.entry(key).or_default().push(Arc::new(row));
                 }
+            }
+            for p in &parents {
+                let page = pages.remove(p).unwrap_or_default();
+                out.insert((scope, *p, query.clone()), page);
             }
         }
         Ok(out)

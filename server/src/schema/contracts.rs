@@ -396,7 +396,11 @@ pub struct StellarAsset {
 }
 
 /// A tag as used on one contract.
+// Serial: its fields are plain values, so resolving them one after the other saves the
+// engine's concurrent set per tag (a page of contracts has hundreds of tags). Not for types
+// with loader fields, whose batches would then split.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct ContractTag {
     /// The tag's name.
     pub name: String,
@@ -812,8 +816,13 @@ pub async fn contract_list(
         limit: paging.size as i64 + 1,
         today: today(),
     };
-    let rows = match scope {
-        None => crate::db::contracts::page(ctx.db(), &query).await.gql()?,
+    let rows: Vec<std::sync::Arc<ContractRow>> = match scope {
+        None => crate::db::contracts::page(ctx.db(), &query)
+            .await
+            .gql()?
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect(),
         Some((scope, key)) => ctx
             .loaders()
             .scoped_pages
@@ -830,7 +839,10 @@ pub async fn contract_list(
             .into_iter()
             .map(|(cursor, row)| ContractEdge {
                 cursor,
-                node: Contract::from(row),
+                node: Contract {
+                    row,
+                    prefetched: None,
+                },
             })
             .collect(),
         page_info,

@@ -257,3 +257,41 @@ async fn statistics_asked_for_twice_or_with_a_bad_range_are_still_answered_by_th
     let (code, message) = crate::helpers::first_error(&body);
     assert_eq!(code, "BAD_USER_INPUT", "{message}");
 }
+
+/// A page's statement is planned once per connection (a generic plan) rather than on every
+/// request: with the page size bound as a parameter, PostgreSQL planned each execution afresh
+/// (0 generic plans of 8 here), which cost more than running the page.
+#[tokio::test]
+async fn pages_and_nested_pages_keep_one_plan_per_connection() {
+    let app = TestApp::spawn_with(|c| {
+        c.cache.enabled = false;
+        c.db_max_connections = 1;
+    })
+    .await;
+    // Enough rows that a plan for an unknown page size differs from one for a known one.
+    seeded(&app.db, 3000).await;
+    let q = "{ contracts(first: 20, filter: { network: MAINNET }) { nodes { contractId } }
+               publishers(first: 20) { nodes { contracts(first: 5) { nodes { contractId } } } } }";
+    for _ in 0..8 {
+        data(&app.graphql(q, json!({})).await);
+    }
+    // One connection: the server's statements are this session's.
+    let plans: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+            .fetch_all(&app.state.db.pool)
+            .await
+            .unwrap();
+    for (what, needle) in [
+        ("the page", "WHERE true AND c.network ="),
+        ("the nested pages", "CROSS JOIN LATERAL"),
+    ] {
+        let (_, generic, custom) = plans
+            .iter()
+            .find(|(s, ..)| s.contains(needle))
+            .unwrap_or_else(|| panic!("{what} was not prepared: {plans:?}"));
+        assert!(
+            *generic >= 3,
+            "{what}: {generic} generic and {custom} custom plans in 8 executions"
+        );
+    }
+}
