@@ -1,11 +1,10 @@
 //! Loaders of contracts and the rows hanging off them (wasm, publisher, tags, nested pages).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use registry_core::{ContractPk, PublisherPk, WasmPk};
 
-use super::{BatchFn, group_by_args};
+use super::{BatchFn, HashMap, group_by_args};
 use crate::db::contracts::{ContractFilter, ContractRow, PageQuery, Scope};
 use crate::db::publishers::PublisherRow;
 use crate::db::tags::ContractTagRow;
@@ -124,12 +123,12 @@ impl BatchFn for ScopedPages {
     ) -> Result<HashMap<Self::Key, Vec<Arc<ContractRow>>>> {
         let pairs: Vec<(i64, (Scope, PageQuery))> =
             keys.into_iter().map(|(s, k, q)| (k, (s, q))).collect();
-        let mut out = HashMap::new();
+        let mut out = HashMap::default();
         for ((scope, query), parents) in group_by_args(&pairs) {
             // Rows are grouped by parent first: a key holds the whole query, so it is built
             // (cloned and hashed) once per parent, not once per row.
             let mut pages: HashMap<i64, Vec<Arc<ContractRow>>> =
-                HashMap::with_capacity(parents.len());
+                HashMap::with_capacity_and_hasher(parents.len(), Default::default());
             for row in db::contracts::pages_scoped(db, &query, scope, &parents).await? {
                 if let Some(key) = row.scope_key {
                     pages.entry(key).or_default().push(Arc::new(row));
@@ -154,7 +153,7 @@ impl BatchFn for ScopedCounts {
     async fn load(&self, db: &Db, keys: Vec<Self::Key>) -> Result<HashMap<Self::Key, i64>> {
         let pairs: Vec<(i64, (Scope, ContractFilter))> =
             keys.into_iter().map(|(s, k, f)| (k, (s, f))).collect();
-        let mut out = HashMap::new();
+        let mut out = HashMap::default();
         for ((scope, filter), parents) in group_by_args(&pairs) {
             for (key, n) in db::contracts::counts_scoped(db, &filter, scope, &parents).await? {
                 out.insert((scope, key, filter.clone()), n);

@@ -12,7 +12,6 @@
 mod contracts;
 mod stats;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -34,6 +33,11 @@ pub use stats::{
 
 use crate::db::Db;
 use crate::error::Result;
+
+/// The loaders' maps. A key is hashed several times on its way through a batch, and some keys
+/// hold a whole filter (a nested page's), so the hasher is a fast one; the keys of one request
+/// are few, and the hasher is seeded per map.
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A batch query: many keys in, the values of those found out.
 pub trait BatchFn: Send + Sync + 'static {
@@ -106,7 +110,7 @@ impl<F: BatchFn> Batcher<F> {
                 state: Mutex::new(State {
                     next_id: 0,
                     open: None,
-                    cache: HashMap::new(),
+                    cache: HashMap::default(),
                 }),
             }),
         }
@@ -180,7 +184,8 @@ impl<F: BatchFn> Batcher<F> {
                 }
             }
         };
-        let mut seen = std::collections::HashSet::with_capacity(keys.len());
+        let mut seen: std::collections::HashSet<_, foldhash::fast::RandomState> =
+            std::collections::HashSet::with_capacity_and_hasher(keys.len(), Default::default());
         keys.retain(|k| seen.insert(k.clone()));
         let span = tracing::debug_span!(
             "loader",
@@ -270,7 +275,7 @@ impl Loaders {
 /// Groups keys of the form `(item, args)` by `args`, so a loader can run one statement per
 /// distinct argument set.
 pub(crate) fn group_by_args<I: Clone, A: Eq + Hash + Clone>(keys: &[(I, A)]) -> HashMap<A, Vec<I>> {
-    let mut groups: HashMap<A, Vec<I>> = HashMap::new();
+    let mut groups: HashMap<A, Vec<I>> = HashMap::default();
     for (item, args) in keys {
         groups.entry(args.clone()).or_default().push(item.clone());
     }

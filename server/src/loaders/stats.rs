@@ -1,11 +1,9 @@
 //! Loaders of per-contract statistics and history, keyed by contract and date range.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use registry_core::ContractPk;
 
-use super::{BatchFn, group_by_args};
+use super::{BatchFn, HashMap, group_by_args};
 use crate::db::stats::{DailyStatRow, FunctionStatRow, VersionRow};
 use crate::db::{self, Db};
 use crate::error::Result;
