@@ -701,9 +701,26 @@ pub struct ContractConnection {
 
 /// A contract in a page, with its cursor.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct ContractEdge {
-    pub cursor: String,
     pub node: Contract,
+    /// The page's ordering, which the cursor names.
+    #[graphql(skip)]
+    pub ordering: &'static str,
+}
+
+#[ComplexObject]
+impl ContractEdge {
+    /// Where this contract is in the list: pass it as `after` or `before`.
+    async fn cursor(&self) -> String {
+        contract_cursor(self.ordering, &self.node.row)
+    }
+}
+
+/// A contract's cursor in a list ordered by `ordering` (made only when asked for: most
+/// clients read `nodes`).
+fn contract_cursor(ordering: &str, row: &ContractRow) -> String {
+    encode_cursor(ordering, row.pk.0, &cursor_value(row))
 }
 
 #[ComplexObject]
@@ -830,19 +847,17 @@ pub async fn contract_list(
             .await?
             .unwrap_or_default(),
     };
-    let tag = args.order.tag();
-    let (edges, page_info) = assemble(rows, &paging, |r| {
-        encode_cursor(tag, r.pk.0, &cursor_value(r))
-    });
+    let ordering = args.order.tag();
+    let (rows, page_info) = assemble(rows, &paging, |r| contract_cursor(ordering, r));
     Ok(ContractConnection {
-        edges: edges
+        edges: rows
             .into_iter()
-            .map(|(cursor, row)| ContractEdge {
-                cursor,
+            .map(|row| ContractEdge {
                 node: Contract {
                     row,
                     prefetched: None,
                 },
+                ordering,
             })
             .collect(),
         page_info,

@@ -163,18 +163,18 @@ fn truncate(s: &str) -> String {
 }
 
 /// Turns `size + 1` fetched rows (in travel order) into a page in list order, with its page
-/// info. `cursor_of` gives each row's cursor.
+/// info. `cursor_of` gives a row's cursor; only the first's and the last's are made here (an
+/// edge's own is made when asked for).
 pub fn assemble<T>(
     mut rows: Vec<T>,
     paging: &Paging,
     cursor_of: impl Fn(&T) -> String,
-) -> (Vec<(String, T)>, PageInfo) {
+) -> (Vec<T>, PageInfo) {
     let more = rows.len() > paging.size;
     rows.truncate(paging.size);
     if paging.backward {
         rows.reverse();
     }
-    let edges: Vec<(String, T)> = rows.into_iter().map(|r| (cursor_of(&r), r)).collect();
     let info = PageInfo {
         has_next_page: if paging.backward {
             paging.cursor.is_some()
@@ -186,10 +186,10 @@ pub fn assemble<T>(
         } else {
             paging.cursor.is_some()
         },
-        start_cursor: edges.first().map(|(c, _)| c.clone()),
-        end_cursor: edges.last().map(|(c, _)| c.clone()),
+        start_cursor: rows.first().map(&cursor_of),
+        end_cursor: rows.last().map(&cursor_of),
     };
-    (edges, info)
+    (rows, info)
 }
 
 #[cfg(test)]
@@ -238,8 +238,12 @@ mod tests {
             backward: true,
             cursor: Some((9, String::new())),
         };
-        let (edges, info) = assemble(vec![5, 4, 3], &paging, |n| n.to_string());
-        assert_eq!(edges.iter().map(|e| e.1).collect::<Vec<_>>(), vec![4, 5]);
+        let (rows, info) = assemble(vec![5, 4, 3], &paging, |n| n.to_string());
+        assert_eq!(rows, vec![4, 5]);
         assert!(info.has_previous_page && info.has_next_page);
+        assert_eq!(
+            (info.start_cursor.as_deref(), info.end_cursor.as_deref()),
+            (Some("4"), Some("5"))
+        );
     }
 }

@@ -185,13 +185,13 @@ impl PublisherQuery {
             crate::db::publishers::page(ctx.db(), seek, paging.backward, paging.size as i64 + 1)
                 .await
                 .gql()?;
-        let (edges, page_info) =
-            assemble(rows, &paging, |r| encode_cursor("registration", r.pk.0, ""));
+        let cursor = |r: &PublisherRow| encode_cursor("registration", r.pk.0, "");
+        let (rows, page_info) = assemble(rows, &paging, cursor);
         Ok(PublisherConnection {
-            edges: edges
+            edges: rows
                 .into_iter()
-                .map(|(cursor, row)| PublisherEdge {
-                    cursor,
+                .map(|row| PublisherEdge {
+                    cursor: cursor(&row),
                     node: Publisher::from_row(row),
                 })
                 .collect(),
