@@ -504,6 +504,11 @@ where
         if done {
             ended(&id);
         }
+        // A large frame goes out on its own: the buffer never holds a batch and a large frame
+        // together (the socket's write buffer is capped).
+        if frames > 0 && bytes + text.len() > BATCH_BYTES {
+            sink.flush().await?;
+        }
         frames += 1;
         bytes += text.len();
         sink.feed(Message::Text(text.into())).await?;
@@ -786,5 +791,19 @@ mod tests {
         }
         let sizes: Vec<usize> = sink.writes.iter().map(Vec::len).collect();
         assert_eq!(sizes, vec![4, 4, 2]);
+
+        // A large frame behind small ones is written apart from them.
+        members.push(member(
+            "c",
+            vec!["s".into(), "s".into(), "x".repeat(BATCH_BYTES)],
+            false,
+        ));
+        sink.writes.clear();
+        let first = next_delivery(&mut members);
+        send_waiting(&mut sink, first, &mut members, |_| {})
+            .await
+            .unwrap();
+        let sizes: Vec<usize> = sink.writes.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![2, 1]);
     }
 }
