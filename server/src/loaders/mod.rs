@@ -38,6 +38,7 @@ use crate::error::Result;
 /// hold a whole filter (a nested page's), so the hasher is a fast one; the keys of one request
 /// are few, and the hasher is seeded per map.
 pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// A batch query: many keys in, the values of those found out.
 pub trait BatchFn: Send + Sync + 'static {
@@ -184,8 +185,7 @@ impl<F: BatchFn> Batcher<F> {
                 }
             }
         };
-        let mut seen: std::collections::HashSet<_, foldhash::fast::RandomState> =
-            std::collections::HashSet::with_capacity_and_hasher(keys.len(), Default::default());
+        let mut seen = HashSet::with_capacity_and_hasher(keys.len(), Default::default());
         keys.retain(|k| seen.insert(k.clone()));
         let span = tracing::debug_span!(
             "loader",

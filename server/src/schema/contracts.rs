@@ -52,12 +52,18 @@ impl Contract {
     }
 }
 
-impl From<ContractRow> for Contract {
-    fn from(row: ContractRow) -> Self {
+impl From<std::sync::Arc<ContractRow>> for Contract {
+    fn from(row: std::sync::Arc<ContractRow>) -> Self {
         Contract {
-            row: std::sync::Arc::new(row),
+            row,
             prefetched: None,
         }
+    }
+}
+
+impl From<ContractRow> for Contract {
+    fn from(row: ContractRow) -> Self {
+        std::sync::Arc::new(row).into()
     }
 }
 
@@ -853,10 +859,7 @@ pub async fn contract_list(
         edges: rows
             .into_iter()
             .map(|row| ContractEdge {
-                node: Contract {
-                    row,
-                    prefetched: None,
-                },
+                node: Contract::from(row),
                 ordering,
             })
             .collect(),

@@ -372,18 +372,13 @@ async fn one_word_searches_read_kept_ranks_in_the_order_ranking_every_match_give
     let app = TestApp::spawn_with(|c| c.cache.enabled = false).await;
     seeded(&app.db, 600).await;
     // Names, tags and descriptions change after insertion: the kept ranks follow.
-    sqlx::query("UPDATE contracts SET name = 'Token Oracle Token' WHERE pk IN (SELECT pk FROM contracts ORDER BY pk LIMIT 3)")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO tags (name) VALUES ('oracle-token') ON CONFLICT DO NOTHING")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO contract_tags (contract_pk, tag_pk, source) SELECT c.pk, t.pk, 'manual' FROM contracts c, tags t WHERE t.name = 'oracle-token' AND c.pk % 7 = 0 ON CONFLICT DO NOTHING")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    for change in [
+        "UPDATE contracts SET name = 'Token Oracle Token' WHERE pk IN (SELECT pk FROM contracts ORDER BY pk LIMIT 3)",
+        "INSERT INTO tags (name) VALUES ('oracle-token') ON CONFLICT DO NOTHING",
+        "INSERT INTO contract_tags (contract_pk, tag_pk, source) SELECT c.pk, t.pk, 'manual' FROM contracts c, tags t WHERE t.name = 'oracle-token' AND c.pk % 7 = 0 ON CONFLICT DO NOTHING",
+    ] {
+        sqlx::query(change).execute(&app.db.pool).await.unwrap();
+    }
     for (q, filter, page) in [
         ("token", json!({}), 25),
         ("oracle", json!({}), 40),
