@@ -345,6 +345,63 @@ async fn ranked_in_sql(app: &TestApp, q: &str, network: Option<&str>) -> Vec<Str
     .unwrap()
 }
 
+/// What the server takes for one word from the text alone is at most one word to
+/// PostgreSQL's parser and dictionaries, whose answer for such a text is read from the kept
+/// ranks only.
+#[tokio::test]
+async fn texts_read_as_one_word_are_at_most_one_word_to_postgresql() {
+    use registry_server::db::contracts::single_word;
+    let app = TestApp::spawn_with(|c| c.cache.enabled = false).await;
+    let long = "x".repeat(256);
+    for text in [
+        "token",
+        "TOKEN",
+        " token ",
+        "v2",
+        "2024",
+        "erc20",
+        "abc123def",
+        "1e5",
+        "0x1f",
+        "the",
+        "or",
+        "and",
+        "not",
+        &long,
+    ] {
+        assert!(single_word(text), "{text:?} is read as one word");
+        let nodes: i32 = sqlx::query_scalar("SELECT numnode(websearch_to_tsquery('english', $1))")
+            .bind(text)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert!(nodes <= 1, "{text:?}: {nodes} nodes");
+    }
+    for text in [
+        "",
+        " ",
+        "lending pool",
+        "multi-sig",
+        "token*",
+        "\"token\"",
+        "-token",
+        "token!",
+        "jeton\u{e9}",
+        &"x".repeat(257),
+    ] {
+        assert!(!single_word(text), "{text:?} is not read as one word");
+    }
+    // A stop word, read as one word, finds nothing and is no error.
+    seeded(&app.db, 20).await;
+    let body = app
+        .graphql(
+            PAGE,
+            json!({ "first": 5, "order": "RELEVANCE", "filter": { "search": "the" } }),
+        )
+        .await;
+    assert_eq!(ids(&body), Vec::<String>::new());
+}
+
 /// Every page of a relevance search through the API, forwards.
 async fn ranked_by_api(app: &TestApp, q: &str, filter: Value, page: i64) -> Vec<String> {
     let mut filter = filter;
@@ -384,6 +441,10 @@ async fn one_word_searches_read_kept_ranks_in_the_order_ranking_every_match_give
         ("oracle", json!({}), 40),
         ("oracle", json!({ "network": "MAINNET" }), 10),
         ("royalties", json!({}), 7),
+        // Read as one word from its text, spaces and capitals aside.
+        ("  Token ", json!({}), 25),
+        // One word to PostgreSQL, not from the text alone (a stop word before it).
+        ("the token", json!({}), 25),
         // Several words: every match is ranked, as before.
         ("fungible token", json!({}), 30),
     ] {

@@ -295,3 +295,72 @@ async fn pages_and_nested_pages_keep_one_plan_per_connection() {
         );
     }
 }
+
+/// A one-word search's page keeps one plan per connection, and that plan reads the word's
+/// kept ranks in order and stops after the page. With the search's match condition beside
+/// the rank rows, the generic plan joined every match of the word before sorting them.
+#[tokio::test]
+async fn one_word_search_pages_keep_one_plan_that_stops_after_the_page() {
+    let app = TestApp::spawn_with(|c| {
+        c.cache.enabled = false;
+        c.db_max_connections = 1;
+    })
+    .await;
+    seeded(&app.db, 3000).await;
+    // The planner's statistics, as autovacuum keeps them on a live database.
+    sqlx::query("ANALYZE contracts, contract_search_ranks")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let q = "query($q: String!) { contracts(first: 20, orderBy: RELEVANCE, filter: { search: $q }) { nodes { contractId } } }";
+    for word in [
+        "token", "oracle", "swap", "bridge", "escrow", "auction", "lottery", "payroll",
+    ] {
+        data(&app.graphql(q, json!({ "q": word })).await);
+    }
+    // One connection: the server's statements are this session's.
+    let pool = &app.state.db.pool;
+    let plans: Vec<(String, String, i64, i64, i32)> = sqlx::query_as(
+        "SELECT name, statement, generic_plans, custom_plans, cardinality(parameter_types) FROM pg_prepared_statements",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let (name, _, generic, custom, params) = plans
+        .iter()
+        .find(|(_, s, ..)| s.contains("contract_search_ranks r"))
+        .unwrap_or_else(|| panic!("the search page was not prepared: {plans:?}"));
+    assert!(
+        *generic >= 1,
+        "{generic} generic and {custom} custom plans in 8 executions"
+    );
+    let matches: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM contracts WHERE search @@ websearch_to_tsquery('english', 'token')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(matches > 100, "{matches} contracts match");
+    let args = vec!["'token'"; *params as usize].join(", ");
+    let plan: serde_json::Value = sqlx::query_scalar(&format!(
+        "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE {name}({args})"
+    ))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let read = rows_read(&plan[0]["Plan"], "contract_search_ranks");
+    assert!(read <= 21, "{read} rank rows read for a page of 21: {plan}");
+}
+
+/// Rows a plan read from a table, over all its scans of it.
+fn rows_read(node: &serde_json::Value, table: &str) -> i64 {
+    let own = if node["Relation Name"] == table {
+        node["Actual Rows"].as_i64().unwrap_or(0) * node["Actual Loops"].as_i64().unwrap_or(1)
+    } else {
+        0
+    };
+    own + node["Plans"]
+        .as_array()
+        .map(|plans| plans.iter().map(|p| rows_read(p, table)).sum())
+        .unwrap_or(0)
+}
