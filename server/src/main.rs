@@ -13,8 +13,20 @@ use registry_server::{App, Config};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Transparent huge pages off for this process. mimalloc asks the kernel for huge pages on its
+/// arena (`madvise`), and a 2 MiB page is resident as soon as one byte of it is touched: under
+/// 32 concurrent deep answers the server's high-water mark was 74 MB with them, 66 MB without,
+/// and 28 MB against 19 MB idle, for the same requests per second (benches/README.md).
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        eprintln!("registry-server: transparent huge pages stay on: {e}");
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    disable_transparent_huge_pages();
     if std::env::args().any(|a| a == "--print-schema") {
         print!("{}", registry_server::schema::sdl());
         return Ok(());
