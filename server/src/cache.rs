@@ -37,8 +37,9 @@ use crate::error::{Error, Result};
 pub struct SpecDoc {
     /// The ABI model, when the spec decoded.
     pub abi: Option<Arc<ContractSpec>>,
-    /// stellar-xdr's JSON of the spec entries.
-    pub raw: Option<Arc<serde_json::Value>>,
+    /// stellar-xdr's JSON of the spec entries, as the engine's value tree: answering it
+    /// clones shared names instead of building the tree from JSON for every request.
+    pub raw: Option<Arc<async_graphql::Value>>,
 }
 
 /// Keys of the analytics cache.

@@ -4,7 +4,12 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Enum, Json, Object};
+use std::borrow::Cow;
+
+use async_graphql::registry::Registry;
+use async_graphql::{
+    ContextSelectionSet, Enum, Json, Object, OutputType, Positioned, ServerResult, Value,
+};
 use registry_core::spec::model::{
     ContractSpec, EnumDef, EventDataFormat, EventDef, EventParam, EventParamLocation, Field,
     Function, StructDef, TypeDef, UnionCase, UnionDef,
@@ -16,8 +21,29 @@ use crate::cache::SpecDoc;
 #[derive(Clone)]
 pub struct Abi {
     spec: Arc<ContractSpec>,
-    raw: Option<Arc<serde_json::Value>>,
+    raw: Option<Arc<Value>>,
     builtin: bool,
+}
+
+/// A JSON document kept as the engine's value tree, answered as the `JSON` scalar.
+pub struct RawJson(Arc<Value>);
+
+impl OutputType for RawJson {
+    fn type_name() -> Cow<'static, str> {
+        <Json<serde_json::Value> as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Json<serde_json::Value> as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        _ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<async_graphql::parser::types::Field>,
+    ) -> ServerResult<Value> {
+        Ok((*self.0).clone())
+    }
 }
 
 impl Abi {
@@ -86,8 +112,8 @@ impl Abi {
     /// The spec entries exactly as stellar-xdr serialises them to JSON (the form `stellar
     /// contract info interface --output json` prints); null for a built-in interface.
     #[graphql(complexity = "super::pagination::RAW_SPEC_COST")]
-    async fn raw(&self) -> Option<Json<serde_json::Value>> {
-        self.raw.as_ref().map(|r| Json((**r).clone()))
+    async fn raw(&self) -> Option<RawJson> {
+        self.raw.clone().map(RawJson)
     }
 }
 

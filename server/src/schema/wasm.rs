@@ -74,7 +74,7 @@ pub async fn spec_doc(
                 None
             }
         });
-        let raw = raw.and_then(|text| match serde_json::from_str::<serde_json::Value>(&text) {
+        let raw = raw.and_then(|text| match serde_json::from_str::<async_graphql::Value>(&text) {
             Ok(v) => Some(Arc::new(v)),
             Err(e) => {
                 tracing::error!(wasm.pk = %pk, error = %e, "the raw spec of wasm {pk} cannot be read: {e}");
