@@ -120,6 +120,7 @@ impl App {
         };
         let schema = build(crate::schema::ComplexityCheck::Extension);
         let single = build(crate::schema::ComplexityCheck::Engine);
+        let single_validated = build(crate::schema::ComplexityCheck::EngineValidated);
         match &config.web_dir {
             Some(dir) if !crate::http::web::is_built(dir) => tracing::warn!(
                 "no web explorer at WEB_DIR={} (build it with `make web`); serving the API only",
@@ -165,6 +166,7 @@ impl App {
             db,
             schema,
             single,
+            single_validated,
             prepared: Arc::new(crate::guard::Prepared::new(PREPARED_DOCUMENT_BYTES)),
             caches,
             documents: Arc::new(documents),

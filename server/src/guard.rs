@@ -357,7 +357,16 @@ fn too_complex(message: String) -> ServerError {
 /// bytes; only admitted documents are kept, and a kept one is held to the depth limit again.
 pub struct Prepared {
     cache: moka::sync::Cache<std::sync::Arc<str>, std::sync::Arc<(ExecutableDocument, Work)>>,
+    /// Digests of requests (document, operation, variables) that passed validation.
+    validated: moka::sync::Cache<Digest, ()>,
 }
+
+/// What a request's validation depends on, besides the schema: SHA-256 of its document,
+/// operation name and variables.
+pub type Digest = [u8; 32];
+
+/// Requests remembered as validated (32 bytes each, plus the cache's own entry).
+const VALIDATED_REQUESTS: u64 = 65_536;
 
 impl Prepared {
     /// A cache of up to `max_bytes` of document text (each entry weighed at eight times its
@@ -372,7 +381,43 @@ impl Prepared {
                 .max_capacity(max_bytes)
                 .time_to_idle(std::time::Duration::from_secs(3600))
                 .build(),
+            validated: moka::sync::Cache::builder()
+                .name("validated")
+                .max_capacity(VALIDATED_REQUESTS)
+                .time_to_idle(std::time::Duration::from_secs(3600))
+                .build(),
         }
+    }
+
+    /// The digest of what a request's validation depends on. async-graphql's validation
+    /// checks variable values against the arguments they feed, so the variables are part of
+    /// it: a document validated with some variables is not valid with any others.
+    pub fn digest(request: &Request) -> Option<Digest> {
+        use sha2::Digest as _;
+        // Variables serialise in a stable order (a sorted map of values).
+        let variables = serde_json::to_vec(&request.variables).ok()?;
+        let mut hasher = sha2::Sha256::new();
+        for part in [
+            request.query.as_bytes(),
+            request.operation_name.as_deref().unwrap_or("").as_bytes(),
+        ] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        hasher.update(variables);
+        Some(hasher.finalize().into())
+    }
+
+    /// Whether a request with this digest passed validation before. Validation depends on
+    /// the document, the operation, the variables and the schema, which does not change while
+    /// the server runs, so the verdict stands.
+    pub fn validated(&self, digest: &Digest) -> bool {
+        self.validated.contains_key(digest)
+    }
+
+    /// Remembers that a request with this digest passed validation.
+    pub fn mark_validated(&self, digest: Digest) {
+        self.validated.insert(digest, ());
     }
 
     /// Documents kept.

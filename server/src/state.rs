@@ -20,6 +20,8 @@ pub struct AppState {
     /// The same schema for single requests over HTTP: the engine's own complexity check and
     /// no extension, so fields resolve on the engine's fast path (`ComplexityCheck`).
     pub single: AppSchema,
+    /// `single` for requests validated before: no validation rules run again.
+    pub single_validated: AppSchema,
     /// Cross-request caches.
     pub caches: Arc<Caches>,
     /// Documents already parsed and measured by the guard.

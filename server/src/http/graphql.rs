@@ -461,10 +461,23 @@ async fn run(
                 request.operation_name.clone(),
                 request.variables.clone(),
             );
-            let response = state
-                .single
+            // A request validated before is not validated again (its verdict cannot change).
+            let digest = viewer
+                .is_none()
+                .then(|| crate::guard::Prepared::digest(&request))
+                .flatten();
+            let validated = digest.is_some_and(|d| state.prepared.validated(&d));
+            let engine = if validated {
+                &state.single_validated
+            } else {
+                &state.single
+            };
+            let response = engine
                 .execute(request.data(Loaders::new(&db)).data(db.clone()))
                 .await;
+            if let Some(digest) = digest.filter(|_| !validated && executed(&response)) {
+                state.prepared.mark_validated(digest);
+            }
             if !response
                 .errors
                 .iter()
@@ -510,10 +523,7 @@ async fn run(
                 .unwrap_or_default();
             metrics::counter!("registry_server_graphql_errors_total", "code" => code.trim_matches('"').to_owned()).increment(1);
         }
-        if r.data == async_graphql::Value::Null
-            && !r.errors.is_empty()
-            && r.errors.iter().all(|e| e.path.is_empty())
-        {
+        if !executed(r) {
             unexecuted = true;
         }
     }
@@ -553,6 +563,14 @@ async fn run(
         unexecuted,
         clean,
     }
+}
+
+/// Whether the engine executed a request: it did not stop it with request errors (errors
+/// with no path and no data), as a refusal by validation or by the limits is.
+fn executed(response: &async_graphql::Response) -> bool {
+    !(response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty()))
 }
 
 /// A response body without its `data` entry (one response, or each of a batch's).

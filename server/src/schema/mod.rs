@@ -184,6 +184,11 @@ pub enum ComplexityCheck {
     /// resolve on the engine's fast path. For single requests; a refusal is measured again
     /// through an `Extension` schema for its message.
     Engine,
+    /// `Engine` for requests validated before (the same document, operation and variables,
+    /// see [`crate::guard::Prepared::validated`]): the engine's fast validation, which still
+    /// measures complexity and depth but runs none of the rules, whose verdict on those inputs
+    /// cannot change.
+    EngineValidated,
 }
 
 /// Builds the schema with the engine-enforced limits. Per-request data (`Loaders`) is added
@@ -219,6 +224,9 @@ pub fn build(
             max: limits.max_complexity,
         }),
         ComplexityCheck::Engine => builder.limit_complexity(limits.max_complexity),
+        ComplexityCheck::EngineValidated => builder
+            .limit_complexity(limits.max_complexity)
+            .validation_mode(async_graphql::ValidationMode::Fast),
     };
     builder = builder.data(limits);
     if !introspection {

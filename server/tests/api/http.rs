@@ -418,3 +418,52 @@ async fn the_standard_introspection_query_runs_within_the_default_limits() {
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
     assert_eq!(body["data"]["__schema"]["mutationType"]["name"], "Mutation");
 }
+
+/// A request validated once is not validated again, and only the same document with the same
+/// variables counts as validated: other variables for a validated document are checked in
+/// full (they are part of validation), and a refused request is refused every time.
+#[tokio::test]
+async fn validation_is_remembered_for_the_same_document_and_variables_only() {
+    use registry_server::guard::Prepared;
+    let app = TestApp::spawn_with(|c| c.cache.enabled = false).await;
+    let q = "query($network: Network!, $first: Int) { contracts(first: $first, filter: { network: $network }) { totalCount } }";
+    let send = |variables: &Value| {
+        app.client
+            .post(format!("{}/graphql", app.url))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": q, "variables": variables }))
+            .send()
+    };
+    let digest = |variables: &Value| {
+        Prepared::digest(
+            &async_graphql::Request::new(q)
+                .variables(async_graphql::Variables::from_json(variables.clone())),
+        )
+        .unwrap()
+    };
+    let good = json!({ "network": "MAINNET", "first": 5 });
+    assert!(!app.state.prepared.validated(&digest(&good)));
+    let res = send(&good).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let first: Value = res.json().await.unwrap();
+    assert_eq!(data(&first)["contracts"]["totalCount"], 0);
+    assert!(app.state.prepared.validated(&digest(&good)));
+    let again: Value = send(&good).await.unwrap().json().await.unwrap();
+    assert_eq!(again, first);
+
+    // The validated document with a value its argument does not take: refused before
+    // execution, as validation refuses it, each time.
+    let bad = json!({ "network": "MOONNET", "first": 5 });
+    for _ in 0..2 {
+        let res = send(&bad).await.unwrap();
+        assert_eq!(res.status(), 400);
+        let body: Value = res.json().await.unwrap();
+        assert!(body.get("data").is_none(), "{body}");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("Invalid value for argument") && message.contains("MOONNET"),
+            "{body}"
+        );
+        assert!(!app.state.prepared.validated(&digest(&bad)));
+    }
+}
