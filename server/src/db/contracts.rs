@@ -340,15 +340,21 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<S
 }
 
 /// Whether a search is one word whatever PostgreSQL's parser and dictionaries make of it: a
-/// single run of ASCII letters and digits is one token (a word, a number or both), which the
-/// English configuration turns into one lexeme or, for a stop word, none (and no rank row
-/// holds an empty term, as no document matches an empty query). Its page is read from the
-/// kept ranks alone, a statement that keeps one plan per connection; a statement that must
-/// also hold the branch for several words is planned afresh on every execution, since which
-/// branch runs depends on the bound text (0.4 ms of PostgreSQL's time).
+/// single run of ASCII letters and digits that starts with a letter, or has no `e` (which
+/// after leading digits starts an exponent: "1e5x" is the number 1e5, then the word "x"), is
+/// one token (a word, a number or both), which the English configuration turns into one
+/// lexeme or, for a stop word, none (and no rank row holds an empty term, as no document
+/// matches an empty query). Its page is read from the kept ranks alone, a statement that
+/// keeps one plan per connection; a statement that must also hold the branch for several
+/// words is planned afresh on every execution, since which branch runs depends on the bound
+/// text (0.4 ms of PostgreSQL's time).
 pub fn single_word(search: &str) -> bool {
     let word = search.trim();
-    !word.is_empty() && word.len() <= 256 && word.bytes().all(|b| b.is_ascii_alphanumeric())
+    let starts_with_letter = word.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
+    !word.is_empty()
+        && word.len() <= 256
+        && word.bytes().all(|b| b.is_ascii_alphanumeric())
+        && (starts_with_letter || !word.bytes().any(|b| b.eq_ignore_ascii_case(&b'e')))
 }
 
 /// One `(SELECT … LIMIT n)` of a page's rows with their sort value; `gated`, it runs only for

@@ -361,7 +361,9 @@ async fn texts_read_as_one_word_are_at_most_one_word_to_postgresql() {
         "2024",
         "erc20",
         "abc123def",
-        "1e5",
+        "x1e5",
+        "e1e5x",
+        "12abc",
         "0x1f",
         "the",
         "or",
@@ -387,6 +389,11 @@ async fn texts_read_as_one_word_are_at_most_one_word_to_postgresql() {
         "-token",
         "token!",
         "jeton\u{e9}",
+        // A number with an exponent, then a word: two tokens.
+        "1e5x",
+        "3e8m",
+        "1e5e5",
+        "12E3a",
         &"x".repeat(257),
     ] {
         assert!(!single_word(text), "{text:?} is not read as one word");
