@@ -74,8 +74,10 @@ pub async fn spec_doc(
                 None
             }
         });
-        let raw = raw.and_then(|text| match serde_json::from_str::<async_graphql::Value>(&text) {
-            Ok(v) => Some(Arc::new(v)),
+        // Through serde_json's map, which orders keys as the API always has (by name),
+        // where the column's text orders them as PostgreSQL's jsonb does (by length).
+        let raw = raw.and_then(|text| match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) => async_graphql::Value::from_json(v).ok().map(Arc::new),
             Err(e) => {
                 tracing::error!(wasm.pk = %pk, error = %e, "the raw spec of wasm {pk} cannot be read: {e}");
                 None

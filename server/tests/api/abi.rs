@@ -160,3 +160,31 @@ async fn stellar_asset_contract_has_the_builtin_token_interface() {
         "fn transfer(from: Address, to: MuxedAddress, amount: i128)"
     );
 }
+
+/// The raw spec's object keys come out by name, as they always have, not in the order
+/// PostgreSQL's `jsonb` stores them (by length): a client diffing answers sees no change.
+#[tokio::test]
+async fn raw_spec_keys_come_out_by_name() {
+    let app = TestApp::spawn().await;
+    let k = known(&app.db).await;
+    let text = app
+        .post(json!({
+            "query": "query($id: String!) { contract(network: MAINNET, contractId: $id) { abi { raw } } }",
+            "variables": { "id": k.hello },
+        }))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let function = text.find("\"function_v0\"").expect("a function entry");
+    let at = |key: &str| {
+        function
+            + text[function..]
+                .find(&format!("\"{key}\""))
+                .unwrap_or_else(|| panic!("{key} in {text}"))
+    };
+    assert!(
+        at("doc") < at("inputs") && at("inputs") < at("name") && at("name") < at("outputs"),
+        "{text}"
+    );
+}
