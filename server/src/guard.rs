@@ -412,7 +412,8 @@ impl Prepared {
     /// the document, the operation, the variables and the schema, which does not change while
     /// the server runs, so the verdict stands.
     pub fn validated(&self, digest: &Digest) -> bool {
-        self.validated.contains_key(digest)
+        // A lookup, not `contains_key`: a digest in use stays, one unused expires.
+        self.validated.get(digest).is_some()
     }
 
     /// Remembers that a request with this digest passed validation.

@@ -467,6 +467,10 @@ async fn run(
                 .then(|| crate::guard::Prepared::digest(&request))
                 .flatten();
             let validated = digest.is_some_and(|d| state.prepared.validated(&d));
+            if digest.is_some() {
+                let outcome = if validated { "hit" } else { "miss" };
+                crate::cache::count("validated".to_owned(), outcome);
+            }
             let engine = if validated {
                 &state.single_validated
             } else {

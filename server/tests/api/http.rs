@@ -450,6 +450,20 @@ async fn validation_is_remembered_for_the_same_document_and_variables_only() {
     assert!(app.state.prepared.validated(&digest(&good)));
     let again: Value = send(&good).await.unwrap().json().await.unwrap();
     assert_eq!(again, first);
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.admin_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .contains("registry_server_cache_requests_total{cache=\"validated\",result=\"hit\"} 1"),
+        "{metrics}"
+    );
 
     // The validated document with a value its argument does not take: refused before
     // execution, as validation refuses it, each time.
