@@ -187,7 +187,8 @@ pub enum ComplexityCheck {
     /// `Engine` for requests validated before (the same document, operation and variables,
     /// see [`crate::guard::Prepared::validated`]): the engine's fast validation, which still
     /// measures complexity and depth but runs none of the rules, whose verdict on those inputs
-    /// cannot change.
+    /// cannot change. It holds as long as no extension of this schema rewrites a request
+    /// before validation (it has none).
     EngineValidated,
 }
 
