@@ -15,8 +15,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Transparent huge pages off for this process. mimalloc asks the kernel for huge pages on its
 /// arena (`madvise`), and a 2 MiB page is resident as soon as one byte of it is touched: under
-/// 32 concurrent deep answers the server's high-water mark was 74 MB with them, 66 MB without,
-/// and 28 MB against 19 MB idle, for the same requests per second (benches/README.md).
+/// 32 concurrent answers the server's high-water mark was 73-74 MB with them and 70 MB after
+/// this call, 28 MB against 22 MB idle, for the same requests per second (benches/README.md).
+/// Pages faulted in before it (the runtime's start) stay as they are.
 fn disable_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
