@@ -2,9 +2,8 @@
 //! registry's ABI model, plus the raw spec JSON for tooling. Every string here was sanitised
 //! when the spec was decoded.
 
-use std::sync::Arc;
-
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use async_graphql::registry::Registry;
 use async_graphql::{

@@ -88,6 +88,18 @@ impl TestApp {
             .expect("request")
     }
 
+    /// The operators' `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.admin_url))
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// Statements the server has sent so far.
     pub fn statements(&self) -> u64 {
         self.state.db.statements()

@@ -199,15 +199,7 @@ async fn metrics_count_requests_errors_cache_and_pool() {
     app.post(json!({ "query": "{ nope }" })).await;
     app.post(json!({ "query": "{ contracts { totalCount } }" }))
         .await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.admin_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     for needle in [
         "registry_server_graphql_requests_total{operation=\"ListTags\"}",
         "registry_server_graphql_request_duration_seconds_bucket{operation=\"ListTags\"",
@@ -450,15 +442,7 @@ async fn validation_is_remembered_for_the_same_document_and_variables_only() {
     assert!(app.state.prepared.validated(&digest(&good)));
     let again: Value = send(&good).await.unwrap().json().await.unwrap();
     assert_eq!(again, first);
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.admin_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics
             .contains("registry_server_cache_requests_total{cache=\"validated\",result=\"hit\"} 1"),

@@ -176,15 +176,7 @@ async fn with_redis_stopped_the_server_serves_on_per_process_limits_and_says_so(
     let (code, body) = ready(&app).await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["limits"], "per-process (Redis unreachable)");
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.admin_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics
             .lines()

@@ -275,22 +275,13 @@ async fn pages_and_nested_pages_keep_one_plan_per_connection() {
     for _ in 0..8 {
         data(&app.graphql(q, json!({})).await);
     }
-    // One connection: the server's statements are this session's.
-    let plans: Vec<(String, i64, i64)> =
-        sqlx::query_as("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
-            .fetch_all(&app.state.db.pool)
-            .await
-            .unwrap();
     for (what, needle) in [
         ("the page", "WHERE true AND c.network ="),
         ("the nested pages", "CROSS JOIN LATERAL"),
     ] {
-        let (_, generic, custom) = plans
-            .iter()
-            .find(|(s, ..)| s.contains(needle))
-            .unwrap_or_else(|| panic!("{what} was not prepared: {plans:?}"));
+        let (_, generic, custom, _) = prepared(&app, what, needle).await;
         assert!(
-            *generic >= 1,
+            generic >= 1,
             "{what}: {generic} generic and {custom} custom plans in 8 executions"
         );
     }
@@ -318,20 +309,11 @@ async fn one_word_search_pages_keep_one_plan_that_stops_after_the_page() {
     ] {
         data(&app.graphql(q, json!({ "q": word })).await);
     }
-    // One connection: the server's statements are this session's.
     let pool = &app.state.db.pool;
-    let plans: Vec<(String, String, i64, i64, i32)> = sqlx::query_as(
-        "SELECT name, statement, generic_plans, custom_plans, cardinality(parameter_types) FROM pg_prepared_statements",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    let (name, _, generic, custom, params) = plans
-        .iter()
-        .find(|(_, s, ..)| s.contains("contract_search_ranks r"))
-        .unwrap_or_else(|| panic!("the search page was not prepared: {plans:?}"));
+    let (name, generic, custom, params) =
+        prepared(&app, "the search page", "contract_search_ranks r").await;
     assert!(
-        *generic >= 1,
+        generic >= 1,
         "{generic} generic and {custom} custom plans in 8 executions"
     );
     let matches: i64 = sqlx::query_scalar(
@@ -341,7 +323,7 @@ async fn one_word_search_pages_keep_one_plan_that_stops_after_the_page() {
     .await
     .unwrap();
     assert!(matches > 100, "{matches} contracts match");
-    let args = vec!["'token'"; *params as usize].join(", ");
+    let args = vec!["'token'"; params as usize].join(", ");
     let plan: serde_json::Value = sqlx::query_scalar(&format!(
         "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE {name}({args})"
     ))
@@ -350,6 +332,24 @@ async fn one_word_search_pages_keep_one_plan_that_stops_after_the_page() {
     .unwrap();
     let read = rows_read(&plan[0]["Plan"], "contract_search_ranks");
     assert!(read <= 21, "{read} rank rows read for a page of 21: {plan}");
+}
+
+/// The statement the server prepared whose text holds `needle`: its name, generic and custom
+/// plans so far, and parameter count. The app runs one connection, so the server's statements
+/// are that session's.
+async fn prepared(app: &TestApp, what: &str, needle: &str) -> (String, i64, i64, i32) {
+    let plans: Vec<(String, String, i64, i64, i32)> = sqlx::query_as(
+        "SELECT name, statement, generic_plans, custom_plans, cardinality(parameter_types) FROM pg_prepared_statements",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    let (name, _, generic, custom, params) = plans
+        .iter()
+        .find(|(_, s, ..)| s.contains(needle))
+        .unwrap_or_else(|| panic!("{what} was not prepared: {plans:?}"))
+        .clone();
+    (name, generic, custom, params)
 }
 
 /// Rows a plan read from a table, over all its scans of it.
