@@ -293,6 +293,25 @@ pub fn deployment(n: u8, wasm: registry_core::WasmHash) -> registry_indexer::ext
     }
 }
 
+/// Waits up to ten seconds for the watch cursor file `path` to read `expected`. The CLI prints
+/// an event before it saves the event's cursor (a crash between the two repeats the event rather
+/// than losing it), so the file can lag the line a test has just read.
+pub async fn cursor_saved(path: &Path, expected: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let saved = std::fs::read_to_string(path);
+        if saved.as_deref().is_ok_and(|s| s == expected) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} should read {expected}, reads {saved:?}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Where the CLI keeps the watch cursor `name` for its registry (`cursors/<URL>/`, the URL's
 /// characters other than letters, digits, `.` and `-` made `_`).
 pub fn cursor_file(cli: &Cli, name: &str) -> PathBuf {

@@ -9,7 +9,9 @@ use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
 
-use crate::helpers::{Cli, Options, Server, cursor_file, deployment, json, seeded, write_testnet};
+use crate::helpers::{
+    Cli, Options, Server, cursor_file, cursor_saved, deployment, json, seeded, write_testnet,
+};
 
 /// Deploys contract `[n; 32]` (running WASM `[n; 32]`) on testnet in the ledger after the
 /// indexer's checkpoint, as the indexer writes it; its id and ledger.
@@ -94,7 +96,7 @@ async fn watch_prints_deployments_live_and_resumes_after_restarts() {
     // The server goes away; a deployment is written meanwhile; the server comes back.
     server.stop();
     let (b, ledger_b) = deploy(&db.pool, 0xb2).await;
-    assert_eq!(std::fs::read_to_string(&cursor_file).unwrap(), cursor);
+    cursor_saved(&cursor_file, &cursor).await;
     server = Server::start(&db.url, port, Options::default());
     let line = watch
         .line(40)
