@@ -80,6 +80,7 @@ async fn breaking_upgrades_are_watched_and_diffed() {
 
     let mut watch = Watch::start(
         &cli,
+        &server,
         &["--json", "watch", "--breaking", "--network", "testnet"],
     )
     .await;

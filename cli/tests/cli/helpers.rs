@@ -41,6 +41,7 @@ pub struct Options {
 pub struct Server {
     pub url: String,
     pub port: u16,
+    hub: registry_server::feed::Hub,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -76,19 +77,50 @@ impl Server {
                 while !state.hub.caught_up() && std::time::Instant::now() < deadline {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
-                ready_tx.send(port).unwrap();
+                ready_tx.send((port, state.hub.clone())).unwrap();
                 let _ = stop_rx.await;
             });
             rt.shutdown_timeout(Duration::from_secs(1));
         });
-        let port = ready_rx
+        let (port, hub) = ready_rx
             .recv_timeout(Duration::from_secs(60))
             .expect("the server starts");
         Server {
             url: format!("http://127.0.0.1:{port}"),
             port,
+            hub,
             stop: Some(stop_tx),
             thread: Some(thread),
+        }
+    }
+
+    /// Waits up to twenty seconds for the feed to have `n` subscribers attached.
+    pub async fn subscribed(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while self.hub.subscribers() < n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{n} subscribers should be attached, {} are",
+                self.hub.subscribers()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The id of the last event the feed published.
+    pub fn last_event(&self) -> i64 {
+        self.hub.last_id().0
+    }
+
+    /// Waits up to twenty seconds for the feed to publish an event after event `id`.
+    pub async fn published_after(&self, id: i64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while self.hub.last_id().0 <= id {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the feed should publish an event after {id}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 

@@ -27,7 +27,9 @@ pub struct Watch {
 }
 
 impl Watch {
-    pub async fn start(cli: &Cli, args: &[&str]) -> Watch {
+    /// Starts `registry <args>` and returns once `server`'s feed has a subscriber (a watch
+    /// without a saved cursor hears only what the feed publishes after it subscribed).
+    pub async fn start(cli: &Cli, server: &Server, args: &[&str]) -> Watch {
         let mut child = cli
             .command(args)
             .stdout(Stdio::piped())
@@ -35,8 +37,7 @@ impl Watch {
             .spawn()
             .unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        // Let it connect and subscribe before anything is deployed.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        server.subscribed(1).await;
         Watch { child, lines }
     }
 
@@ -87,7 +88,7 @@ async fn watch_prints_deployments_live_and_resumes_after_restarts() {
     let cli = Cli::new(&server.url, "watch");
     let cursor_file = cursor_file(&cli, "watch-cursor-testnet");
 
-    let mut watch = Watch::start(&cli, &["--json", "watch", "--network", "testnet"]).await;
+    let mut watch = Watch::start(&cli, &server, &["--json", "watch", "--network", "testnet"]).await;
     let (a, ledger_a) = deploy(&db.pool, 0xa1).await;
     let line = watch.line(20).await.expect("the deployment is printed");
     let (event, cursor) = split_cursor(&line);
@@ -111,7 +112,7 @@ async fn watch_prints_deployments_live_and_resumes_after_restarts() {
 
     // The watch itself restarts: it resumes from its saved cursor (as text this time).
     let (c, ledger_c) = deploy(&db.pool, 0xc3).await;
-    let mut watch = Watch::start(&cli, &["watch", "--network", "testnet"]).await;
+    let mut watch = Watch::start(&cli, &server, &["watch", "--network", "testnet"]).await;
     let line = watch
         .line(20)
         .await
@@ -124,10 +125,12 @@ async fn watch_prints_deployments_live_and_resumes_after_restarts() {
     watch.stop().await;
 
     // --fresh ignores the saved cursor: only what is deployed from now on.
+    let published = server.last_event();
     deploy(&db.pool, 0xe5).await;
     // (Once the server has published it: a subscription without a cursor starts from there.)
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let mut watch = Watch::start(&cli, &["watch", "--network", "testnet", "--fresh"]).await;
+    server.published_after(published).await;
+    let mut watch =
+        Watch::start(&cli, &server, &["watch", "--network", "testnet", "--fresh"]).await;
     assert_eq!(watch.line(2).await, None);
     watch.stop().await;
     drop(server);
