@@ -179,6 +179,18 @@ pub struct PageQuery {
     pub limit: i64,
     /// The UTC day "today" is, for invocation windows.
     pub today: NaiveDate,
+    /// Which related rows the page's selection reads.
+    pub joins: Joins,
+}
+
+/// Which related rows a page's selection reads: its WASM's hash and size (`wasm`, `wasmHash`)
+/// and its publisher's address and name (`publisher`). A page read without one leaves its
+/// columns null: looking them up costs PostgreSQL two index probes per row, half of the
+/// statement for 20 publishers' newest contracts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Joins {
+    pub wasm: bool,
+    pub publisher: bool,
 }
 
 /// Which parent a nested page is scoped to.
@@ -331,9 +343,18 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, q: &PageQuery, scope: Option<S
     }
     // One index lookup per row of the page: a plain join lets the planner hash every WASM or
     // publisher for the page's few rows.
-    qb.push(") x LEFT JOIN LATERAL (SELECT w.hash, w.size_bytes FROM wasm_codes w WHERE w.pk = x.wasm_pk LIMIT 1) w ON true \
-         LEFT JOIN LATERAL (SELECT p.address, p.display_name FROM publishers p WHERE p.pk = x.publisher_pk LIMIT 1) p ON true \
-         ORDER BY x.sort_value")
+    qb.push(") x");
+    qb.push(if q.joins.wasm {
+        " LEFT JOIN LATERAL (SELECT w.hash, w.size_bytes FROM wasm_codes w WHERE w.pk = x.wasm_pk LIMIT 1) w ON true"
+    } else {
+        " CROSS JOIN (SELECT NULL::bytea AS hash, NULL::integer AS size_bytes) w"
+    });
+    qb.push(if q.joins.publisher {
+        " LEFT JOIN LATERAL (SELECT p.address, p.display_name FROM publishers p WHERE p.pk = x.publisher_pk LIMIT 1) p ON true"
+    } else {
+        " CROSS JOIN (SELECT NULL::text AS address, NULL::text AS display_name) p"
+    });
+    qb.push(" ORDER BY x.sort_value")
         .push(dir)
         .push(", x.pk")
         .push(dir);

@@ -16,7 +16,9 @@ use super::scalars::Date;
 use super::wasm::{Wasm, spec_doc};
 use super::{Ctx, global_id, today};
 use crate::cache::cached;
-use crate::db::contracts::{ContractFilter, ContractRow, Order, PageQuery, Scope, SortValue};
+use crate::db::contracts::{
+    ContractFilter, ContractRow, Joins, Order, PageQuery, Scope, SortValue,
+};
 use crate::db::stats::{DailyStatRow, FunctionStatRow, VersionRow};
 use crate::db::tags::ContractTagRow;
 use crate::error::{Error, GqlResultExt};
@@ -838,6 +840,7 @@ pub async fn contract_list(
         backward: paging.backward,
         limit: paging.size as i64 + 1,
         today: today(),
+        joins: joins_read(&ctx.look_ahead()),
     };
     let rows: Vec<std::sync::Arc<ContractRow>> = match scope {
         None => crate::db::contracts::page(ctx.db(), &query)
@@ -869,6 +872,20 @@ pub async fn contract_list(
             Some((s, k)) => Total::Scoped(s, k, filter),
         },
     })
+}
+
+/// The related rows a contract list's selection reads, by field name wherever it appears
+/// under `nodes` or `edges.node` (fragments included, aliases and directives aside): the only
+/// resolvers that read a page row's WASM or publisher columns are `wasm`, `wasmHash` and
+/// `publisher`.
+fn joins_read(list: &async_graphql::Lookahead<'_>) -> Joins {
+    let nodes = list.field("nodes");
+    let edge_nodes = list.field("edges").field("node");
+    let reads = |field: &str| nodes.field(field).exists() || edge_nodes.field(field).exists();
+    Joins {
+        wasm: reads("wasm") || reads("wasmHash"),
+        publisher: reads("publisher"),
+    }
 }
 
 /// Root fields about contracts.

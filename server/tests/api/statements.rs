@@ -287,6 +287,136 @@ async fn pages_and_nested_pages_keep_one_plan_per_connection() {
     }
 }
 
+/// A contract list looks up its contracts' WASM and publisher rows only when its selection
+/// reads them (under `nodes` or `edges.node`, directly or through fragments), and answers them
+/// as a list that reads everything does.
+#[tokio::test]
+async fn pages_read_wasm_and_publisher_rows_only_for_selections_that_ask() {
+    let app = TestApp::spawn_with(|c| {
+        c.cache.enabled = false;
+        c.db_max_connections = 1;
+    })
+    .await;
+    seeded(&app.db, 300).await;
+    let everything = data(
+        &app.graphql(
+            "{ contracts(first: 30) { nodes { contractId name wasmHash wasm { hash sizeBytes } publisher { address displayName } } } }",
+            json!({}),
+        )
+        .await,
+    )["contracts"]["nodes"]
+        .clone();
+    let full: std::collections::HashMap<String, serde_json::Value> = everything
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["contractId"].as_str().unwrap().to_owned(), n.clone()))
+        .collect();
+    assert!(
+        full.values().any(|n| !n["wasm"].is_null())
+            && full.values().any(|n| !n["publisher"].is_null()),
+        "the seeded page has WASMs and publishers: {everything}"
+    );
+    // Each selection (of its own page size: a statement of its own), and whether its page
+    // statement looks up WASMs and publishers.
+    let cases = [
+        (
+            "{ contracts(first: 29) { nodes { contractId name } } }",
+            false,
+            false,
+        ),
+        (
+            "{ contracts(first: 28) { nodes { contractId wasmHash } } }",
+            true,
+            false,
+        ),
+        (
+            "{ contracts(first: 27) { edges { node { contractId publisher { address displayName } } } } }",
+            false,
+            true,
+        ),
+        (
+            "query { contracts(first: 26) { nodes { ...F } } } fragment F on Contract { contractId wasm { hash sizeBytes } }",
+            true,
+            false,
+        ),
+        (
+            "{ contracts(first: 25) { nodes { contractId ... on Contract { p: publisher { address displayName } } } } }",
+            false,
+            true,
+        ),
+    ];
+    let pages = |statements: &[(String,)]| -> Vec<String> {
+        statements
+            .iter()
+            .map(|(s,)| s.clone())
+            .filter(|s| s.contains("AS sort_value"))
+            .collect()
+    };
+    for (query, wasm, publisher) in cases {
+        let before: Vec<(String,)> = sqlx::query_as("SELECT statement FROM pg_prepared_statements")
+            .fetch_all(&app.state.db.pool)
+            .await
+            .unwrap();
+        let body = app.graphql(query, json!({})).await;
+        let answer = data(&body);
+        let after: Vec<(String,)> = sqlx::query_as("SELECT statement FROM pg_prepared_statements")
+            .fetch_all(&app.state.db.pool)
+            .await
+            .unwrap();
+        let new: Vec<String> = pages(&after)
+            .into_iter()
+            .filter(|s| !pages(&before).contains(s))
+            .collect();
+        assert_eq!(new.len(), 1, "{query}: one new page statement, not {new:?}");
+        assert_eq!(
+            new[0].contains("FROM wasm_codes"),
+            wasm,
+            "{query}: {}",
+            new[0]
+        );
+        assert_eq!(
+            new[0].contains("FROM publishers"),
+            publisher,
+            "{query}: {}",
+            new[0]
+        );
+        let list = &answer["contracts"];
+        let got: Vec<serde_json::Value> = match list["nodes"].as_array() {
+            Some(nodes) => nodes.clone(),
+            None => list["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"].clone())
+                .collect(),
+        };
+        assert!(got.len() >= 25, "{query}: {answer}");
+        for node in got {
+            let reference = &full[node["contractId"].as_str().unwrap()];
+            for (field, value) in node.as_object().unwrap() {
+                let field = if field == "p" {
+                    "publisher"
+                } else {
+                    field.as_str()
+                };
+                match reference[field].as_object() {
+                    // Objects as far as the case asked into them.
+                    Some(whole) => match value.as_object() {
+                        Some(part) => {
+                            for (k, v) in part {
+                                assert_eq!(&whole[k], v, "{query}: {field}.{k} of {node}");
+                            }
+                        }
+                        None => panic!("{query}: {field} of {node} is null, not {whole:?}"),
+                    },
+                    None => assert_eq!(&reference[field], value, "{query}: {field} of {node}"),
+                }
+            }
+        }
+    }
+}
+
 /// A one-word search's page keeps one plan per connection, and that plan reads the word's
 /// kept ranks in order and stops after the page. With the search's match condition beside
 /// the rank rows, the generic plan joined every match of the word before sorting them.
