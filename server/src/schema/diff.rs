@@ -117,6 +117,16 @@ pub async fn view(
     from: Option<WasmHash>,
     to: Option<WasmHash>,
 ) -> async_graphql::Result<Option<AbiDiffView>> {
+    // Boxed for the size of every field's resolution of a version or an upgrade event (see
+    // `wasm::spec_doc`).
+    Box::pin(diff_view(ctx, from, to)).await
+}
+
+async fn diff_view(
+    ctx: &Context<'_>,
+    from: Option<WasmHash>,
+    to: Option<WasmHash>,
+) -> async_graphql::Result<Option<AbiDiffView>> {
     let (Some(from), Some(to)) = (from, to) else {
         return Ok(None);
     };
