@@ -193,6 +193,21 @@ pub struct Joins {
     pub publisher: bool,
 }
 
+impl Joins {
+    pub const NONE: Joins = Joins {
+        wasm: false,
+        publisher: false,
+    };
+
+    /// What either reads.
+    pub fn union(self, other: Joins) -> Joins {
+        Joins {
+            wasm: self.wasm || other.wasm,
+            publisher: self.publisher || other.publisher,
+        }
+    }
+}
+
 /// Which parent a nested page is scoped to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use registry_core::{ContractPk, PublisherPk, WasmPk};
 
 use super::{BatchFn, HashMap, group_by_args};
-use crate::db::contracts::{ContractFilter, ContractRow, PageQuery, Scope};
+use crate::db::contracts::{ContractFilter, ContractRow, Joins, PageQuery, Scope};
 use crate::db::publishers::PublisherRow;
 use crate::db::tags::ContractTagRow;
 use crate::db::verifications::VerificationRow;
@@ -121,10 +121,37 @@ impl BatchFn for ScopedPages {
         db: &Db,
         keys: Vec<Self::Key>,
     ) -> Result<HashMap<Self::Key, Vec<Arc<ContractRow>>>> {
-        let pairs: Vec<(i64, (Scope, PageQuery))> =
-            keys.into_iter().map(|(s, k, q)| (k, (s, q))).collect();
-        let mut out = HashMap::default();
-        for ((scope, query), parents) in group_by_args(&pairs) {
+        // The same list asked twice under one name (a fragment beside the list's own fields,
+        // say) is resolved once per selection and the answers merged row by row, so lists
+        // that differ only in the related rows they read are read by one statement, which
+        // looks up what any of them reads: two statements could see two sets of rows.
+        let shape = |scope: Scope, query: &PageQuery| {
+            (
+                scope,
+                PageQuery {
+                    joins: Joins::NONE,
+                    ..query.clone()
+                },
+            )
+        };
+        let mut joins: HashMap<(Scope, PageQuery), Joins> = HashMap::default();
+        for (scope, _, query) in &keys {
+            let read = joins.entry(shape(*scope, query)).or_insert(Joins::NONE);
+            *read = read.union(query.joins);
+        }
+        let read = |scope: Scope, query: &PageQuery| PageQuery {
+            joins: joins[&shape(scope, query)],
+            ..query.clone()
+        };
+        let pairs: Vec<(i64, (Scope, PageQuery))> = keys
+            .iter()
+            .map(|(scope, key, query)| (*key, (*scope, read(*scope, query))))
+            .collect();
+        let mut read_pages = HashMap::default();
+        for ((scope, query), mut parents) in group_by_args(&pairs) {
+            // (A parent asked for by two such lists is here twice.)
+            parents.sort_unstable();
+            parents.dedup();
             // Rows are grouped by parent first: a key holds the whole query, so it is built
             // (cloned and hashed) once per parent, not once per row.
             let mut pages: HashMap<i64, Vec<Arc<ContractRow>>> =
@@ -136,10 +163,20 @@ impl BatchFn for ScopedPages {
             }
             for p in &parents {
                 let page = pages.remove(p).unwrap_or_default();
-                out.insert((scope, *p, query.clone()), page);
+                read_pages.insert((scope, *p, query.clone()), page);
             }
         }
-        Ok(out)
+        Ok(keys
+            .into_iter()
+            .zip(pairs)
+            .map(|(asked, (key, (scope, query)))| {
+                let page = read_pages
+                    .get(&(scope, key, query))
+                    .cloned()
+                    .unwrap_or_default();
+                (asked, page)
+            })
+            .collect())
     }
 }
 

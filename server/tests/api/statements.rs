@@ -417,6 +417,31 @@ async fn pages_read_wasm_and_publisher_rows_only_for_selections_that_ask() {
     }
 }
 
+/// The same nested list asked twice under one name with different fields (a fragment beside
+/// the list's own) is read by one statement that looks up what either reads: the engine
+/// merges the two answers row by row, and two statements could see two sets of rows.
+#[tokio::test]
+async fn a_nested_list_asked_twice_under_one_name_is_read_once() {
+    let app = TestApp::spawn_with(|c| c.cache.enabled = false).await;
+    seeded(&app.db, 300).await;
+    let twice = "{ publishers(first: 5) { nodes { contracts(first: 5) { nodes { contractId } } ...P } } }
+                 fragment P on Publisher { contracts(first: 5) { nodes { wasmHash publisher { address } } } }";
+    let once = "{ publishers(first: 5) { nodes { contracts(first: 5) { nodes { contractId wasmHash publisher { address } } } } } }";
+    let before = app.statements();
+    let merged = app.graphql(twice, json!({})).await;
+    let statements = app.statements() - before;
+    let before = app.statements();
+    let single = app.graphql(once, json!({})).await;
+    // The publishers' page and the contracts' pages, either way.
+    assert_eq!((statements, app.statements() - before), (2, 2));
+    assert_eq!(data(&merged), data(&single));
+    assert!(
+        data(&single)["publishers"]["nodes"][0]["contracts"]["nodes"][0]["publisher"]["address"]
+            .is_string(),
+        "{single}"
+    );
+}
+
 /// A one-word search's page keeps one plan per connection, and that plan reads the word's
 /// kept ranks in order and stops after the page. With the search's match condition beside
 /// the rank rows, the generic plan joined every match of the word before sorting them.
