@@ -61,6 +61,17 @@ pub async fn dump(db: &TestDb) -> Vec<(String, Vec<String>)> {
     out
 }
 
+/// Contracts still waiting for their history, and WASMs whose code is not fetched yet.
+async fn backlog(db: &TestDb) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM contracts WHERE needs_backfill), \
+                (SELECT count(*) FROM wasm_codes WHERE code IS NULL)",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn sigkill_at_many_points_then_restart_gives_the_same_tables_as_one_clean_run() {
     const LEDGERS: u32 = 60;
@@ -77,11 +88,8 @@ async fn sigkill_at_many_points_then_restart_gives_the_same_tables_as_one_clean_
     // Slow the RPC down so the kills land at many different points of the run.
     rpc.knobs(|k| k.latency = Duration::from_millis(15));
     let target = rpc.latest();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-    let mut kills = 0;
-    let mut checkpoints = Vec::new();
-    for _ in 0..200 {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_registry-indexer"))
+    let indexer = || {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_registry-indexer"))
             .arg("run")
             .env("DATABASE_URL", &db.url)
             .env("STELLAR_NETWORK", "local")
@@ -94,23 +102,35 @@ async fn sigkill_at_many_points_then_restart_gives_the_same_tables_as_one_clean_
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .unwrap();
-        let caught_up = checkpoint(&db, Network::Local).await >= target;
-        // Once caught up, let it run a little longer so the final backfill pass completes.
-        let wait = if caught_up {
-            1500
-        } else {
-            rng.random_range(20..250)
-        };
-        tokio::time::sleep(Duration::from_millis(wait)).await;
+            .unwrap()
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let mut kills = 0;
+    let mut checkpoints = Vec::new();
+    while kills < 200 && checkpoint(&db, Network::Local).await < target {
+        let mut child = indexer();
+        tokio::time::sleep(Duration::from_millis(rng.random_range(20..250))).await;
         child.start_kill().unwrap();
         child.wait().await.unwrap();
         kills += 1;
         checkpoints.push(checkpoint(&db, Network::Local).await);
-        if caught_up {
-            break;
-        }
     }
+    // One last run, not killed until it has reached the chain's head and fetched the code the
+    // clean run fetched (a loaded machine can spend a killed run's whole life starting up).
+    let mut child = indexer();
+    let expected = backlog(&clean_db).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while checkpoint(&db, Network::Local).await < target || backlog(&db).await != expected {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the last run reached {} of {target}, its backlog {:?} against {expected:?}",
+            checkpoint(&db, Network::Local).await,
+            backlog(&db).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
     assert_eq!(checkpoint(&db, Network::Local).await, target);
     let distinct: std::collections::BTreeSet<u32> = checkpoints.iter().copied().collect();
     assert!(
